@@ -1,0 +1,80 @@
+"""The ``codetrans`` command.
+
+Sub-commands live in their own modules and are imported only when invoked, so ``codetrans --help``
+and a one-file ``codetrans document`` start fast. Each module listed in :data:`COMMANDS` provides
+``add_arguments(parser)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# name -> (module, one-line help). Order is the order shown in --help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "tokenize": ("codetrans.lang.cli", "tokenize source code the way the models expect it"),
+    "extract": ("codetrans.lang.extract_cli", "extract documented functions from source files as JSONL"),
+    "data": ("codetrans.data.cli", "build and inspect training corpora"),
+    "train": ("codetrans.train.cli", "run a training recipe from training/"),
+    "evaluate": ("codetrans.evaluation.cli", "score a model or baseline on a dataset split"),
+    "algolisp": ("codetrans.algolisp.cli", "run AlgoLisp programs and generate synthesis datasets"),
+}
+
+
+def _top_parser() -> argparse.ArgumentParser:
+    from codetrans import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="codetrans",
+        description="CodeTrans: T5 models for code documentation, summaries, comments, commit "
+        "messages, API sequences and program synthesis.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n" + "\n".join(f"  {n:<10} {h}" for n, (_, h) in COMMANDS.items())
+        + "\n\nRun `codetrans COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"codetrans {__version__}")
+    parser.add_argument("command", nargs="?", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top = _top_parser()
+    if not argv or argv[0] not in COMMANDS:
+        if argv and not argv[0].startswith("-"):
+            top.error(f"unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)}")
+        top.parse_args(argv)
+        top.print_help()
+        return 0 if not argv else 2
+    name = argv[0]
+    module_name, help_text = COMMANDS[name]
+    from codetrans.errors import CodeTransError
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            print(f"codetrans: the {name!r} command is not available in this version", file=sys.stderr)
+            return 2
+        raise
+    parser = argparse.ArgumentParser(prog=f"codetrans {name}", description=help_text)
+    module.add_arguments(parser)
+    args = parser.parse_args(argv[1:])
+    try:
+        return int(module.run(args) or 0)
+    except CodeTransError as exc:
+        print(f"codetrans {name}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"codetrans {name}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `codetrans ... | head`: the reader went away; not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
