@@ -1,0 +1,267 @@
+"""Git history -> (diff, subject) commit-message records.
+
+Walks ``git log --no-merges`` of any local repository and applies the filters that
+``../shared/data/commits/README.md`` documents for the shared commits corpus, in the same order:
+bot authors, subject length (3-30 words), subject patterns (merges, reverts, bumps, release and
+automation markers, ``[skip ci]``, version-only subjects), diff filters (not UTF-8, empty, binary-only,
+more than 400 changed lines, longer than 12,000 characters), then exact (diff, subject) duplicates.
+Every setting lives in :class:`CommitFilters`; every dropped commit is counted under its reason in a
+:class:`~codetrans.data.report.SkipReport`.
+
+Records come out in the commits schema (repo, sha, date, subject, body, diff, files, language), or as
+supervised ``commit_generation`` records via :func:`load_git_history`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codetrans.data.loaders import commit_record
+from codetrans.data.report import Records, SkipReport
+from codetrans.errors import DataError
+
+BOT_MARKERS: tuple[str, ...] = ("[bot]", "dependabot", "renovate", "github-actions", "pre-commit-ci",
+                                "greenkeeper", "allcontributors", "release tools")
+# "bot" as its own token: Abbott and Talbot stay.
+_BOT_WORD = re.compile(r"(?<![a-z])bot(?![a-z])")
+
+_SUBJECT_START = re.compile(
+    r"""^(?:
+      merg(?:e|ed|es|ing)\b | revert | bump
+    | \[maven-release-plugin\] | \[gradle\ release\ plugin\] | back\ to\ snapshot
+    | updates?\ for\ the\ next\ release
+    | prepare\ (?:for\ )?(?:(?:releasing|release|version)\ )?v?\d
+    | prepare\ release
+    | prepare\ for\ (?:the\ )?(?:next\ )?(?:v?\d+(?:\.\d+)*\ )?release
+    | prepare\ (?:for\ )?version\ 
+    | prepare\ (?:for\ )?(?:the\ )?next\ development\ (?:iteration|version)
+    | chore\(deps | build\(deps | fix\(deps | update\ dependency\ 
+    | \[pre-commit\.ci\] | pre-commit\ autoupdate | \[create-pull-request\]
+    | automated | auto-generated | apply\ automatic\ changes
+    )""", re.I | re.X)
+_SUBJECT_ANYWHERE = re.compile(r"\[skip ci\]|\[ci skip|updated by (?:travis )?ci build", re.I)
+_VERSION_ONLY = re.compile(
+    r"^(?:(?:release|version|tag(?:ged)?)\s+)?v?\d+(?:\.\d+)+(?:[-+.]?[0-9A-Za-z.]+)?(?:\s+(?:released|release))?\.?$",
+    re.I)
+
+# Extension -> language, for "the repository's main language by bytes of source files".
+_EXT_LANG = {".java": "Java", ".kt": "Kotlin", ".kts": "Kotlin", ".py": "Python", ".js": "JavaScript",
+             ".mjs": "JavaScript", ".cjs": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rb": "Ruby",
+             ".php": "PHP", ".cs": "C#", ".c": "C", ".h": "C", ".cc": "C++", ".cpp": "C++", ".rs": "Rust",
+             ".scala": "Scala", ".swift": "Swift", ".sql": "SQL"}
+
+
+@dataclass
+class CommitFilters:
+    """The commit filters of ``commits/README.md``; each can be loosened or switched off."""
+
+    drop_bots: bool = True
+    bot_markers: tuple[str, ...] = BOT_MARKERS
+    min_subject_words: int = 3
+    max_subject_words: int = 30
+    drop_subject_patterns: bool = True
+    max_changed_lines: int | None = 400  # added + deleted per --numstat
+    max_diff_chars: int | None = 12_000
+    drop_binary_only: bool = True
+    drop_empty: bool = True
+    dedup: bool = True  # exact (diff, subject) duplicates within one repository
+    max_records: int | None = None  # cap per repository, most recent first (the shared corpus used 6,000)
+    context_lines: int = 3
+    rev: str = "HEAD"
+    extra_skip_subjects: tuple[str, ...] = field(default_factory=tuple)  # more regexes, case-insensitive
+
+
+def is_bot(name: str, email: str, markers: tuple[str, ...] = BOT_MARKERS) -> bool:
+    who = f"{name} {email}".lower()
+    return any(m in who for m in markers) or bool(_BOT_WORD.search(who))
+
+
+def subject_reason(subject: str, filters: CommitFilters | None = None) -> str | None:
+    """Why a subject is dropped (``subject_length``, ``subject_pattern``, ``version_only``) or None."""
+    f = filters or CommitFilters()
+    words = len(subject.split())
+    if words < f.min_subject_words or words > f.max_subject_words:
+        return "subject_length"
+    if f.drop_subject_patterns:
+        if _SUBJECT_START.search(subject) or _SUBJECT_ANYWHERE.search(subject):
+            return "subject_pattern"
+        if _VERSION_ONLY.match(subject.strip()):
+            return "version_only"
+    for pat in f.extra_skip_subjects:
+        if re.search(pat, subject, re.I):
+            return "subject_pattern"
+    return None
+
+
+def _git(repo: Path, *args: str, check: bool = True) -> bytes:
+    try:
+        proc = subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
+                              capture_output=True, timeout=600)
+    except FileNotFoundError as exc:
+        raise DataError("git is not installed (needed to read repository histories)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise DataError(f"git {' '.join(args[:2])} timed out in {repo}") from exc
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DataError(f"git {args[0]} failed in {repo}: {msg[-1] if msg else proc.returncode}")
+    return proc.stdout
+
+
+def repo_root(path: str | Path) -> Path:
+    """The work tree root of the repository containing ``path``; DataError when it is none."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"no such directory: {p}")
+    proc = subprocess.run(["git", "-C", str(p if p.is_dir() else p.parent), "rev-parse", "--show-toplevel"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DataError(f"not a git repository: {p}")
+    return Path(proc.stdout.strip())
+
+
+def repo_name(repo: Path) -> str:
+    """``owner/name`` from the ``origin`` remote URL, else the directory name."""
+    url = _git(repo, "config", "--get", "remote.origin.url", check=False).decode("utf-8", "replace").strip()
+    m = re.search(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
+    return f"{m.group(1)}/{m.group(2)}" if m else repo.resolve().name
+
+
+def main_language(repo: Path, rev: str = "HEAD") -> str:
+    """The language with the most bytes of source files at ``rev`` ("" when none is recognised)."""
+    out = _git(repo, "ls-tree", "-r", "-l", "-z", rev, check=False)
+    size: Counter = Counter()
+    for entry in out.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        lang = _EXT_LANG.get(Path(name.decode("utf-8", "replace")).suffix.lower())
+        if lang:
+            size[lang] += int(parts[3])
+    return size.most_common(1)[0][0] if size else ""
+
+
+def _numstat(repo: Path, sha: str) -> list[tuple[int | None, int | None, str]]:
+    """(added, deleted, path) per changed file; None counts for binary files."""
+    out = _git(repo, "show", "--numstat", "--no-renames", "-z", "--format=", sha)
+    rows = []
+    for entry in out.split(b"\0"):
+        entry = entry.lstrip(b"\n")
+        if not entry:
+            continue
+        parts = entry.split(b"\t", 2)
+        if len(parts) != 3:
+            continue
+        a, d, p = parts
+        rows.append((int(a) if a.isdigit() else None, int(d) if d.isdigit() else None,
+                     p.decode("utf-8", "replace")))
+    return rows
+
+
+def iter_commits(path: str | Path, filters: CommitFilters | None = None,
+                 report: SkipReport | None = None, progress: bool = False) -> Iterator[dict]:
+    """Commit records (commits schema) of the repository at ``path``, most recent first.
+
+    Raises :class:`DataError` when ``path`` is not a repository or has no commits; every filtered
+    commit is counted in ``report`` (reasons: bot_author, subject_length, subject_pattern,
+    version_only, git_error, non_utf8, empty_diff, binary_only, too_many_lines, too_long, duplicate,
+    not_examined_cap).
+    """
+    f = filters or CommitFilters()
+    repo = repo_root(path)
+    report = report if report is not None else SkipReport()
+    name = repo_name(repo)
+    report.source = report.source or name
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "-q", f.rev + "^{commit}"],
+                          capture_output=True)
+    if head.returncode != 0:
+        raise DataError(f"repository has no commits: {repo}")
+    language = main_language(repo, f.rev)
+    log = _git(repo, "log", "--no-merges", "-z", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%B", f.rev)
+    entries = [e for e in log.split(b"\0") if e.strip()]
+    seen: set[bytes] = set()
+    kept = 0
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(entries), desc=f"git {name}", unit="commit", leave=False)
+    for i, raw in enumerate(entries):
+        if bar is not None:
+            bar.update(1)
+        if f.max_records is not None and kept >= f.max_records:
+            report.skip("not_examined_cap", n=len(entries) - i)
+            break
+        fields = raw.decode("utf-8", "replace").split("\x1f", 4)
+        if len(fields) != 5:
+            report.skip("git_error", fields[0][:40])
+            continue
+        sha, author, email, date, message = fields
+        sha = sha.strip()
+        if f.drop_bots and is_bot(author, email, f.bot_markers):
+            report.skip("bot_author", sha)
+            continue
+        lines = message.strip().split("\n", 1)
+        subject = lines[0].strip()
+        body = lines[1].strip() if len(lines) > 1 else ""
+        why = subject_reason(subject, f)
+        if why:
+            report.skip(why, sha)
+            continue
+        try:
+            stats = _numstat(repo, sha)
+            diff_bytes = _git(repo, "show", "--format=", "--no-color", "--no-ext-diff",
+                              f"-U{f.context_lines}", "--no-renames", sha)
+        except DataError:
+            report.skip("git_error", sha)
+            continue
+        try:
+            diff = diff_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            report.skip("non_utf8", sha)
+            continue
+        diff = diff[diff.find("diff --git"):] if "diff --git" in diff else diff.strip("\n")
+        text_rows = [r for r in stats if r[0] is not None]
+        changed = sum((a or 0) + (d or 0) for a, d, _ in text_rows)
+        if stats and not text_rows and f.drop_binary_only:
+            report.skip("binary_only", sha)
+            continue
+        if changed == 0 and len(text_rows) == len(stats) and f.drop_empty:
+            report.skip("empty_diff", sha)
+            continue
+        if f.max_changed_lines is not None and changed > f.max_changed_lines:
+            report.skip("too_many_lines", sha)
+            continue
+        if f.max_diff_chars is not None and len(diff) > f.max_diff_chars:
+            report.skip("too_long", sha)
+            continue
+        if f.dedup:
+            key = hashlib.sha1(diff.encode() + b"\0" + subject.encode()).digest()
+            if key in seen:
+                report.skip("duplicate", sha)
+                continue
+            seen.add(key)
+        kept += 1
+        report.keep()
+        yield {"repo": name, "sha": sha, "date": date.strip(), "subject": subject, "body": body,
+               "diff": diff, "files": [p for _, _, p in stats], "language": language}
+    if bar is not None:
+        bar.close()
+
+
+def load_git_history(path: str | Path, filters: CommitFilters | None = None, *, raw: bool = False,
+                     normalize: bool = True, progress: bool = False) -> Records:
+    """The filtered commits of a local repository as ``commit_generation`` records (``source`` =
+    ``normalize_diff(diff)``, ``target`` = subject, ``repo``, ``id`` = sha, ``lang``), or the raw
+    commits-schema dicts with ``raw=True``. ``.report`` holds the counts per filter."""
+    report = SkipReport()
+    out = Records(report=report)
+    for c in iter_commits(path, filters, report, progress=progress):
+        out.append(c if raw else commit_record(c, normalize=normalize))
+    return out
