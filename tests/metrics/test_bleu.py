@@ -25,7 +25,7 @@ def test_codexglue_tokens_lowercase_punct_and_underscore():
     assert codexglue_tokens("Returns the Name.") == ["returns", "the", "name", "."]
     # mteval splits the underscore off, so identifiers count as several tokens
     assert codexglue_tokens("get_name(x)") == ["get", "_", "name", "(", "x", ")"]
-    # digits: "3.5" stays whole in the first stage split? no: \w+ splits at '.', so 3 . 5
+    # the first stage splits word runs at every other character, so "v3.5" is v3 . 5
     assert codexglue_tokens("v3.5 1-2") == ["v3", ".", "5", "1", "-", "2"]
     assert codexglue_tokens("  ") == []
 
