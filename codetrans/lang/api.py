@@ -148,8 +148,6 @@ class _Walker:
             if tname:
                 self.calls.append(f"{tname}.new")
             return  # an anonymous class body runs later, not as part of this expression
-        if t in ("class_declaration", "class_body", "interface_declaration"):
-            return
         if t in _DECLARE_FIRST:  # the variable is in scope in the body that follows
             self.declare(node)
         for child in node.named_children:

@@ -23,7 +23,13 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
-from codetrans.lang.docstrings import doc_tokens, python_docstring, strip_comment_markers, summarize_doc
+from codetrans.lang.docstrings import (
+    clean_markup,
+    doc_tokens,
+    python_docstring,
+    strip_comment_markers,
+    summarize_doc,
+)
 from codetrans.lang.grammars import get_language, get_parser, get_spec
 from codetrans.lang.tokenize import tokens_from_tree
 
@@ -240,7 +246,7 @@ def extract_functions(code: str | bytes, lang: str, path: str = "", repo: str = 
             "code": _text(src, node),
             "code_tokens": tokens,
             "docstring": docstring,
-            "docstring_tokens": doc_tokens(description_paragraph(docstring)),
+            "docstring_tokens": doc_tokens(clean_markup(description_paragraph(docstring))),
             "summary": summary,
             "start_line": node.start_point[0] + 1,
             "end_line": node.end_point[0] + 1,
