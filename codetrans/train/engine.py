@@ -1,0 +1,735 @@
+"""The training engine: nanoT5-style factory functions and one loop for every strategy.
+
+``train(recipe)`` = validate -> ``get_tokenizer`` -> ``get_model`` -> ``get_dataloaders`` ->
+``get_optimizer`` -> ``get_lr_scheduler`` -> (optionally) ``deepspeed.initialize`` -> resume -> loop
+-> final ``save_pretrained``. Everything that can be wrong with the input (recipe keys, dataset path,
+empty split, vocabulary mismatch) is checked before the first step.
+
+CPU efficiency comes from length bucketing with a padded-token budget (supervised) or packing
+(pretraining), bf16 autocast where it measures faster, and torch thread settings; DeepSpeed brings ZeRO
+1/2/3, gradient accumulation, bf16 and multi-GPU through the ``deepspeed`` launcher.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import shutil
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from codetrans.errors import ConfigError, DataError
+from codetrans.train import checkpoint as ckpt
+from codetrans.train import data as D
+from codetrans.train.recipe import Recipe, deepspeed_path, load_deepspeed_config, load_recipe
+
+# ----------------------------------------------------------------------------- runtime
+
+
+@dataclass
+class Runtime:
+    device: Any
+    precision: str  # "bf16" or "fp32" (what autocast / DeepSpeed use)
+    rank: int = 0
+    world: int = 1
+    deepspeed: dict | None = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def _bf16_faster_on_cpu() -> bool:
+    """Measure: is a bf16 autocast matmul faster than fp32 here? (AVX-512 bf16 / AMX: ~2-3x.)"""
+    import torch
+
+    try:
+        if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            return False
+    except Exception:
+        return False
+    a, b = torch.randn(512, 512), torch.randn(512, 512)
+
+    def timed(ctx: Any) -> float:
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            with ctx():
+                for _ in range(8):
+                    a @ b
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    fp32 = timed(contextlib.nullcontext)
+    bf16 = timed(lambda: torch.autocast("cpu", dtype=torch.bfloat16))
+    return bf16 < 0.8 * fp32
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def setup_runtime(r: Recipe) -> Runtime:
+    import torch
+
+    threads = r.train.threads or os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    cuda = torch.cuda.is_available()
+    rank = int(os.environ.get("RANK", "0"))
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    device = torch.device("cuda", local) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    if r.train.precision == "auto":
+        precision = "bf16" if (torch.cuda.is_bf16_supported() if cuda else _bf16_faster_on_cpu()) else "fp32"
+    else:
+        precision = r.train.precision
+    ds_cfg = None
+    if world > 1 and not r.train.deepspeed:
+        raise ConfigError("several processes (WORLD_SIZE > 1) need train.deepspeed=training/deepspeed/<config>.json")
+    if r.train.deepspeed:
+        ds_cfg = _deepspeed_config(r, precision, world)
+    return Runtime(device, precision, rank, world, ds_cfg, {"threads": threads, "cuda": cuda})
+
+
+def _deepspeed_config(r: Recipe, precision: str, world: int) -> dict:
+    """The recipe's DeepSpeed JSON with ``"auto"`` values filled from the recipe."""
+    path = deepspeed_path(r)
+    cfg = load_deepspeed_config(path)
+    fill = {
+        "train_micro_batch_size_per_gpu": r.train.batch_size,
+        "gradient_accumulation_steps": r.train.grad_accum,
+        "train_batch_size": r.train.batch_size * r.train.grad_accum * world,
+        "gradient_clipping": r.optim.grad_clip,
+    }
+    for k, v in fill.items():
+        if cfg.get(k, "auto") == "auto":
+            cfg[k] = v
+    if cfg["gradient_accumulation_steps"] != r.train.grad_accum:
+        raise ConfigError(f"{path}: gradient_accumulation_steps {cfg['gradient_accumulation_steps']} "
+                          f"differs from train.grad_accum {r.train.grad_accum}")
+    for key, want in (("bf16", precision == "bf16"), ("fp16", False)):
+        sec = cfg.setdefault(key, {"enabled": False})
+        if sec.get("enabled") == "auto":
+            sec["enabled"] = want
+    if "optimizer" in cfg or "scheduler" in cfg:
+        raise ConfigError(f"{path}: leave out 'optimizer'/'scheduler'; the recipe's optim section defines them")
+    cfg.setdefault("zero_allow_untested_optimizer", True)
+    cfg.setdefault("steps_per_print", 10 ** 9)
+    cfg.setdefault("wall_clock_breakdown", False)
+    return cfg
+
+
+def _init_deepspeed_dist(rt: Runtime) -> None:
+    import deepspeed
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return
+    if "RANK" not in os.environ:  # a single process without the launcher (CPU tests, one GPU)
+        os.environ.update({"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0",
+                           "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port())})
+    deepspeed.init_distributed(dist_backend="nccl" if rt.info["cuda"] else "gloo")
+
+
+def seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % (2 ** 32))
+    torch.manual_seed(seed)
+
+
+# ----------------------------------------------------------------------------- factories
+
+
+def get_tokenizer(r: Recipe, splits: dict[str, Any] | None = None, output_dir: Path | None = None) -> Any:
+    """The recipe's tokenizer: ``tokenizer.path``, else ``init_from``'s, else the run's own (trained once)."""
+    from codetrans.tokenizer import load_tokenizer, train_tokenizer
+
+    if r.tokenizer.path:
+        return load_tokenizer(r.tokenizer.path)
+    if r.model.init_from:
+        return load_tokenizer(_init_dir(r))
+    own = (output_dir or r.output_dir) / "tokenizer"
+    if (own / "tokenizer.json").is_file() and r.train.resume != "never":
+        return load_tokenizer(own)
+    if splits is None:
+        splits = D.load_splits(r)
+    train = D.select_split(splits, r.data.train_split, r, required=True)
+    texts = D.training_texts(train, r.tokenizer.train_texts, r.train.seed)
+    return train_tokenizer(texts, own, vocab_size=r.tokenizer.vocab_size, extra_ids=r.tokenizer.extra_ids)
+
+
+def _init_dir(r: Recipe) -> Path:
+    p = Path(r.model.init_from)
+    if not (p / "config.json").is_file():
+        raise ConfigError(f"model.init_from {p} is not a saved model (no config.json); train the "
+                          f"{'pretraining' if r.strategy == 'tf' else 'multitask'} recipe first")
+    return p
+
+
+def get_model(r: Recipe, tokenizer: Any) -> Any:
+    """A new model of ``model.size`` sized to the tokenizer, or the ``init_from`` checkpoint."""
+    from transformers import T5ForConditionalGeneration
+
+    from codetrans.modeling import build_model, round_vocab
+
+    n_tok = len(tokenizer)
+    if r.model.init_from:
+        model = T5ForConditionalGeneration.from_pretrained(str(_init_dir(r)))
+        if r.model.overrides:
+            for k, v in r.model.overrides.items():
+                if k == "vocab_size":
+                    continue
+                setattr(model.config, k, v)
+    else:
+        overrides = dict(r.model.overrides)
+        vocab = int(overrides.pop("vocab_size", round_vocab(n_tok)))
+        model = build_model(r.model.size, vocab, seed=r.train.seed, **overrides)
+    if n_tok > model.config.vocab_size:
+        raise ConfigError(f"tokenizer has {n_tok} ids but the model's vocabulary has only "
+                          f"{model.config.vocab_size}: use the tokenizer the model was trained with")
+    if tokenizer.pad_token_id != model.config.pad_token_id or tokenizer.eos_token_id != model.config.eos_token_id:
+        raise ConfigError(f"tokenizer pad/eos ids ({tokenizer.pad_token_id}/{tokenizer.eos_token_id}) differ "
+                          f"from the model's ({model.config.pad_token_id}/{model.config.eos_token_id})")
+    model.config.use_cache = False  # training: no KV cache
+    return model
+
+
+@dataclass
+class Loaders:
+    train: D.BatchStream
+    dev: list[dict]
+    info: dict
+
+
+def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = None, rank: int = 0,
+                    world: int = 1) -> Loaders:
+    """The training stream and fixed dev batches (bucketed supervised, or packed span corruption)."""
+    from codetrans.tokenizer import sentinel_ids
+    from codetrans.train.span_corruption import SpanCorruptionCollator, compute_lengths
+
+    if splits is None:
+        splits = D.load_splits(r)
+    train = D.select_split(splits, r.data.train_split, r, required=True)
+    dev = D.select_split(splits, r.data.dev_split, r, required=False) if r.data.dev_split else None
+    if r.train.early_stopping_patience and dev is None:
+        raise DataError(f"early stopping needs a dev split ({r.data.dev_split!r}) in {r.data.path}")
+    pad = tokenizer.pad_token_id
+    if r.is_pretrain:
+        sentinels = sentinel_ids(tokenizer)
+        if not sentinels:
+            raise ConfigError("span corruption needs sentinel tokens <extra_id_N>; the tokenizer has none")
+        chunk_len, tgt_len = compute_lengths(r.data.packed_length, r.data.noise_density, r.data.mean_span_length)
+        spans = int(round(round(chunk_len * r.data.noise_density) / r.data.mean_span_length))
+        if spans > len(sentinels):
+            raise ConfigError(f"data.packed_length {r.data.packed_length} needs {spans} sentinels; "
+                              f"the tokenizer has {len(sentinels)}")
+        collator = SpanCorruptionCollator(sentinels, r.data.noise_density, r.data.mean_span_length,
+                                          tokenizer.eos_token_id)
+        chunks = D.encode_pretrain(train, tokenizer, r, chunk_len)
+        dev_chunks = D.encode_pretrain(dev, tokenizer, r, chunk_len) if dev is not None else None
+        per = r.data.packed_length + tgt_len
+        bs = max(1, min(r.train.batch_size, r.train.batch_tokens // per))
+        stream = D.BatchStream(r, r.train.seed, chunks=chunks, collator=collator, pretrain_batch=bs,
+                               rank=rank, world=world, pad_id=pad)
+        dev_b = D.dev_batches(r, chunks=dev_chunks, collator=collator, pretrain_batch=bs) if dev_chunks is not None else []
+        info = {"train_examples": len(train), "train_sequences": int(len(chunks)), "chunk_length": chunk_len,
+                "inputs_length": r.data.packed_length, "targets_length": tgt_len, "batch_size": bs}
+    else:
+        enc = D.encode_supervised(train, tokenizer, r, "tokenize train")
+        dev_enc = D.encode_supervised(dev, tokenizer, r, "tokenize dev") if dev is not None else None
+        stream = D.BatchStream(r, r.train.seed, enc=enc, rank=rank, world=world, pad_id=pad)
+        dev_b = D.dev_batches(r, enc=dev_enc, pad_id=pad) if dev_enc is not None else []
+        sizes = {t: int((enc.task == i).sum()) for i, t in enumerate(enc.tasks)}
+        info = {"train_examples": len(enc), "tasks": sizes,
+                "mixing_rates": dict(zip(enc.tasks, D.mixing_rates(list(sizes.values()), r.data.mixing,
+                                                                     r.data.mixing_cap, r.data.temperature).round(4).tolist()))}
+    info["dev_batches"] = len(dev_b)
+    return Loaders(stream, dev_b, info)
+
+
+class AdamWScale:
+    """AdamW whose step is scaled by each matrix's RMS (nanoT5's AdamWScale; converges where AdamW lags)."""
+
+    def __new__(cls, params: Any, lr: float, betas: tuple, eps: float, weight_decay: float) -> Any:
+        import torch
+
+        class _AdamWScale(torch.optim.Optimizer):
+            def __init__(self) -> None:
+                super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+
+            @torch.no_grad()
+            def step(self, closure: Any = None) -> Any:
+                loss = closure() if closure is not None else None
+                for g in self.param_groups:
+                    b1, b2 = g["betas"]
+                    for p in g["params"]:
+                        if p.grad is None:
+                            continue
+                        st = self.state[p]
+                        if not st:
+                            st["step"] = 0
+                            st["m"] = torch.zeros_like(p)
+                            st["v"] = torch.zeros_like(p)
+                        st["step"] += 1
+                        st["m"].mul_(b1).add_(p.grad, alpha=1 - b1)
+                        st["v"].mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                        step_size = g["lr"] * math.sqrt(1 - b2 ** st["step"]) / (1 - b1 ** st["step"])
+                        step_size *= max(1e-3, float(p.norm(2) / math.sqrt(p.numel())))
+                        p.addcdiv_(st["m"], st["v"].sqrt().add_(g["eps"]), value=-step_size)
+                        if g["weight_decay"] > 0:
+                            p.add_(p, alpha=-g["lr"] * g["weight_decay"])
+                return loss
+
+        return _AdamWScale()
+
+
+def get_optimizer(r: Recipe, model: Any) -> Any:
+    import torch
+
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        if p.requires_grad:
+            (no_decay if ("layer_norm" in n or n.endswith("bias")) else decay).append(p)
+    groups = [{"params": decay, "weight_decay": r.optim.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    o = r.optim
+    if o.name == "adamw":
+        return torch.optim.AdamW(groups, lr=o.lr, betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay,
+                                 foreach=True)
+    if o.name == "adamwscale":
+        return AdamWScale(groups, lr=o.lr, betas=tuple(o.betas), eps=o.eps, weight_decay=o.weight_decay)
+    from transformers.optimization import Adafactor
+
+    return Adafactor(groups, lr=o.lr, scale_parameter=False, relative_step=False, warmup_init=False,
+                     weight_decay=o.weight_decay)
+
+
+def lr_lambda(r: Recipe) -> Any:
+    o, total = r.optim, r.train.steps
+    warm = min(o.warmup_steps, max(total - 1, 0))
+    floor = o.final_lr_ratio
+
+    def f(step: int) -> float:
+        if step < warm:
+            return (step + 1) / (warm + 1)
+        if o.schedule == "constant":
+            return 1.0
+        if o.schedule == "inverse_sqrt":
+            return max(floor, math.sqrt(max(warm, 1) / max(step, 1)))
+        progress = min(1.0, (step - warm) / max(1, total - warm))
+        if o.schedule == "cosine":
+            return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+        return floor + (1 - floor) * (1 - progress)
+
+    return f
+
+
+def get_lr_scheduler(r: Recipe, optimizer: Any) -> Any:
+    import torch
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(r))
+
+
+# ----------------------------------------------------------------------------- logging
+
+
+class RunLog:
+    """JSON lines (``logs/train.jsonl``) and TensorBoard (``logs/tb``) on the main process."""
+
+    def __init__(self, out: Path, enabled: bool, tensorboard: bool):
+        self.enabled = enabled
+        self.tb = None
+        if not enabled:
+            return
+        (out / "logs").mkdir(parents=True, exist_ok=True)
+        self.f = open(out / "logs" / "train.jsonl", "a", encoding="utf-8")
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+
+                self.tb = SummaryWriter(str(out / "logs" / "tb"))
+            except ImportError:  # tensorboard is an optional extra
+                self.tb = None
+
+    def write(self, record: dict) -> None:
+        if not self.enabled:
+            return
+        self.f.write(json.dumps(record) + "\n")
+        self.f.flush()
+        if self.tb is not None:
+            step = record.get("step", 0)
+            for k, v in record.items():
+                if k != "step" and isinstance(v, (int, float)):
+                    self.tb.add_scalar(f"{record.get('event', 'train')}/{k}", v, step)
+
+    def close(self) -> None:
+        if self.enabled:
+            self.f.close()
+            if self.tb is not None:
+                self.tb.close()
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def _to(batch: dict, device: Any) -> dict:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
+def _real_tokens(batch: dict) -> tuple[int, int]:
+    real = int(batch["attention_mask"].sum()) + int((batch["labels"] != -100).sum())
+    padded = batch["input_ids"].numel() + batch["labels"].numel()
+    return real, padded
+
+
+def _autocast(rt: Runtime) -> Any:
+    import torch
+
+    if rt.precision == "bf16" and rt.deepspeed is None:
+        return torch.autocast(rt.device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def evaluate(model: Any, batches: list[dict], rt: Runtime) -> float:
+    """Token-weighted mean loss over fixed dev batches."""
+    import torch
+
+    if not batches:
+        return float("nan")
+    was = model.training
+    model.eval()
+    total = n = 0.0
+    with torch.no_grad(), _autocast(rt):
+        for b in batches:
+            b = _to(b, rt.device)
+            k = int((b["labels"] != -100).sum())
+            total += float(model(**b).loss) * k
+            n += k
+    model.train(was)
+    return total / max(n, 1)
+
+
+def _rng_state() -> dict:
+    import torch
+
+    st = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        st["cuda"] = torch.cuda.get_rng_state_all()
+    return st
+
+
+def _set_rng_state(st: dict) -> None:
+    import torch
+
+    random.setstate(st["python"])
+    np.random.set_state(st["numpy"])
+    torch.set_rng_state(st["torch"])
+    if "cuda" in st and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(st["cuda"])
+
+
+def _unwrapped(model: Any) -> Any:
+    return getattr(model, "module", model)
+
+
+def _save_pretrained(model: Any, tokenizer: Any, out: Path, rt: Runtime) -> None:
+    """Atomic ``save_pretrained`` (fp32 weights, gathered under ZeRO-3) + tokenizer."""
+    net = _unwrapped(model)
+    ctx = contextlib.nullcontext()
+    if rt.deepspeed is not None and rt.deepspeed.get("zero_optimization", {}).get("stage", 0) == 3:
+        import deepspeed
+
+        ctx = deepspeed.zero.GatheredParameters(list(net.parameters()), modifier_rank=None)
+    with ctx:
+        if not rt.main:
+            return
+        tmp = out.parent / f".tmp-{out.name}-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        sd = {k: v.detach().float().cpu() for k, v in net.state_dict().items()}
+        net.config.use_cache = True
+        net.save_pretrained(str(tmp), state_dict=sd)
+        net.config.use_cache = False
+        tokenizer.save_pretrained(str(tmp))
+    for p in tmp.iterdir():
+        ckpt._fsync_file(p)
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    ckpt._fsync_dir(out.parent)
+
+
+@dataclass
+class State:
+    step: int = 0
+    tokens: int = 0
+    padded: int = 0
+    samples: int = 0
+    best_dev: float = float("inf")
+    bad_evals: int = 0
+    stopped_early: bool = False
+    train_seconds: float = 0.0
+    last_dev: float | None = None
+    loss_history: list = field(default_factory=list)  # (step, mean loss of the log window)
+
+
+class Engine:
+    """Holds one run: model (or DeepSpeed engine), optimizer, scheduler, stream, state."""
+
+    def __init__(self, r: Recipe, out: Path):
+        self.r, self.out = r, out
+        self.rt = setup_runtime(r)
+        seed_everything(r.train.seed)
+        splits = D.load_splits(r)
+        # Validate the data before training a tokenizer or building a model.
+        D.select_split(splits, r.data.train_split, r, required=True)
+        self.tokenizer = get_tokenizer(r, splits, out)
+        self.model = get_model(r, self.tokenizer).to(self.rt.device)
+        self.loaders = get_dataloaders(r, self.tokenizer, splits, self.rt.rank, self.rt.world)
+        self.optimizer = get_optimizer(r, self.model)
+        self.scheduler = get_lr_scheduler(r, self.optimizer)
+        self.ds = None
+        if self.rt.deepspeed is not None:
+            import deepspeed
+
+            _init_deepspeed_dist(self.rt)
+            self.ds, self.optimizer, _, self.scheduler = deepspeed.initialize(
+                model=self.model, optimizer=self.optimizer, lr_scheduler=self.scheduler, config=self.rt.deepspeed)
+        self.state = State()
+        self.ckpt_root = out / "checkpoints"
+
+    # -- checkpoints
+    def save_checkpoint(self) -> Path | None:
+        import torch
+
+        tmp = ckpt.begin(self.ckpt_root, self.state.step) if self.rt.main else None
+        if self.ds is not None:
+            if self.rt.world > 1:
+                import torch.distributed as dist
+
+                name = [str(tmp) if tmp else ""]
+                dist.broadcast_object_list(name, src=0)
+                tmp = Path(name[0])
+            self.ds.save_checkpoint(str(tmp), tag="ds")
+            if self.rt.world > 1:
+                torch.distributed.barrier()
+        if not self.rt.main:
+            return None
+        if self.ds is None:
+            torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                        "scheduler": self.scheduler.state_dict()}, tmp / "state.pt")
+        torch.save(_rng_state(), tmp / "rng.pt")
+        st = {k: v for k, v in self.state.__dict__.items()}
+        st["stream"] = self.loaders.train.state_dict()
+        (tmp / "trainer_state.json").write_text(json.dumps(st), encoding="utf-8")
+        return ckpt.commit(tmp, self.ckpt_root, self.state.step, self.r.train.keep_checkpoints)
+
+    def _load(self, path: Path) -> dict:
+        import torch
+
+        st = json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+        rng = torch.load(path / "rng.pt", weights_only=False)
+        if self.ds is not None:
+            loaded, _ = self.ds.load_checkpoint(str(path), tag="ds")
+            if loaded is None:
+                raise RuntimeError("DeepSpeed found no checkpoint")
+        else:
+            blob = torch.load(path / "state.pt", map_location=self.rt.device, weights_only=False)
+            self.model.load_state_dict(blob["model"])
+            self.optimizer.load_state_dict(blob["optimizer"])
+            self.scheduler.load_state_dict(blob["scheduler"])
+        return {"state": st, "rng": rng}
+
+    def maybe_resume(self) -> Path | None:
+        mode = self.r.train.resume
+        if mode == "never":
+            return None
+        only = None if mode == "auto" else Path(mode)
+        if only is not None and not only.is_dir():
+            raise ConfigError(f"train.resume: {only} is not a checkpoint dir")
+        got = ckpt.load_latest(self.ckpt_root, self._load, only=only)
+        if got is None:
+            if only is not None:
+                raise ConfigError(f"train.resume: checkpoint {only} is unusable")
+            return None
+        path, blob = got
+        st = dict(blob["state"])
+        self.loaders.train.load_state_dict(st.pop("stream"))
+        for k, v in st.items():
+            setattr(self.state, k, v)
+        _set_rng_state(blob["rng"])
+        return path
+
+    # -- one optimizer step
+    def train_step(self) -> tuple[float, int, int, int]:
+        import torch
+
+        r, rt = self.r, self.rt
+        loss_sum = 0.0
+        real = padded = samples = 0
+        for _ in range(r.train.grad_accum):
+            batch = next(self.loaders.train)
+            a, b = _real_tokens(batch)
+            real, padded, samples = real + a, padded + b, samples + batch["input_ids"].shape[0]
+            batch = _to(batch, rt.device)
+            if self.ds is not None:
+                loss = self.ds(**batch).loss
+                self.ds.backward(loss)
+                self.ds.step()
+            else:
+                with _autocast(rt):
+                    loss = self.model(**batch).loss
+                (loss / r.train.grad_accum).backward()
+            loss_sum += float(loss.detach())
+        if self.ds is None:
+            if r.optim.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), r.optim.grad_clip)
+            self.optimizer.step()
+            self.scheduler.step()
+            self.optimizer.zero_grad(set_to_none=True)
+        return loss_sum / r.train.grad_accum, real, padded, samples
+
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def dev_loss(self) -> float:
+        return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev, self.rt)
+
+
+def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict | None = None) -> Path:
+    """Run a recipe; return the final model dir (``save_pretrained`` layout + recipe + metrics)."""
+    import yaml
+    from tqdm.auto import tqdm
+
+    from codetrans.modeling import count_parameters, format_count
+
+    r = load_recipe(recipe, overrides)
+    out = r.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    t_setup = time.perf_counter()
+    eng = Engine(r, out)
+    rt, st = eng.rt, eng.state
+    resumed = eng.maybe_resume()
+    n_params = count_parameters(eng.model)
+    log = RunLog(out, rt.main, r.train.tensorboard)
+    if rt.main:
+        (out / "recipe.yaml").write_text(yaml.safe_dump(r.to_dict(), sort_keys=False), encoding="utf-8")
+        print(f"codetrans train: {r.name} ({r.strategy}) model {r.model.size} {format_count(n_params)} params, "
+              f"vocab {eng.model.config.vocab_size}, precision {rt.precision}, threads {rt.info['threads']}"
+              f"{', deepspeed ZeRO-' + str(rt.deepspeed.get('zero_optimization', {}).get('stage', 0)) if rt.deepspeed else ''}"
+              f"{f', resumed from {resumed}' if resumed else ''}", flush=True)
+        log.write({"event": "start", "step": st.step, "params": n_params, "precision": rt.precision,
+                   "setup_s": round(time.perf_counter() - t_setup, 2), **eng.loaders.info,
+                   "resumed_from": str(resumed) if resumed else None})
+    stop_at = min(r.train.steps, r.train.stop_at_step or r.train.steps)
+    deadline = time.monotonic() + 60 * r.train.time_budget_min if r.train.time_budget_min else None
+    bar = tqdm(total=r.train.steps, initial=st.step, desc=r.name, unit="step",
+               disable=not (r.train.progress and rt.main), dynamic_ncols=True)
+    win_loss: list[float] = []
+    win_real = win_pad = win_samples = 0
+    win_t = time.perf_counter()
+    interrupted = False
+    eng.model.train()
+    while st.step < stop_at:
+        t0 = time.perf_counter()
+        loss, real, padded, samples = eng.train_step()
+        if not math.isfinite(loss):
+            raise DataError(f"loss became {loss} at step {st.step + 1}; lower optim.lr or check the data")
+        st.train_seconds += time.perf_counter() - t0
+        st.step += 1
+        st.tokens += real
+        st.padded += padded
+        st.samples += samples
+        win_loss.append(loss)
+        win_real, win_pad, win_samples = win_real + real, win_pad + padded, win_samples + samples
+        bar.update(1)
+        last = st.step == stop_at
+        if st.step % r.train.log_every == 0 or last:
+            dt = time.perf_counter() - win_t
+            rec = {"event": "train", "step": st.step, "loss": round(float(np.mean(win_loss)), 5), "lr": eng.lr(),
+                   "tokens_per_s": round(win_real / dt, 1), "samples_per_s": round(win_samples / dt, 2),
+                   "padding": round(1 - win_real / max(win_pad, 1), 4), "epoch": eng.loaders.train.epoch}
+            st.loss_history.append([st.step, rec["loss"]])
+            log.write(rec)
+            bar.set_postfix(loss=f"{rec['loss']:.3f}", lr=f"{rec['lr']:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}")
+            win_loss, win_real, win_pad, win_samples, win_t = [], 0, 0, 0, time.perf_counter()
+        if eng.loaders.dev and (st.step % r.train.eval_every == 0 or last):
+            dl = eng.dev_loss()
+            st.last_dev = dl
+            improved = dl < st.best_dev - 1e-4
+            if improved:
+                st.best_dev, st.bad_evals = dl, 0
+                if r.train.early_stopping_patience:
+                    _save_pretrained(eng.ds or eng.model, eng.tokenizer, out / "best", rt)
+            else:
+                st.bad_evals += 1
+            log.write({"event": "dev", "step": st.step, "dev_loss": round(dl, 5), "best_dev_loss": round(st.best_dev, 5)})
+            if r.train.early_stopping_patience and st.bad_evals >= r.train.early_stopping_patience:
+                st.stopped_early = True
+                bar.write(f"codetrans train: early stop at step {st.step}: dev loss has not improved "
+                          f"for {st.bad_evals} evaluations (best {st.best_dev:.4f})")
+        timed_out = deadline is not None and time.monotonic() > deadline
+        if st.step % r.train.checkpoint_every == 0 or st.stopped_early or timed_out or (
+                last and stop_at < r.train.steps):
+            eng.save_checkpoint()
+        if st.stopped_early:
+            break
+        if timed_out:
+            interrupted = True
+            bar.write(f"codetrans train: time budget reached at step {st.step}; checkpoint saved, "
+                      f"run again to continue")
+            break
+    bar.close()
+    if st.step >= r.train.steps and st.step % r.train.checkpoint_every != 0 and not st.stopped_early:
+        eng.save_checkpoint()  # the final state, so a longer run (train.steps=...) can continue it
+    final = out / "final"
+    finished = st.step >= r.train.steps or st.stopped_early
+    if rt.main:
+        metrics = {
+            "name": r.name, "strategy": r.strategy, "size": r.model.size, "params": n_params,
+            "step": st.step, "steps": r.train.steps, "finished": finished and not interrupted,
+            "stopped_early": st.stopped_early, "precision": rt.precision,
+            "deepspeed_zero_stage": rt.deepspeed.get("zero_optimization", {}).get("stage", 0) if rt.deepspeed else None,
+            "world_size": rt.world, "tokens": st.tokens, "padded_tokens": st.padded, "samples": st.samples,
+            "train_seconds": round(st.train_seconds, 2),
+            "tokens_per_s": round(st.tokens * rt.world / max(st.train_seconds, 1e-9), 1),
+            "padding": round(1 - st.tokens / max(st.padded, 1), 4),
+            "loss_first": st.loss_history[0][1] if st.loss_history else None,
+            "loss_last": st.loss_history[-1][1] if st.loss_history else None,
+            "dev_loss": st.last_dev, "best_dev_loss": None if math.isinf(st.best_dev) else st.best_dev,
+            "loss_history": st.loss_history, "data": eng.loaders.info,
+        }
+    if finished:
+        if st.stopped_early and (out / "best").is_dir() and rt.main:
+            if final.exists():
+                shutil.rmtree(final)
+            shutil.copytree(out / "best", final)
+        else:
+            _save_pretrained(eng.ds or eng.model, eng.tokenizer, final, rt)
+        if rt.main:
+            (final / "recipe.yaml").write_text(yaml.safe_dump(r.to_dict(), sort_keys=False), encoding="utf-8")
+            (final / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    if rt.main:
+        (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        log.write({"event": "end", "step": st.step, "tokens_per_s": metrics["tokens_per_s"],
+                   "finished": metrics["finished"]})
+        print(f"codetrans train: {'saved ' + str(final) if finished else 'stopped at step ' + str(st.step)} "
+              f"(loss {metrics['loss_first']} -> {metrics['loss_last']}, {metrics['tokens_per_s']:.0f} tokens/s)",
+              flush=True)
+    log.close()
+    return final if finished else out
