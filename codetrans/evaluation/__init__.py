@@ -1,0 +1,25 @@
+"""The evaluation harness: models and baselines scored on dataset splits, tables in the paper's layout.
+
+``evaluate(model, data, out_dir, ...)`` is the runner (``codetrans evaluate`` on the command line);
+:func:`render_table` / :func:`merge_tables` turn metrics JSONs into markdown tables. Baselines
+(``baseline:bm25``, ``baseline:nngen``, ``baseline:funcname``) go through the same runner.
+"""
+
+from codetrans.evaluation.predictors import (
+    BASELINES,
+    MODEL_RESOLVERS,
+    BaselinePredictor,
+    DecodingOptions,
+    ModelPredictor,
+    Predictor,
+    make_predictor,
+    resolve_model,
+)
+from codetrans.evaluation.runner import SCHEMA, evaluate, load_split, package_versions, select_tasks
+from codetrans.evaluation.table import column_label, load_results, merge_tables, render_table
+
+__all__ = [
+    "BASELINES", "MODEL_RESOLVERS", "SCHEMA", "BaselinePredictor", "DecodingOptions", "ModelPredictor",
+    "Predictor", "column_label", "evaluate", "load_results", "load_split", "make_predictor", "merge_tables",
+    "package_versions", "render_table", "resolve_model", "select_tasks",
+]

@@ -1,0 +1,229 @@
+"""What produces predictions: a seq2seq model directory, or a baseline.
+
+A predictor has a ``name``, an ``identity()`` for the reproducibility record, ``prepare(task, train)``
+(baselines index the training pool of the sub-task; models do nothing) and
+``predict(task, records, options, advance)`` returning one string per record, in order.
+:func:`make_predictor` turns a ``--model`` argument into one: ``baseline:bm25``, ``baseline:nngen``,
+``baseline:funcname``, a local directory in ``save_pretrained`` layout, or a zoo id through the
+resolver hook :data:`MODEL_RESOLVERS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from codetrans.errors import CodeTransError
+from codetrans.tasks import format_input
+
+#: Resolvers tried, in order, for a --model value that is not a directory: each returns a local
+#: model directory or None. The zoo registers itself here (or is found as codetrans.zoo.resolve_model).
+MODEL_RESOLVERS: list[Callable[[str], Path | None]] = []
+
+BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname")
+
+
+@dataclass
+class DecodingOptions:
+    """Generation settings; the defaults are the original CodeTrans evaluation's (beam search, 4)."""
+
+    num_beams: int = 4
+    max_length: int = 128  # new tokens
+    max_source_length: int = 512
+    length_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    batch_size: int = 16
+
+    def __post_init__(self) -> None:
+        if self.num_beams < 1 or self.max_length < 1 or self.max_source_length < 1 or self.batch_size < 1:
+            raise CodeTransError(f"decoding options must be positive: {self}")
+        if self.no_repeat_ngram_size < 0:
+            raise CodeTransError("no_repeat_ngram_size must be >= 0")
+
+    @property
+    def strategy(self) -> str:
+        return "greedy" if self.num_beams == 1 else f"beam{self.num_beams}"
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "strategy": self.strategy}
+
+    def generate_kwargs(self) -> dict:
+        kw: dict[str, Any] = {"num_beams": self.num_beams, "max_new_tokens": self.max_length,
+                              "do_sample": False, "length_penalty": self.length_penalty}
+        if self.num_beams > 1:
+            kw["early_stopping"] = True
+        if self.no_repeat_ngram_size > 0:
+            kw["no_repeat_ngram_size"] = self.no_repeat_ngram_size
+        return kw
+
+
+class Predictor(Protocol):
+    name: str
+
+    def identity(self) -> dict: ...
+
+    def prepare(self, task: str, train: Sequence[dict] | None) -> None: ...
+
+    def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
+                advance: Callable[[int], None]) -> list[str]: ...
+
+
+def _one_line(text: str) -> str:
+    """Predictions are stored one per line: any line break inside one becomes a space."""
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+
+
+def hash_directory(path: Path) -> str:
+    """sha256 over every file's relative path and bytes (sorted): the model's content hash."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(f.relative_to(path).as_posix().encode())
+        h.update(b"\0")
+        with open(f, "rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def resolve_model(spec: str) -> Path:
+    """A local model directory for ``spec``: a directory as is, else the first resolver that knows it."""
+    p = Path(spec).expanduser()
+    if p.is_dir():
+        if not (p / "config.json").exists():
+            raise CodeTransError(f"{p} is not a model directory (no config.json; save it with save_pretrained)")
+        return p
+    for resolver in MODEL_RESOLVERS:
+        found = resolver(spec)
+        if found is not None:
+            return Path(found)
+    try:  # the zoo, once it exists, resolves ids like SEBIS/code_trans_t5_small_... offline
+        zoo = importlib.import_module("codetrans.zoo")
+    except ImportError:
+        zoo = None
+    if zoo is not None and hasattr(zoo, "resolve_model"):
+        return Path(zoo.resolve_model(spec))
+    raise CodeTransError(f"model {spec!r} is neither a local model directory nor a known model id")
+
+
+class ModelPredictor:
+    """A seq2seq model directory (save_pretrained layout + tokenizer), decoded in length-sorted batches."""
+
+    def __init__(self, spec: str | os.PathLike, device: str | None = None):
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        self.spec = str(spec)
+        self.path = resolve_model(self.spec)
+        self.name = self.path.name
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path)
+            self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).to(self.device).eval()
+        except (OSError, ValueError) as exc:
+            raise CodeTransError(f"cannot load model/tokenizer from {self.path}: {exc}") from exc
+        self._hash: str | None = None
+
+    def identity(self) -> dict:
+        if self._hash is None:
+            self._hash = hash_directory(self.path)
+        return {"kind": "model", "id": self.spec, "path": str(self.path.resolve()), "sha256": self._hash,
+                "parameters": sum(p.numel() for p in self.model.parameters()),
+                "architecture": type(self.model).__name__}
+
+    def prepare(self, task: str, train: Sequence[dict] | None) -> None:
+        return None
+
+    def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
+                advance: Callable[[int], None]) -> list[str]:
+        import torch
+
+        inputs = [format_input(task, r["source"]) for r in records]
+        enc = [self.tokenizer(t, truncation=True, max_length=options.max_source_length)["input_ids"]
+               for t in inputs]
+        # longest first: similar lengths share a batch (less padding) and memory peaks early
+        order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))
+        out: list[str] = [""] * len(enc)
+        pad = self.tokenizer.pad_token_id or 0
+        kwargs = options.generate_kwargs()
+        with torch.inference_mode():
+            for start in range(0, len(order), options.batch_size):
+                idx = order[start:start + options.batch_size]
+                width = max(len(enc[i]) for i in idx)
+                ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                for row, i in enumerate(idx):
+                    ids[row, :len(enc[i])] = torch.tensor(enc[i])
+                    mask[row, :len(enc[i])] = 1
+                gen = self.model.generate(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
+                                          **kwargs)
+                texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)
+                for i, text in zip(idx, texts):
+                    out[i] = _one_line(text)
+                advance(len(idx))
+        return out
+
+
+class BaselinePredictor:
+    """BM25 retrieval, NNGen or the function-name baseline, indexed per sub-task on the train split."""
+
+    def __init__(self, kind: str):
+        if kind not in BASELINES:
+            raise CodeTransError(f"unknown baseline {kind!r}; choose from {', '.join(BASELINES)}")
+        self.name = kind
+        self._impl: Any = None
+        self._task: str | None = None
+        self._pool: dict[str, dict] = {}
+
+    def identity(self) -> dict:
+        ident: dict[str, Any] = {"kind": "baseline", "id": self.name, "train_pools": self._pool}
+        if self.name == "baseline:bm25":
+            ident["params"] = {"k1": 1.2, "b": 0.75, "terms": "lower-cased \\w+ runs of the source"}
+        elif self.name == "baseline:nngen":
+            ident["params"] = {"k": 5, "vectors": "CountVectorizer-style bag of words, cosine",
+                               "rerank": "NLTK sentence BLEU-4 vs candidate diffs"}
+        return ident
+
+    def prepare(self, task: str, train: Sequence[dict] | None) -> None:
+        from codetrans.evaluation.baselines import BM25Retrieval, FunctionName, NNGen
+
+        self._task = task
+        if self.name == "baseline:funcname":
+            self._impl = FunctionName()
+            return
+        if not train:
+            raise CodeTransError(f"{self.name} needs training items of {task!r} to retrieve from "
+                                 "(a train split in the dataset, see --train-split)")
+        sources = [r["source"] for r in train]
+        targets = [r["target"] for r in train]
+        h = hashlib.sha256()
+        for s, t in zip(sources, targets):
+            h.update(s.encode("utf-8", "replace") + b"\0" + t.encode("utf-8", "replace") + b"\0")
+        self._pool[task] = {"n": len(sources), "sha256": h.hexdigest()}
+        self._impl = NNGen(sources, targets) if self.name == "baseline:nngen" else BM25Retrieval(sources, targets)
+
+    def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
+                advance: Callable[[int], None]) -> list[str]:
+        if self._impl is None or task != self._task:
+            raise CodeTransError(f"baseline not prepared for {task!r}")
+        sources = [r["source"] for r in records]
+        if self.name == "baseline:funcname":
+            preds = self._impl.predict(sources, [r.get("func_name") for r in records])
+        else:
+            preds = self._impl.predict(sources)
+        advance(len(records))
+        return [_one_line(p) for p in preds]
+
+
+def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = None) -> Predictor:
+    """A predictor for a --model value (baseline name, model directory or zoo id), or pass one through."""
+    if not isinstance(spec, str | os.PathLike):
+        return spec
+    s = str(spec)
+    if s.startswith("baseline:"):
+        return BaselinePredictor(s)
+    return ModelPredictor(s, device=device)

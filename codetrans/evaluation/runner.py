@@ -1,0 +1,233 @@
+"""The evaluation runner: a model or baseline, a dataset split, one or many sub-tasks -> scores.
+
+For every sub-task it writes, under ``out_dir``:
+
+* ``<task>.pred.txt`` — predictions, one per line, aligned with
+* ``<task>.ref.txt`` — the first reference of each item (``<task>.refs.jsonl`` holds all of them,
+  one JSON list per line, when any item has several);
+* ``<task>.pred.meta.json`` — what produced the predictions (model hash, decoding, data hash).
+
+and, for the run, ``metrics.json`` (scores plus the reproducibility record: model id and content
+hash, dataset fingerprint, decoding settings, package versions, time) and ``results.md`` (the table).
+
+Predictions are generated in chunks in the data's order (length-sorted batches inside a chunk) and
+appended as each chunk finishes, so the predictions file is always a valid prefix: an interrupted
+run started again with the same settings continues after the last complete line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from codetrans.errors import CodeTransError, DataError
+from codetrans.evaluation.predictors import DecodingOptions, Predictor, make_predictor
+from codetrans.evaluation.table import column_label, render_table
+from codetrans.metrics import Executor, score
+from codetrans.tasks import SUBTASKS, TASK_TYPES, get_subtask
+
+SCHEMA = "codetrans.eval/1"
+_PACKAGES = ("codetrans", "torch", "transformers", "tokenizers", "sentencepiece", "datasets", "sacrebleu",
+             "numpy")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in _PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def load_split(data: Any, split: str) -> Any:
+    """A ``datasets.Dataset`` split from a DatasetDict directory (or object) with task/source/target."""
+    import datasets
+
+    if isinstance(data, str | os.PathLike):
+        path = Path(data)
+        if not path.exists():
+            raise DataError(f"dataset directory {path} does not exist")
+        try:
+            data = datasets.load_from_disk(str(path))
+        except (FileNotFoundError, ValueError) as exc:
+            raise DataError(f"{path} is not a dataset saved with save_to_disk: {exc}") from exc
+    if isinstance(data, datasets.DatasetDict):
+        if split not in data:
+            raise DataError(f"the dataset has no split {split!r}; it has: {', '.join(data) or 'none'}")
+        data = data[split]
+    elif not isinstance(data, datasets.Dataset):
+        raise DataError(f"expected a dataset directory or datasets object, got {type(data).__name__}")
+    missing = [c for c in ("task", "source", "target") if c not in data.column_names]
+    if missing:
+        raise DataError(f"split {split!r} lacks column(s) {', '.join(missing)} (need task/source/target)")
+    return data
+
+
+def select_tasks(available: Sequence[str], wanted: Sequence[str] | None) -> list[str]:
+    """Sub-task ids to evaluate: all present (registry order), or those named (ids or task types)."""
+    order = list(SUBTASKS)
+    present = sorted(set(available), key=lambda t: (order.index(t) if t in order else len(order), t))
+    if not wanted:
+        return present
+    out: list[str] = []
+    for w in wanted:
+        if w in TASK_TYPES or w.removeprefix("codetrans-") in TASK_TYPES:
+            ttype = w.removeprefix("codetrans-")
+            hits = [t for t in present if t in SUBTASKS and SUBTASKS[t].task == ttype]
+            if not hits:
+                raise DataError(f"the split has no {ttype!r} sub-task; it has: {', '.join(present)}")
+            out += [h for h in hits if h not in out]
+            continue
+        task = w if w in SUBTASKS else get_subtask(*w.split(":", 1)).id  # also "document:python"
+        if task not in present:
+            raise DataError(f"the split has no items of {task!r}; it has: {', '.join(present)}")
+        if task not in out:
+            out.append(task)
+    return out
+
+
+def _references(rec: dict) -> list[str]:
+    refs = rec.get("references")
+    if isinstance(refs, list | tuple) and any(isinstance(r, str) and r.strip() for r in refs):
+        return [r for r in refs if isinstance(r, str)]
+    return [rec["target"]]
+
+
+def _content_hash(records: Sequence[dict]) -> str:
+    h = hashlib.sha256()
+    for r in records:
+        h.update(json.dumps([r["source"], _references(r)], ensure_ascii=False).encode("utf-8", "replace"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _read_done(path: Path, total: int) -> list[str]:
+    """Complete prediction lines already written; a torn last line (no newline) is cut off."""
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    if raw and not raw.endswith(b"\n"):
+        raw = raw[: raw.rfind(b"\n") + 1]
+        path.write_bytes(raw)
+    lines = raw.decode("utf-8", errors="replace").split("\n")[:-1] if raw else []
+    if len(lines) > total:
+        raise CodeTransError(f"{path} has {len(lines)} predictions for {total} items: not from this data; "
+                             "use --overwrite or another --out")
+    return lines
+
+
+def _write_lines(path: Path, lines: Sequence[str]) -> None:
+    with open(path, "w", encoding="utf-8", errors="replace", newline="\n") as f:
+        for line in lines:
+            f.write(line + "\n")
+
+
+def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.PathLike, *,
+             split: str = "test", tasks: Sequence[str] | None = None, decoding: DecodingOptions | None = None,
+             name: str | None = None, train_split: str = "train", limit: int | None = None,
+             device: str | None = None, overwrite: bool = False, progress: bool = True,
+             executor: Executor | None = None, train_data: Any = None) -> dict:
+    """Evaluate ``model`` (directory, zoo id, ``baseline:*`` or a Predictor) on ``data[split]``.
+
+    Returns the metrics record also written to ``out_dir/metrics.json``. ``train_data`` (default:
+    ``data``'s ``train_split``) is the pool retrieval baselines search.
+    """
+    from tqdm.auto import tqdm
+
+    decoding = decoding or DecodingOptions()
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    ds = load_split(data, split)
+    task_col = ds["task"]
+    chosen = select_tasks(task_col, tasks)
+    predictor = make_predictor(model, device=device)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    train_ds = None
+    dataset_info: dict[str, Any] = {
+        "path": str(Path(data).resolve()) if isinstance(data, str | os.PathLike) else None,
+        "split": split, "num_rows": ds.num_rows, "fingerprint": getattr(ds, "_fingerprint", None),
+        "tasks": {}}
+    results: dict[str, dict] = {}
+    for task in chosen:
+        indices = [i for i, t in enumerate(task_col) if t == task]
+        if limit is not None:
+            indices = indices[:limit]
+        records = ds.select(indices).to_list()
+        refs = [_references(r) for r in records]
+        dataset_info["tasks"][task] = {"n": len(records), "sha256": _content_hash(records)}
+        _write_lines(out / f"{task}.ref.txt", [" ".join(r[0].split()) for r in refs])
+        if any(len(r) > 1 for r in refs):
+            _write_lines(out / f"{task}.refs.jsonl", [json.dumps(r, ensure_ascii=False) for r in refs])
+
+        train_records = None
+        if getattr(predictor, "name", "").startswith("baseline:") and predictor.name != "baseline:funcname":
+            if train_ds is None:
+                train_ds = load_split(train_data if train_data is not None else data, train_split)
+            tcol = train_ds["task"]
+            train_records = train_ds.select([i for i, t in enumerate(tcol) if t == task]).to_list()
+        predictor.prepare(task, train_records)
+
+        pred_path, meta_path = out / f"{task}.pred.txt", out / f"{task}.pred.meta.json"
+        ident = predictor.identity()
+        signature = {"model": {k: ident.get(k) for k in ("id", "sha256")},
+                     "train_pool": (ident.get("train_pools") or {}).get(task),
+                     "decoding": decoding.as_dict() if ident.get("kind") == "model" else None,
+                     "data_sha256": dataset_info["tasks"][task]["sha256"]}
+        if overwrite and pred_path.exists():
+            pred_path.unlink()
+        done = _read_done(pred_path, len(records))
+        if done and meta_path.exists():
+            old = json.loads(meta_path.read_text(encoding="utf-8")).get("signature")
+            if old != signature:
+                raise CodeTransError(
+                    f"{pred_path} was written by a different model, data or decoding setting; "
+                    "use --overwrite to start again or choose another --out")
+        meta_path.write_text(json.dumps({"signature": signature}, indent=2), encoding="utf-8")
+        resumed_from = len(done)
+        bar = tqdm(total=len(records), initial=resumed_from, desc=column_label(task), unit="item",
+                   disable=not progress, dynamic_ncols=True)
+        chunk = max(64, decoding.batch_size * 8)
+        try:
+            with open(pred_path, "a", encoding="utf-8", errors="replace", newline="\n") as fh:
+                for start in range(resumed_from, len(records), chunk):
+                    part = records[start:start + chunk]
+                    preds = predictor.predict(task, part, decoding, bar.update)
+                    if len(preds) != len(part):
+                        raise CodeTransError(f"{predictor.name} returned {len(preds)} predictions for {len(part)}")
+                    fh.write("".join(p + "\n" for p in preds))
+                    fh.flush()
+        finally:
+            bar.close()
+        predictions = _read_done(pred_path, len(records))
+        res = score(task, predictions, refs, records, executor=executor)
+        res["resumed_from"] = resumed_from
+        res["multi_reference"] = any(len(r) > 1 for r in refs)
+        results[task] = res
+
+    record = {
+        "schema": SCHEMA,
+        "name": name or (predictor.name if hasattr(predictor, "name") else str(model)),
+        "model": predictor.identity(),
+        "dataset": dataset_info,
+        "decoding": decoding.as_dict(),
+        "versions": package_versions(),
+        "time": {"started": started.isoformat(timespec="seconds"),
+                 "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                 "seconds": round(time.perf_counter() - t0, 3)},
+        "results": results,
+    }
+    (out / "metrics.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(render_table([record]), encoding="utf-8")
+    return record
+
