@@ -15,7 +15,7 @@ _EXPORTS = {
     "language_of": "codetrans.lang.tokenize",
     "lexical_tokens": "codetrans.lang.tokenize",
     "extract_functions": "codetrans.lang.extract",
-    "undocumented_functions": "codetrans.lang.extract",
+    "list_functions": "codetrans.lang.extract",
     "skip_file_reason": "codetrans.lang.extract",
     "EXTRACT_LANGUAGES": "codetrans.lang.extract",
     "extract_api_sequences": "codetrans.lang.api",
@@ -35,8 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from codetrans.lang.extract import (  # noqa: F401
         EXTRACT_LANGUAGES,
         extract_functions,
+        list_functions,
         skip_file_reason,
-        undocumented_functions,
     )
     from codetrans.lang.grammars import EXTENSIONS, SPECS  # noqa: F401
     from codetrans.lang.tokenize import Tokenized, detect_language, language_of, lexical_tokens, tokenize_code  # noqa: F401

@@ -260,20 +260,35 @@ def description_paragraph(docstring: str) -> str:
     return re.split(r"\n\s*\n", docstring.strip(), maxsplit=1)[0]
 
 
-def undocumented_functions(code: str | bytes, lang: str) -> list[dict]:
-    """Functions without documentation: name, byte/line span and body start — for tools that insert docs."""
+def list_functions(code: str | bytes, lang: str) -> list[dict]:
+    """Every function of a file (documented or not), with its span and model-ready tokens.
+
+    For tools that document whole files: ``documented`` tells whether documentation exists, ``code_tokens``
+    exclude it, and ``anchor_start_byte`` is where a leading doc comment would go (before decorators,
+    ``export`` and the like); ``body_start_byte`` is the Python body's first statement (docstring spot).
+    """
     lang = get_spec(lang).name
     src = code.encode("utf-8", "surrogatepass") if isinstance(code, str) else code
     tree = get_parser(lang).parse(src)
+    rules = RULES[lang]
+    wrappers = rules.wrappers | {"decorated_definition"}
     out = []
     for node in _captures(lang, tree.root_node):
         name = _name(src, node, lang)
         if name is None:
             continue
-        has_doc = _python_doc(node) is not None if lang == "python" else _comment_doc(src, node, lang) is not None
-        if not has_doc:
-            tokens, _ = tokens_from_tree(src, node, lang, drop_docstrings=True)
-            out.append({"func_name": name, "start_byte": node.start_byte, "end_byte": node.end_byte,
-                        "start_line": node.start_point[0] + 1, "end_line": node.end_point[0] + 1,
-                        "code_tokens": tokens})
+        anchor = node
+        while anchor.parent is not None and anchor.parent.type in wrappers:
+            anchor = anchor.parent
+        if lang == "python":
+            documented = _python_doc(node) is not None
+        else:
+            documented = _comment_doc(src, node, lang) is not None
+        tokens, _ = tokens_from_tree(src, node, lang, drop_docstrings=True)
+        body = node.child_by_field_name("body") if lang == "python" else None
+        out.append({"func_name": name, "documented": documented, "code_tokens": tokens,
+                    "start_byte": node.start_byte, "end_byte": node.end_byte,
+                    "anchor_start_byte": anchor.start_byte,
+                    "start_line": node.start_point[0] + 1, "end_line": node.end_point[0] + 1,
+                    "body_start_byte": body.start_byte if body is not None else None})
     return out

@@ -2,7 +2,7 @@ from collections import Counter
 
 import pytest
 
-from codetrans.lang import extract_functions, undocumented_functions
+from codetrans.lang import extract_functions, list_functions
 from codetrans.lang.docstrings import summarize_doc
 
 SOURCES = {
@@ -149,9 +149,12 @@ def test_generated_files_and_test_functions_skipped():
     assert stats["test"] == 1
 
 
-def test_undocumented_functions_for_doc_insertion():
-    found = undocumented_functions("def a(x):\n    return x\n\ndef b():\n    '''Doc.'''\n", "python")
-    assert [f["func_name"] for f in found] == ["a"] and found[0]["start_line"] == 1
+def test_list_functions_for_whole_file_documentation():
+    code = "@dec\ndef a(x):\n    return x\n\ndef b():\n    '''Doc.'''\n"
+    found = list_functions(code, "python")
+    assert [(f["func_name"], f["documented"]) for f in found] == [("a", False), ("b", True)]
+    assert found[0]["start_line"] == 2 and found[0]["anchor_start_byte"] == 0
+    assert found[0]["code_tokens"] == ["def", "a", "(", "x", ")", ":", "return", "x"]
 
 
 @pytest.mark.parametrize("doc,summary", [
