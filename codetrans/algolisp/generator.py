@@ -608,7 +608,10 @@ def iter_problems(split: str, seed: int = 0, exclude_programs: set[str] | None =
         draft = FAMILIES[fam][1](rng)
         if draft is None or split_of(draft.signature) != split:
             continue
-        program = to_str(parse(draft.program))
+        tree = parse(draft.program)
+        if isinstance(tree, str):
+            continue  # a bare argument ("all elements of a"): nothing to synthesise
+        program = to_str(tree)
         if draft.text in seen_texts or program in exclude or seen_programs.get(program, 0) >= 20:
             failures += 1
         else:
