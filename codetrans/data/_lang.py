@@ -59,16 +59,16 @@ def normalize_diff(diff: str) -> str:
     return " <nl> ".join(out) + (" <nl>" if out else "")
 
 
-def extract_functions(code: str, lang: str, path: str = "", repo: str = "") -> list[dict]:
+def extract_functions(code: str, lang: str, path: str = "", repo: str = "", **kw) -> list[dict]:
     from codetrans.lang import extract_functions as f
 
-    return f(code, lang, path=path, repo=repo)
+    return f(code, lang, path=path, repo=repo, **kw)
 
 
-def extract_api_sequences(code: str, path: str = "", repo: str = "") -> list[dict]:
+def extract_api_sequences(code: str, path: str = "", repo: str = "", **kw) -> list[dict]:
     from codetrans.lang import extract_api_sequences as f
 
-    return f(code, path=path, repo=repo)
+    return f(code, path=path, repo=repo, **kw)
 
 
 def detect_language(path: str | None = None, code: str | None = None) -> str | None:

@@ -39,9 +39,9 @@ _SUBJECT_START = re.compile(
     | prepare\ (?:for\ )?(?:(?:releasing|release|version)\ )?v?\d
     | prepare\ release
     | prepare\ for\ (?:the\ )?(?:next\ )?(?:v?\d+(?:\.\d+)*\ )?release
-    | prepare\ (?:for\ )?version\ 
+    | prepare\ (?:for\ )?version[ ]
     | prepare\ (?:for\ )?(?:the\ )?next\ development\ (?:iteration|version)
-    | chore\(deps | build\(deps | fix\(deps | update\ dependency\ 
+    | chore\(deps | build\(deps | fix\(deps | update\ dependency[ ]
     | \[pre-commit\.ci\] | pre-commit\ autoupdate | \[create-pull-request\]
     | automated | auto-generated | apply\ automatic\ changes
     )""", re.I | re.X)

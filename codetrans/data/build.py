@@ -1,0 +1,493 @@
+"""Corpus building: sources -> a ``datasets.DatasetDict`` of supervised records saved to disk.
+
+``build_corpus(["~/src/flask", "jdk-src.zip::lang=java,group=dir", "../shared/data"], out)``:
+
+1. Every source (see :mod:`codetrans.data.sources` for specs) becomes one or more *shards*: directory
+   trees and archives (their files spread over shards by a hash of the path), git histories (a
+   directory that is a git work tree also yields its commits), research files/folders (CODE-NN, NNGen,
+   commits JSONL, CodeSearchNet JSONL, AlgoLisp). ``datasets.Dataset.from_generator(num_proc=...)``
+   runs the shards in parallel, with progress bars.
+2. Per documented function (``codetrans.lang.extract_functions``): a ``document`` record (source =
+   tokenized code, target = summary); for Java also ``comment`` (same pair) and ``api`` (source =
+   Javadoc first sentence, target = the ``Type.method`` sequence). Commits -> ``commit`` (source =
+   ``normalize_diff(diff)``, target = subject); CODE-NN -> ``summarize``; AlgoLisp -> ``synthesize``.
+3. Splits by repository or package, never by function: a deterministic hash of each record's ``group``
+   (the repository/package, or with ``group=dir`` its directory) picks train/validation/test; research
+   dev files go to validation.
+4. Duplicates removed across and within splits: exact (normalised text) and near (MinHash Jaccard on
+   token shingles >= ``near_dup_threshold``); the evaluation splits win, train copies go.
+5. A per-task / per-language count table, a summary of skipped items by reason, and
+   ``build_report.json`` beside the saved dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from codetrans.data import _lang
+from codetrans.data.git import CommitFilters, iter_commits
+from codetrans.data.loaders import (
+    commit_record,
+    load_algolisp,
+    load_codenn,
+    load_codesearchnet,
+    load_commits,
+    load_nngen,
+)
+from codetrans.data.report import SkipReport
+from codetrans.data.sources import (
+    SourceSpec,
+    WalkOptions,
+    is_archive,
+    iter_source_files,
+    parse_spec,
+    source_name,
+)
+from codetrans.errors import DataError
+from codetrans.tasks import SUBTASKS, TASK_TYPES
+
+SPLITS = ("train", "validation", "test")
+DOC_LANGS = ("python", "java", "go", "php", "ruby", "javascript")
+REPORT_TASK = "__report__"
+COLUMNS = ("task", "source", "target", "lang", "repo", "path", "func_name", "id", "group", "split_hint",
+           "references", "meta")
+
+
+def features():
+    from datasets import Features, Sequence, Value
+
+    cols = {c: Value("string") for c in COLUMNS}
+    cols["references"] = Sequence(Value("string"))
+    return Features(cols)
+
+
+@dataclass
+class BuildConfig:
+    """Settings of a corpus build (all serialisable, they travel to worker processes)."""
+
+    tasks: tuple[str, ...] = tuple(TASK_TYPES)  # task types: document, comment, api, commit, summarize, synthesize
+    validation: float = 0.05
+    test: float = 0.05
+    seed: str = "codetrans"  # salt of the split hash; change it to draw other splits
+    num_proc: int = 1
+    near_dup_threshold: float | None = 0.8  # None: exact duplicates only
+    num_perm: int = 64
+    shingle: int = 3
+    max_file_bytes: int = 1_000_000
+    respect_gitignore: bool = True
+    commit_filters: dict = field(default_factory=dict)  # CommitFilters fields
+    api_jdk_only: bool = False
+
+
+def _row(**kw) -> dict:
+    row = {c: "" for c in COLUMNS}
+    row["references"] = []
+    row.update({k: v for k, v in kw.items() if k in row})
+    for c in COLUMNS:
+        if c != "references" and not isinstance(row[c], str):
+            row[c] = "" if row[c] is None else str(row[c])
+    return row
+
+
+# ------------------------------------------------------------------------------------------ shards
+def _research_kind(path: Path) -> bool:
+    name = path.name.lower()
+    if path.is_file():
+        return name.endswith((".jsonl", ".jsonl.gz", ".json", ".diff", ".msg")) or (
+            name.endswith(".txt") and "codenn" in [p.lower() for p in path.parts])
+    if "codenn" in [p.lower() for p in path.parts] or name in ("nngen", "commits", "algolisp"):
+        return True
+    if any((path / d).exists() for d in ("codenn", "nngen", "commits")):
+        return True
+    # A folder of JSONL files (CodeSearchNet, AlgoLisp) with no source code next to them.
+    return any(path.glob("*.jsonl")) or any(path.glob("*.jsonl.gz"))
+
+
+def _is_git_root(path: Path) -> bool:
+    return path.is_dir() and (path / ".git").exists()
+
+
+def plan_shards(specs: list[SourceSpec], config: BuildConfig) -> list[dict]:
+    """The units of parallel work: (spec, kind, part, nparts)."""
+    shards = []
+    tree_parts = max(1, config.num_proc)
+    for spec in specs:
+        kind = spec.kind or ("research" if _research_kind(spec.path) else "tree")
+        if kind == "research":
+            shards.append({"spec": spec.spec, "kind": "research", "part": 0, "nparts": 1})
+            continue
+        if kind in ("tree", "git") and _is_git_root(spec.path) and "commit" in config.tasks:
+            shards.append({"spec": spec.spec, "kind": "git", "part": 0, "nparts": 1})
+        if kind == "git":
+            continue
+        big = spec.path.is_dir() or (is_archive(spec.path) and spec.path.stat().st_size > 2_000_000)
+        n = tree_parts if big else 1
+        shards.extend({"spec": spec.spec, "kind": "tree", "part": i, "nparts": n} for i in range(n))
+    # datasets hands each worker a contiguous slice of the list: order by part so the halves of big
+    # sources land on different workers.
+    shards.sort(key=lambda s: s["part"])
+    return shards
+
+
+def _wants(config: dict, task_type: str) -> bool:
+    return task_type in config["tasks"]
+
+
+def _tree_records(spec: SourceSpec, shard: dict, config: dict, report: SkipReport):
+    from collections import Counter as _C
+
+    langs = set()
+    if _wants(config, "document"):
+        langs.update(DOC_LANGS)
+    if _wants(config, "comment") or _wants(config, "api"):
+        langs.add("java")
+    if spec.lang:
+        langs &= {spec.lang}
+    if not langs:
+        return
+    options = WalkOptions(max_bytes=config["max_file_bytes"], respect_gitignore=config["respect_gitignore"],
+                          langs=frozenset(langs))
+    part, nparts = shard["part"], shard["nparts"]
+    stats: _C = _C()
+    for f in iter_source_files(spec, options, report):
+        if nparts > 1 and zlib.crc32(f.path.encode("utf-8", "surrogateescape")) % nparts != part:
+            continue
+        try:
+            funcs = _lang.extract_functions(f.text, f.lang, path=f.path, repo=f.source, stats=stats)
+            apis = (_lang.extract_api_sequences(f.text, path=f.path, repo=f.source,
+                                                jdk_only=config["api_jdk_only"], stats=stats)
+                    if f.lang == "java" and _wants(config, "api") else [])
+        except Exception as exc:  # a grammar crash on one file must not end the build
+            report.skip("extract_error", f"{f.source}/{f.path}: {type(exc).__name__}")
+            continue
+        report.keep()
+        for fn in funcs:
+            source = " ".join(fn["code_tokens"])
+            target = " ".join(str(fn.get("summary") or "").split())
+            if not source or not target:
+                continue
+            base = dict(source=source, target=target, lang=f.lang, repo=f.source, path=f.path,
+                        func_name=fn.get("func_name", ""), id=f"{f.source}/{f.path}:{fn.get('start_line', '')}",
+                        group=f.group)
+            if _wants(config, "document"):
+                yield _row(task=f"code_documentation_generation_{f.lang}", **base)
+            if f.lang == "java" and _wants(config, "comment"):
+                yield _row(task="code_comment_generation_java", **base)
+        for a in apis:
+            seq = a.get("api_seq") or []
+            if a.get("query") and seq:
+                yield _row(task="api_generation", source=" ".join(str(a["query"]).split()), target=" ".join(seq),
+                           lang="java", repo=f.source, path=f.path, func_name=a.get("func_name", ""),
+                           id=f"{f.source}/{f.path}:{a.get('func_name', '')}", group=f.group)
+    # Function-level filters of the extractor, so the summary can say what was left out and why.
+    for reason, n in stats.items():
+        if reason not in ("functions", "extracted") and n:
+            report.skip(f"function_{reason}" if not reason.startswith("file_") else reason, n=n)
+
+
+def _git_records(spec: SourceSpec, config: dict, report: SkipReport):
+    filters = CommitFilters(**config["commit_filters"])
+    for c in iter_commits(spec.path, filters, report):
+        rec = commit_record(c)
+        yield _row(**rec, group=c["repo"], path=c["files"][0] if c["files"] else "")
+
+
+def _research_records(spec: SourceSpec, config: dict, report: SkipReport):
+    p = spec.path
+    loads = []
+    if p.is_dir():
+        from codetrans.data.loaders import load_research_folder
+
+        loads = load_research_folder(p)
+    else:
+        n = p.name.lower()
+        if n.endswith((".diff", ".msg")):
+            loads = [load_nngen(p)]
+        elif n.endswith(".txt"):
+            loads = [load_codenn(p, spec.lang)]
+        elif "algolisp" in str(p).lower():
+            loads = [load_algolisp(p)]
+        else:
+            keys = _first_keys(p)
+            loads = [load_commits(p) if {"diff", "subject"} <= keys
+                     else load_algolisp(p) if "short_tree" in keys else load_codesearchnet(p, spec.lang)]
+    for recs in loads:
+        report.merge(recs.report, prefix="")
+        fname = Path(recs.report.source).name.lower()
+        for r in recs:
+            task_type = SUBTASKS[r["task"]].task if r["task"] in SUBTASKS else ""
+            if not _wants(config, task_type):
+                continue
+            hint = ""
+            if fname.startswith("dev"):
+                hint = "validation"
+            elif fname.split(".")[0] in ("valid", "validation") and task_type == "document":
+                hint = "validation"
+            elif fname.split(".")[0] == "test":
+                hint = "test"
+            group = r.get("repo") or f"{r['task']}:{r.get('post_id') or r.get('id', '')}"
+            meta = {k: r[k] for k in ("args", "tests", "return_type", "tags", "score", "post_id") if k in r}
+            yield _row(**{k: v for k, v in r.items() if k in COLUMNS and k != "meta"}, group=group,
+                       split_hint=hint, meta=json.dumps(meta) if meta else "")
+
+
+def _first_keys(path: Path) -> set[str]:
+    """Keys of the first JSON object of a JSONL file (to tell commits, AlgoLisp and CodeSearchNet apart)."""
+    from codetrans.data.loaders import _iter_json
+
+    for _, obj in _iter_json(path, SkipReport()):
+        return set(obj)
+    return set()
+
+
+def generate(shards: list[dict], config: dict):
+    """``Dataset.from_generator`` body: the records of each shard, then one report row per shard."""
+    for shard in shards:
+        report = SkipReport(shard["spec"].split("::")[0])
+        try:
+            spec = parse_spec(shard["spec"])
+            if shard["kind"] == "research":
+                yield from _research_records(spec, config, report)
+            elif shard["kind"] == "git":
+                yield from _git_records(spec, config, report)
+            else:
+                yield from _tree_records(spec, shard, config, report)
+        except DataError as exc:
+            report.skip("source_error", f"{shard['spec']}: {exc}")
+        except Exception as exc:  # never lose the whole build to one bad source
+            report.skip("source_crash", f"{shard['spec']}: {type(exc).__name__}: {exc}")
+        if shard["kind"] == "git":
+            report.source = f"git:{report.source}"
+        yield _row(task=REPORT_TASK, meta=json.dumps(report.to_dict()))
+
+
+# ------------------------------------------------------------------------------------ split, dedup
+def split_of(group: str, config: BuildConfig) -> str:
+    """Deterministic split of a repository/package name (the same name always lands in one split)."""
+    h = hashlib.sha1(f"{config.seed}\0{group}".encode("utf-8", "surrogatepass")).digest()
+    u = int.from_bytes(h[:8], "big") / 2**64
+    if u < config.test:
+        return "test"
+    if u < config.test + config.validation:
+        return "validation"
+    return "train"
+
+
+def _dedup_text(task: str, source: str, target: str) -> str:
+    # For text-to-code tasks the input alone is not the item: the same query may have other answers.
+    # Commits: the (diff, subject) pair, as the commits corpus' own duplicate filter does.
+    return (source + " \u2016 " + target if task in ("api_generation", "program_synthese", "commit_generation")
+            else source)
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    counts: dict  # task -> lang -> split -> n
+    skipped: Counter
+    examples: dict
+    dedup: Counter
+    seconds: float
+    sources: list[dict]
+
+    def to_dict(self) -> dict:
+        return {"out": str(self.out), "counts": self.counts, "skipped": dict(self.skipped),
+                "examples": self.examples, "dedup": dict(self.dedup), "seconds": round(self.seconds, 1),
+                "sources": self.sources}
+
+
+def assign_and_dedup(rows: dict[str, list], config: BuildConfig, progress: bool = True
+                     ) -> tuple[dict[str, list[int]], Counter]:
+    """Indices per split after dropping exact and near duplicates (evaluation splits win)."""
+    from tqdm.auto import tqdm
+
+    from codetrans.data.dedup import MinHasher, NearDupIndex, exact_key
+
+    n = len(rows["task"])
+    split = [rows["split_hint"][i] or split_of(rows["group"][i], config) for i in range(n)]
+    order = sorted(range(n), key=lambda i: (SPLITS.index(split[i]) * -1, i))  # test, validation, train
+    seen: dict[bytes, str] = {}
+    stats: Counter = Counter()
+    keep: dict[str, list[int]] = {s: [] for s in SPLITS}
+    hasher = MinHasher(config.num_perm, config.shingle) if config.near_dup_threshold else None
+    indexes: dict[str, NearDupIndex] = {}
+    for i in tqdm(order, desc="dedup", unit="rec", disable=not progress, mininterval=2):
+        task, s = rows["task"][i], split[i]
+        text = _dedup_text(task, rows["source"][i], rows["target"][i])
+        key = exact_key(task, text)
+        if key in seen:
+            stats[f"exact_dup_{'within' if seen[key] == s else 'across'}_splits"] += 1
+            continue
+        seen[key] = s
+        if hasher is not None:
+            idx = indexes.get(task)
+            if s != "train" or idx is not None:
+                sig = hasher.signature(text)
+                if idx is not None and idx.query(sig):
+                    stats["near_dup_across_splits"] += 1
+                    continue
+                if s != "train":  # only evaluation items are indexed: near-dups inside train may stay
+                    if idx is None:
+                        idx = indexes[task] = NearDupIndex(hasher, config.near_dup_threshold)
+                    idx.add(sig)
+        keep[s].append(i)
+    for s in SPLITS:
+        keep[s].sort()
+    return keep, stats
+
+
+# ------------------------------------------------------------------------------------------ tables
+def count_table(counts: dict) -> list[tuple[str, str, int, int, int]]:
+    rows = []
+    for task in sorted(counts):
+        for lang in sorted(counts[task]):
+            c = counts[task][lang]
+            rows.append((task, lang, c.get("train", 0), c.get("validation", 0), c.get("test", 0)))
+    return rows
+
+
+def print_summary(counts: dict, skipped: Counter, examples: dict, dedup: Counter, seconds: float | None = None,
+                  file=None) -> None:
+    """The per-task / per-language count table and the skipped-items summary (rich when available)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=file or sys.stdout, width=140)
+    t = Table(title="corpus: pairs per task and language")
+    for col in ("task", "lang", "train", "validation", "test", "total"):
+        t.add_column(col, justify="left" if col in ("task", "lang") else "right")
+    tot = Counter()
+    for task, lang, tr, va, te in count_table(counts):
+        t.add_row(task, lang, f"{tr:,}", f"{va:,}", f"{te:,}", f"{tr + va + te:,}")
+        tot.update({"train": tr, "validation": va, "test": te})
+    t.add_row("[b]all[/b]", "", f"{tot['train']:,}", f"{tot['validation']:,}", f"{tot['test']:,}",
+              f"{sum(tot.values()):,}")
+    console.print(t)
+    if dedup:
+        console.print("duplicates removed: " + ", ".join(f"{k} {v:,}" for k, v in dedup.most_common()))
+    if skipped:
+        s = Table(title="skipped, by reason")
+        s.add_column("reason")
+        s.add_column("count", justify="right")
+        s.add_column("e.g.")
+        for reason, n in skipped.most_common():
+            s.add_row(reason, f"{n:,}", "; ".join(examples.get(reason, [])[:1])[:70])
+        console.print(s)
+    if seconds is not None:
+        console.print(f"built in {seconds:.1f} s")
+
+
+# ------------------------------------------------------------------------------------------- build
+def build_corpus(sources: list[str | SourceSpec], out: str | Path, config: BuildConfig | None = None,
+                 progress: bool = True, quiet: bool = False) -> BuildResult:
+    """Build and save a ``DatasetDict`` (train/validation/test) from ``sources`` into ``out``."""
+    import datasets
+
+    config = config or BuildConfig()
+    unknown = [t for t in config.tasks if t not in TASK_TYPES]
+    if unknown:
+        raise DataError(f"unknown task(s) {', '.join(unknown)}; choose from {', '.join(TASK_TYPES)}")
+    if not sources:
+        raise DataError("no sources given")
+    specs = [s if isinstance(s, SourceSpec) else parse_spec(str(s)) for s in sources]
+    out = Path(out)
+    if out.exists() and any(out.iterdir()) and not (out / "dataset_dict.json").exists():
+        raise DataError(f"output directory {out} exists and is not a corpus; choose an empty or new one")
+    t0 = time.time()
+    shards = plan_shards(specs, config)
+    cfg = asdict(config)
+    num_proc = max(1, min(config.num_proc, len(shards)))
+    if not progress:
+        datasets.disable_progress_bars()
+    tmp = Path(tempfile.mkdtemp(prefix="codetrans-build-"))
+    try:
+        ds = datasets.Dataset.from_generator(
+            generate, features=features(), gen_kwargs={"shards": shards, "config": cfg},
+            num_proc=num_proc if num_proc > 1 else None, cache_dir=str(tmp), keep_in_memory=True)
+        rows = ds.to_dict()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    skipped: Counter = Counter()
+    examples: dict = {}
+    per_source: dict[str, SkipReport] = {}
+    data_idx = []
+    for i, task in enumerate(rows["task"]):
+        if task == REPORT_TASK:
+            rep = SkipReport.from_dict(json.loads(rows["meta"][i]))
+            per_source.setdefault(rep.source, SkipReport(rep.source)).merge(rep)
+        else:
+            data_idx.append(i)
+    for rep in per_source.values():
+        skipped.update(rep.skipped)
+        for reason, ex in rep.examples.items():
+            examples.setdefault(reason, []).extend(ex[: max(0, 3 - len(examples.get(reason, [])))])
+    rows = {c: [rows[c][i] for i in data_idx] for c in COLUMNS}
+    if not rows["task"]:
+        raise DataError("no records came out of the sources; the skipped reasons were: "
+                        + (", ".join(f"{r} {n}" for r, n in skipped.most_common(8)) or "none"))
+    keep, dedup = assign_and_dedup(rows, config, progress=progress)
+    cols = [c for c in COLUMNS if c != "split_hint"]
+    feats = features()
+    del feats["split_hint"]
+    dd = datasets.DatasetDict({s: datasets.Dataset.from_dict({c: [rows[c][i] for i in keep[s]] for c in cols},
+                                                             features=feats) for s in SPLITS})
+    if out.exists():
+        shutil.rmtree(out)
+    dd.save_to_disk(str(out), num_proc=None)
+    counts: dict = defaultdict(lambda: defaultdict(Counter))
+    for s in SPLITS:
+        for i in keep[s]:
+            counts[rows["task"][i]][rows["lang"][i]][s] += 1
+    counts = {t: {lang: dict(c) for lang, c in d.items()} for t, d in counts.items()}
+    result = BuildResult(out, counts, skipped, examples, dedup, time.time() - t0,
+                         [{"source": k, **v.to_dict()} for k, v in sorted(per_source.items())])
+    report = result.to_dict()
+    report["config"] = cfg
+    report["specs"] = [s.spec for s in specs]
+    (out / "build_report.json").write_text(json.dumps(report, indent=1))
+    if not quiet:
+        print_summary(counts, skipped, examples, dedup, result.seconds)
+    return result
+
+
+def corpus_stats(path: str | Path) -> dict:
+    """Counts per task / language / split of a saved corpus, plus mean source/target lengths (tokens)."""
+    import datasets
+
+    p = Path(path)
+    if not (p / "dataset_dict.json").exists():
+        raise DataError(f"not a saved corpus (no dataset_dict.json): {p}")
+    dd = datasets.load_from_disk(str(p))
+    counts: dict = defaultdict(lambda: defaultdict(Counter))
+    lengths: dict = defaultdict(lambda: [0, 0, 0])
+    for s, ds in dd.items():
+        cols = ds.select_columns([c for c in ("task", "lang", "source", "target") if c in ds.column_names])
+        for batch in cols.iter(batch_size=10_000):
+            for i, task in enumerate(batch["task"]):
+                lang = batch["lang"][i] if "lang" in batch else ""
+                counts[task][lang][s] += 1
+                ln = lengths[task]
+                ln[0] += 1
+                ln[1] += len(batch["source"][i].split())
+                ln[2] += len(batch["target"][i].split())
+    return {"counts": {t: {lang: dict(c) for lang, c in d.items()} for t, d in counts.items()},
+            "mean_tokens": {t: {"source": round(v[1] / v[0], 1), "target": round(v[2] / v[0], 1)}
+                            for t, v in lengths.items()}}
+
+
+def default_num_proc() -> int:
+    return max(1, min(4, (os.cpu_count() or 1)))
+
+
+__all__ = ["BuildConfig", "BuildResult", "build_corpus", "corpus_stats", "print_summary", "split_of",
+           "source_name"]

@@ -1,0 +1,135 @@
+"""``codetrans data``: build, inspect and harvest training corpora.
+
+    codetrans data build SOURCES... --out DIR [--tasks document commit ...] [--num-proc 2]
+    codetrans data build @harvest/sources.txt ../shared/data --out corpora/main
+    codetrans data stats DIR
+    codetrans data harvest --out DIR [--langs python java ...] [--build CORPUS_DIR]
+    codetrans data git REPO [--limit N]       # a repository's filtered commits as JSONL on stdout
+
+A SOURCE is a directory, an archive (.zip/.whl/.jar/.tar.*/.deb), a research file or folder, with
+optional ``::lang=go,group=dir,name=NAME`` options; ``@FILE`` reads more SOURCES from FILE, one a line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from codetrans.errors import DataError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__.split("\n\n", 1)[1]
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    b = sub.add_parser("build", help="turn sources into a DatasetDict saved to disk",
+                       fromfile_prefix_chars="@")
+    b.add_argument("sources", nargs="+", metavar="SOURCE")
+    b.add_argument("--out", required=True, help="output directory (a new or existing corpus directory)")
+    b.add_argument("--tasks", nargs="+", default=None,
+                   help="task types to build (default: all): document comment api commit summarize synthesize")
+    b.add_argument("--num-proc", type=int, default=None, help="worker processes (default: CPU count, max 4)")
+    b.add_argument("--validation", type=float, default=0.05, help="share of groups in validation (0.05)")
+    b.add_argument("--test", type=float, default=0.05, help="share of groups in test (0.05)")
+    b.add_argument("--near-dup", type=float, default=0.8,
+                   help="MinHash Jaccard threshold for near duplicates across splits (0 = exact only)")
+    b.add_argument("--max-file-bytes", type=int, default=1_000_000)
+    b.add_argument("--commit-max-lines", type=int, default=400)
+    b.add_argument("--commit-max-chars", type=int, default=12_000)
+    b.add_argument("--commit-cap", type=int, default=None, help="most commits kept per repository")
+    b.add_argument("--api-jdk-only", action="store_true", help="API sequences: JDK types only (DeepAPI)")
+    b.add_argument("--no-progress", action="store_true")
+
+    s = sub.add_parser("stats", help="counts per task / language / split of a saved corpus")
+    s.add_argument("dir")
+    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    h = sub.add_parser("harvest", help="download real source corpora from PyPI, Debian and npm (resumable)")
+    h.add_argument("--out", required=True, help="harvest directory (downloads go to OUT/cache)")
+    h.add_argument("--langs", nargs="+", default=None,
+                   help="python java go ruby php javascript (default: all)")
+    h.add_argument("--build", metavar="CORPUS_DIR", default=None,
+                   help="then build a corpus from what was harvested into CORPUS_DIR")
+    h.add_argument("--num-proc", type=int, default=None)
+
+    g = sub.add_parser("git", help="a repository's filtered commits (commits JSONL schema) on stdout")
+    g.add_argument("repo")
+    g.add_argument("--limit", type=int, default=None, help="stop after N kept commits")
+    g.add_argument("--max-lines", type=int, default=400)
+    g.add_argument("--max-chars", type=int, default=12_000)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from codetrans.data.build import BuildConfig, build_corpus, default_num_proc
+
+    cfg = BuildConfig(
+        validation=args.validation, test=args.test,
+        num_proc=args.num_proc or default_num_proc(),
+        near_dup_threshold=args.near_dup or None, max_file_bytes=args.max_file_bytes,
+        commit_filters={"max_changed_lines": args.commit_max_lines, "max_diff_chars": args.commit_max_chars,
+                        "max_records": args.commit_cap},
+        api_jdk_only=args.api_jdk_only)
+    if args.tasks:
+        cfg.tasks = tuple(args.tasks)
+    if not 0 <= args.validation + args.test < 1:
+        raise DataError("--validation + --test must be in [0, 1)")
+    sources = [s for s in args.sources if s.strip()]
+    build_corpus(sources, args.out, cfg, progress=not args.no_progress)
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from codetrans.data.build import corpus_stats, print_summary
+
+    st = corpus_stats(args.dir)
+    if args.json:
+        print(json.dumps(st, indent=1))
+        return 0
+    report = Path(args.dir) / "build_report.json"
+    from collections import Counter
+
+    skipped, examples, dedup = Counter(), {}, Counter()
+    if report.exists():
+        r = json.loads(report.read_text())
+        skipped, examples, dedup = Counter(r.get("skipped", {})), r.get("examples", {}), Counter(r.get("dedup", {}))
+    print_summary(st["counts"], skipped, examples, dedup)
+    for task, m in sorted(st["mean_tokens"].items()):
+        print(f"{task}: mean tokens source {m['source']}, target {m['target']}")
+    return 0
+
+
+def _harvest(args: argparse.Namespace) -> int:
+    import time
+
+    from codetrans.data.harvest import harvest
+
+    t0 = time.time()
+    res = harvest(args.out, args.langs)
+    print(f"harvest: {len(res.sources)} sources in {time.time() - t0:.0f} s -> {res.sources_file}; "
+          f"{res.report.summary()}")
+    if args.build:
+        from codetrans.data.build import BuildConfig, build_corpus, default_num_proc
+
+        specs = [s["spec"] for s in res.sources]
+        build_corpus(specs, args.build, BuildConfig(num_proc=args.num_proc or default_num_proc(),
+                                                    tasks=("document", "comment", "api")))
+    return 0
+
+
+def _git(args: argparse.Namespace) -> int:
+    from codetrans.data.git import CommitFilters, iter_commits
+    from codetrans.data.report import SkipReport
+
+    report = SkipReport()
+    f = CommitFilters(max_records=args.limit, max_changed_lines=args.max_lines, max_diff_chars=args.max_chars)
+    for c in iter_commits(args.repo, f, report):
+        sys.stdout.write(json.dumps(c, ensure_ascii=False) + "\n")
+    print(report.summary(), file=sys.stderr)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return {"build": _build, "stats": _stats, "harvest": _harvest, "git": _git}[args.action](args)
