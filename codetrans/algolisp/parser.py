@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Union
 
 from codetrans.algolisp.errors import ParseError
 
-Tree = Union[str, list]
+Tree = str | list
 
 MAX_PROGRAM_CHARS = 100_000
 MAX_NESTING = 64  # deeper programs are refused: they are never useful and would stress the evaluator
