@@ -188,6 +188,14 @@ class BaselinePredictor:
                                "rerank": "NLTK sentence BLEU-4 vs candidate diffs"}
         return ident
 
+    def applies_to(self, task: str) -> bool:
+        """The function-name baseline needs code input; retrieval works for any sub-task."""
+        if self.name != "baseline:funcname":
+            return True
+        from codetrans.tasks import SUBTASKS
+
+        return task in SUBTASKS and SUBTASKS[task].type.input_kind == "code"
+
     def prepare(self, task: str, train: Sequence[dict] | None) -> None:
         from codetrans.evaluation.baselines import BM25Retrieval, FunctionName, NNGen
 

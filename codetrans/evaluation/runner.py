@@ -111,6 +111,10 @@ def _content_hash(records: Sequence[dict]) -> str:
     return h.hexdigest()
 
 
+def record_kind(predictor: Predictor) -> str:
+    return str(predictor.identity().get("kind", "model"))
+
+
 def _read_done(path: Path, total: int) -> list[str]:
     """Complete prediction lines already written; a torn last line (no newline) is cut off."""
     if not path.exists():
@@ -159,7 +163,14 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
         "split": split, "num_rows": ds.num_rows, "fingerprint": getattr(ds, "_fingerprint", None),
         "tasks": {}}
     results: dict[str, dict] = {}
+    skipped: list[str] = []
     for task in chosen:
+        applies = getattr(predictor, "applies_to", None)
+        if applies is not None and not applies(task):
+            if tasks:
+                raise CodeTransError(f"{predictor.name} does not apply to {task!r}")
+            skipped.append(task)  # e.g. the function-name baseline on diffs: no column rather than 0
+            continue
         indices = [i for i, t in enumerate(task_col) if t == task]
         if limit is not None:
             indices = indices[:limit]
@@ -220,13 +231,17 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
         "name": name or (predictor.name if hasattr(predictor, "name") else str(model)),
         "model": predictor.identity(),
         "dataset": dataset_info,
-        "decoding": decoding.as_dict(),
+        # baselines do not decode: a null here keeps tables from implying a beam setting
+        "decoding": decoding.as_dict() if record_kind(predictor) == "model" else None,
         "versions": package_versions(),
         "time": {"started": started.isoformat(timespec="seconds"),
                  "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                  "seconds": round(time.perf_counter() - t0, 3)},
         "results": results,
+        "skipped_tasks": skipped,
     }
+    if not results:
+        raise CodeTransError(f"{record['name']} applies to none of the sub-tasks {', '.join(chosen)}")
     (out / "metrics.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "results.md").write_text(render_table([record]), encoding="utf-8")
     return record
