@@ -1,0 +1,127 @@
+"""Corpus building on a tiny tree: split by repository, exact and near-duplicate removal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import datasets
+import pytest
+
+from codetrans.data.build import BuildConfig, assign_and_dedup, build_corpus, corpus_stats, split_of
+from codetrans.data.dedup import MinHasher, NearDupIndex, jaccard
+from codetrans.errors import DataError
+
+JAVA = '''package demo;
+
+import java.util.ArrayList;
+import java.util.List;
+
+public class Util%(n)d {
+    /**
+     * Collects the names of all items into a new list.
+     * @param items the items
+     */
+    public List<String> names%(n)d(List<String> items) {
+        List<String> out = new ArrayList<>();
+        for (String s : items) {
+            out.add(s.trim());
+        }
+        return out;
+    }
+}
+'''
+
+PY = '''def scale_%(n)d(values, factor):
+    """Multiply every value in the list by factor number %(n)d."""
+    result = []
+    for v in values:
+        result.append(v * factor + %(n)d)
+    return result
+'''
+
+
+def _git(repo, *args):
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Dev One", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev One", "GIT_COMMITTER_EMAIL": "dev@example.com",
+           "GIT_CONFIG_GLOBAL": os.devnull}
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+
+def _tree(tmp_path):
+    srcs = []
+    for r in range(8):
+        d = tmp_path / f"repo{r}"
+        d.mkdir()
+        (d / "mod.py").write_text(PY % {"n": r})
+        (d / "Util.java").write_text(JAVA % {"n": r})
+        # The same function copied into every repository: must survive once only.
+        (d / "shared.py").write_text(PY % {"n": 99})
+        srcs.append(str(d))
+    g = tmp_path / "repo0"
+    _git(g, "init", "-q")
+    _git(g, "add", "-A")
+    _git(g, "commit", "-q", "-m", "Add the first utilities")
+    (g / "mod.py").write_text((PY % {"n": 0}).replace("factor +", "factor -"))
+    _git(g, "commit", "-q", "-am", "Subtract the offset instead of adding it")
+    return srcs
+
+
+def test_build_tiny_tree(tmp_path):
+    out = tmp_path / "corpus"
+    cfg = BuildConfig(validation=0.3, test=0.3, num_proc=1)
+    res = build_corpus(_tree(tmp_path), out, cfg, progress=False, quiet=True)
+    dd = datasets.load_from_disk(str(out))
+    assert set(dd) == {"train", "validation", "test"}
+    rows = [r | {"split": s} for s in dd for r in dd[s]]
+    tasks = {r["task"] for r in rows}
+    assert {"code_documentation_generation_python", "code_documentation_generation_java",
+            "code_comment_generation_java", "api_generation", "commit_generation"} <= tasks
+    # Split by repository: each group lives in exactly one split, as the hash says.
+    for r in rows:
+        assert r["split"] == split_of(r["group"], cfg)
+    # The shared function came from 8 repositories and is kept once.
+    shared = [r for r in rows if "scale_99" in r["source"] and r["task"].endswith("python")]
+    assert len(shared) == 1
+    # No exact duplicate source across splits, per task.
+    seen = {}
+    for r in rows:
+        if r["task"] in ("api_generation", "commit_generation"):
+            continue
+        key = (r["task"], r["source"])
+        assert seen.setdefault(key, r["split"]) == r["split"]
+    doc = next(r for r in rows if r["task"] == "code_documentation_generation_python")
+    assert doc["target"].startswith("Multiply every value") and doc["source"].startswith("def scale_")
+    api = next(r for r in rows if r["task"] == "api_generation")
+    assert api["source"].startswith("Collects the names") and "ArrayList.new" in api["target"]
+    commit = next(r for r in rows if r["task"] == "commit_generation")
+    assert commit["target"] == "Subtract the offset instead of adding it" and "<nl>" in commit["source"]
+    assert res.dedup["exact_dup_within_splits"] + res.dedup["exact_dup_across_splits"] >= 7
+    report = json.loads((out / "build_report.json").read_text())
+    assert report["counts"]["code_documentation_generation_python"]["python"]
+    st = corpus_stats(out)
+    assert sum(st["counts"]["code_comment_generation_java"]["java"].values()) >= 1
+
+
+def test_near_duplicates_removed_across_splits():
+    base = " ".join(f"tok{i}" for i in range(60))
+    near = base.replace("tok30", "changed")  # Jaccard of 3-shingles ~ 0.9
+    other = " ".join(f"word{i}" for i in range(60))
+    assert jaccard(base, near) > 0.8 > jaccard(base, other)
+    rows = {"task": ["t"] * 4, "source": [base, near, other, base + " "], "target": ["a"] * 4,
+            "group": ["g1", "g2", "g3", "g4"], "split_hint": ["test", "train", "train", "validation"]}
+    keep, stats = assign_and_dedup(rows, BuildConfig(near_dup_threshold=0.8), progress=False)
+    assert keep == {"train": [2], "validation": [], "test": [0]}
+    assert stats == {"near_dup_across_splits": 1, "exact_dup_across_splits": 1}
+    idx = NearDupIndex(MinHasher(), 0.8)
+    idx.add(idx.hasher.signature(base))
+    assert idx.query(idx.hasher.signature(near)) and not idx.query(idx.hasher.signature(other))
+
+
+def test_empty_sources_give_clear_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no records.*empty_source"):
+        build_corpus([str(tmp_path / "empty")], tmp_path / "out", BuildConfig(), progress=False, quiet=True)
+    with pytest.raises(DataError, match="unknown task"):
+        build_corpus([str(tmp_path / "empty")], tmp_path / "out", BuildConfig(tasks=("nope",)), quiet=True)
