@@ -20,6 +20,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("codetrans.train.cli", "run a training recipe from training/"),
     "evaluate": ("codetrans.evaluation.cli", "score a model or baseline on a dataset split"),
     "algolisp": ("codetrans.algolisp.cli", "run AlgoLisp programs and generate synthesis datasets"),
+    "document": ("codetrans.generate_cli", "write documentation for the functions of source files"),
+    "summarize": ("codetrans.generate_cli", "summarize a code snippet in one line"),
+    "comment": ("codetrans.generate_cli", "write the Javadoc first sentence of a Java method"),
+    "commit": ("codetrans.generate_cli", "write a commit subject for a diff (e.g. git diff --staged | ...)"),
+    "api": ("codetrans.generate_cli", "recommend a Java API call sequence for a query"),
+    "synthesize": ("codetrans.generate_cli", "write an AlgoLisp program for a description"),
+    "zoo": ("codetrans.zoo_cli", "list the models CodeTrans knows and where they live"),
 }
 
 
@@ -31,7 +38,7 @@ def _top_parser() -> argparse.ArgumentParser:
         description="CodeTrans: T5 models for code documentation, summaries, comments, commit "
         "messages, API sequences and program synthesis.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="commands:\n" + "\n".join(f"  {n:<10} {h}" for n, (_, h) in COMMANDS.items())
+        epilog="commands:\n" + "\n".join(f"  {n:<11} {h}" for n, (_, h) in COMMANDS.items())
         + "\n\nRun `codetrans COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"codetrans {__version__}")
@@ -60,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         raise
     parser = argparse.ArgumentParser(prog=f"codetrans {name}", description=help_text)
+    parser.set_defaults(command=name)  # modules serving several commands read it
     module.add_arguments(parser)
     args = parser.parse_args(argv[1:])
     try:

@@ -1,0 +1,100 @@
+"""`codetrans document|summarize|comment|commit|api|synthesize`: run a task's pipeline from the shell.
+
+Input comes from files or stdin ('-' or nothing); output is plain text or JSON lines (``--json``).
+The model comes from ``--model`` (a directory or zoo id) or the task's default model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from codetrans.errors import CodeTransError
+
+_TEXT_INPUT = {"api", "synthesize"}  # these take their input as words on the command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    command = parser.get_default("command")
+    if command in _TEXT_INPUT:
+        parser.add_argument("text", nargs="*", help="the query / description ('-' or nothing: stdin)")
+    else:
+        parser.add_argument("files", nargs="*", default=["-"], help="input files ('-' or nothing: stdin)")
+    parser.add_argument("--model", "-m", help="model directory or zoo id (default: the task's default model)")
+    if command in ("document", "summarize", "comment"):
+        parser.add_argument("--lang", help="language (default: from the file extension, else detected)")
+    if command == "synthesize":
+        parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
+                            help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
+    parser.add_argument("--json", action="store_true", help="JSON lines output")
+    parser.add_argument("--beams", type=int, default=None, help="beam size (default: greedy)")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=8)
+
+
+def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
+    from codetrans.lang.cli import read_source
+
+    if args.command in _TEXT_INPUT:
+        words = args.text
+        if not words or words == ["-"]:
+            return [(None, sys.stdin.read())]
+        return [(None, " ".join(words))]
+    return [(name, text) for name, text in (read_source(p)[::-1] for p in args.files)]
+
+
+def _parse_args(pairs: list[str]) -> dict[str, Any]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise CodeTransError(f"--arg takes NAME=JSON, got {pair!r}")
+        try:
+            out[name] = json.loads(value)
+        except ValueError:
+            out[name] = value  # a bare string
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from transformers.utils import logging as hf_logging
+
+    from codetrans.pipelines import pipeline
+
+    hf_logging.set_verbosity_error()  # weight-loading bars and notices are noise on a CLI
+    hf_logging.disable_progress_bar()
+    command = args.command
+    generate: dict[str, Any] = {"max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size}
+    if args.beams:
+        generate["num_beams"] = args.beams
+    pipe = pipeline(command, model=args.model)
+    for name, text in _inputs(args):
+        kwargs = dict(generate)
+        if getattr(args, "lang", None) or (name and command in ("document", "summarize", "comment")):
+            from codetrans.lang.tokenize import language_of
+
+            kwargs["lang"] = language_of(getattr(args, "lang", None), name, text)
+        if command == "synthesize" and args.arg:
+            kwargs["args"] = _parse_args(args.arg)
+        if command == "document":
+            results = pipe(text, whole_file=True, **kwargs)
+        else:
+            results = pipe(text, **kwargs)
+        for r in results:
+            if name:
+                r = {"path": name, **r}
+            if args.json:
+                print(json.dumps(r, ensure_ascii=False, default=str))
+            elif command == "document":
+                where = f"{name}:" if name else "line "
+                print(f"{where}{r['start_line']} {r['func_name']}: {r['generated_text']}")
+            else:
+                line = r["generated_text"]
+                if "result" in r:
+                    line += f"  => {r['result']}"
+                elif "error" in r:
+                    line += f"  (error: {r['error']})"
+                print(line)
+    return 0

@@ -1,0 +1,295 @@
+"""``codetrans-*`` pipelines for transformers: raw source in, text out.
+
+Each pipeline is transformers' four methods: ``_sanitize_parameters`` splits keyword arguments,
+``preprocess`` turns raw input into the model's input (tree-sitter tokens or a normalized diff, plus
+the original task prefix), ``_forward`` calls ``generate``, ``postprocess`` decodes. Pre-tokenized
+input, as the original CodeTrans expected, is accepted too (``pretokenized=True``, or an input that
+already starts with the task prefix).
+
+``import codetrans`` registers the six names with transformers' pipeline registry (see
+:func:`register`), so ``transformers.pipeline("codetrans-document", model=DIR, lang="python")`` works.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import torch
+from transformers import AutoModelForSeq2SeqLM, Pipeline
+from transformers.pipelines import PIPELINE_REGISTRY
+
+from codetrans.errors import CodeTransError
+from codetrans.tasks import SubTask, TaskType, format_input, get_subtask, get_task_type, strip_prefix
+
+logger = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 2_000_000  # beyond this an input is surely not one function / diff / query
+DEFAULT_MAX_NEW_TOKENS = 64
+
+
+def _check_text(inputs: Any) -> str:
+    if isinstance(inputs, bytes):
+        if b"\0" in inputs[:8192]:
+            raise CodeTransError("input looks binary (NUL bytes), not source code")
+        inputs = inputs.decode("utf-8", "replace")
+    if not isinstance(inputs, str):
+        raise CodeTransError(f"input must be a string, got {type(inputs).__name__}")
+    if "\0" in inputs:
+        raise CodeTransError("input looks binary (NUL bytes), not source code")
+    if not inputs.strip():
+        raise CodeTransError("input is empty")
+    if len(inputs) > MAX_INPUT_CHARS:
+        raise CodeTransError(f"input has {len(inputs):,} characters; the limit is {MAX_INPUT_CHARS:,}")
+    return inputs
+
+
+class CodeTransPipeline(Pipeline):
+    """Base of the six task pipelines; subclasses set ``task_name`` and may override :meth:`prepare`."""
+
+    task_name: str = ""
+    _load_processor = False
+    _load_image_processor = False
+    _load_feature_extractor = False
+    _load_tokenizer = True
+
+    @property
+    def task_type(self) -> TaskType:
+        return get_task_type(self.task_name)
+
+    def _sanitize_parameters(self, lang: str | None = None, pretokenized: bool | None = None,
+                             max_input_length: int | None = None, **generate_kwargs: Any):
+        preprocess: dict[str, Any] = {}
+        if lang is not None:
+            preprocess["lang"] = lang
+        if pretokenized is not None:
+            preprocess["pretokenized"] = pretokenized
+        if max_input_length is not None:
+            preprocess["max_input_length"] = max_input_length
+        return preprocess, generate_kwargs, {}
+
+    # -- the task-specific part ------------------------------------------------------------------
+    def subtask(self, lang: str | None, text: str) -> SubTask:
+        """The sub-task (language) an input belongs to."""
+        return get_subtask(self.task_name, lang)
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        """Raw input -> the model's source text (without prefix)."""
+        return " ".join(text.split())
+
+    # -- transformers' four methods ----------------------------------------------------------------
+    def preprocess(self, inputs: Any, lang: str | None = None, pretokenized: bool = False,
+                   max_input_length: int | None = None) -> dict[str, Any]:
+        text = _check_text(inputs)
+        found, rest = strip_prefix(text)
+        if found is not None and found.task == self.task_name:
+            subtask, source = found, rest  # already in model format, prefix included
+        else:
+            subtask = self.subtask(lang, text)
+            source = text.strip() if pretokenized else self.prepare(text, subtask)
+        model_input = format_input(subtask, source)
+        limit = max_input_length or self._max_input_length()
+        enc = self.tokenizer(model_input, truncation=False, return_tensors="pt")
+        n = enc["input_ids"].shape[1]
+        if n > limit:
+            logger.warning("input of %d tokens truncated to the model's %d", n, limit)
+            enc = {k: torch.cat([v[:, : limit - 1], v[:, -1:]], dim=1) for k, v in enc.items()}  # keep </s>
+        return {**enc, "subtask": subtask.id, "source": source}
+
+    def _forward(self, model_inputs: dict[str, Any], **generate_kwargs: Any) -> dict[str, Any]:
+        subtask = model_inputs.pop("subtask")
+        source = model_inputs.pop("source")
+        if "max_new_tokens" not in generate_kwargs and "max_length" not in generate_kwargs:
+            generate_kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
+        with torch.inference_mode():
+            output_ids = self.model.generate(
+                input_ids=model_inputs["input_ids"], attention_mask=model_inputs.get("attention_mask"),
+                **generate_kwargs)
+        return {"output_ids": output_ids, "subtask": subtask, "source": source}
+
+    def postprocess(self, model_outputs: dict[str, Any]) -> list[dict[str, Any]]:
+        ids = model_outputs["output_ids"]
+        subtasks = model_outputs["subtask"]
+        subtasks = subtasks if isinstance(subtasks, list) else [subtasks]
+        texts = self.tokenizer.batch_decode(ids, skip_special_tokens=True)
+        return [self.finish(text.strip(), subtasks[min(i, len(subtasks) - 1)]) for i, text in enumerate(texts)]
+
+    def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
+        """One decoded output -> the result dict (subclasses add fields)."""
+        return {"generated_text": text, "task": subtask_id}
+
+    # -- batching ---------------------------------------------------------------------------------
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """One input -> a list with one result dict; a list -> a list of such lists.
+
+        Lists are processed longest-first (so batches hold inputs of similar length and padding is
+        small) and returned in the caller's order.
+        """
+        if isinstance(inputs, (list, tuple)):
+            items = [_check_text(x) for x in inputs]
+            order = sorted(range(len(items)), key=lambda i: -len(items[i]))
+            results = super().__call__([items[i] for i in order], *args, **kwargs)
+            out: list[Any] = [None] * len(items)
+            for rank, i in enumerate(order):
+                out[i] = results[rank]
+            return out
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _max_input_length(self) -> int:
+        limit = getattr(self.tokenizer, "model_max_length", None)
+        if not limit or limit > 100_000:  # unset tokenizers report a huge sentinel value
+            limit = 512
+        return int(limit)
+
+
+class CodePipeline(CodeTransPipeline):
+    """Pipelines whose input is source code (document, summarize, comment)."""
+
+    def subtask(self, lang: str | None, text: str) -> SubTask:
+        from codetrans.lang.tokenize import language_of
+
+        return get_subtask(self.task_name, language_of(lang, None, text))
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        from codetrans.lang.tokenize import tokenize_code
+
+        result = tokenize_code(text, subtask.lang, drop_docstrings=True)
+        if result.partial:
+            logger.warning("the %s input does not parse cleanly; using the parser's error recovery", subtask.lang)
+        return result.text
+
+
+class DocumentPipeline(CodePipeline):
+    """Function -> docstring summary. A whole file documents each of its functions (``whole_file``)."""
+
+    task_name = "document"
+
+    def __call__(self, inputs: Any, *args: Any, whole_file: bool | None = None, **kwargs: Any) -> Any:
+        if isinstance(inputs, str) and whole_file is not False:
+            functions = self._functions(inputs, kwargs.get("lang"))
+            if whole_file or len(functions) > 1:
+                return self.document_file(inputs, functions, **kwargs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _functions(self, text: str, lang: str | None) -> list[dict]:
+        from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+        from codetrans.lang.tokenize import detect_language
+
+        _check_text(text)
+        lang = lang or detect_language(code=text)
+        if lang is None or lang not in EXTRACT_LANGUAGES:
+            return []
+        return list_functions(text, lang)
+
+    def document_file(self, text: str, functions: list[dict] | None = None, **kwargs: Any) -> list[dict]:
+        """Every function of a source file -> ``{func_name, start_line, end_line, documented, generated_text}``."""
+        lang = kwargs.pop("lang", None)
+        if functions is None:
+            functions = self._functions(text, lang)
+        if not functions:
+            raise CodeTransError("no functions found in the input (is the language right?)")
+        from codetrans.lang.tokenize import language_of
+
+        subtask = get_subtask(self.task_name, language_of(lang, None, text))
+        sources = [format_input(subtask, " ".join(f["code_tokens"])) for f in functions]
+        results = self(sources, **kwargs)
+        return [{"func_name": f["func_name"], "start_line": f["start_line"], "end_line": f["end_line"],
+                 "documented": f["documented"], **r[0]} for f, r in zip(functions, results)]
+
+
+class SummarizePipeline(CodePipeline):
+    task_name = "summarize"
+
+
+class CommentPipeline(CodePipeline):
+    task_name = "comment"
+
+    def subtask(self, lang: str | None, text: str) -> SubTask:
+        return get_subtask(self.task_name, lang or "java")
+
+
+class CommitPipeline(CodeTransPipeline):
+    """A unified diff (``git diff`` output) -> commit subject."""
+
+    task_name = "commit"
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        from codetrans.lang.diff import normalize_diff
+
+        source = normalize_diff(text)
+        if not source:
+            raise CodeTransError("the diff has no changed lines")
+        return source
+
+
+class ApiPipeline(CodeTransPipeline):
+    """A natural-language query -> a ``Class.method`` call sequence."""
+
+    task_name = "api"
+
+    def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
+        return {**super().finish(text, subtask_id), "api_sequence": text.split()}
+
+
+class SynthesizePipeline(CodeTransPipeline):
+    """A problem description -> an AlgoLisp program, and its value when ``args`` are given."""
+
+    task_name = "synthesize"
+
+    def _sanitize_parameters(self, args: dict | None = None, **kwargs: Any):
+        pre, fwd, post = super()._sanitize_parameters(**kwargs)
+        if args is not None:
+            post["args"] = args
+        return pre, fwd, post
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        import re
+
+        return " ".join(re.findall(r"\w+|[^\w\s]", text.lower()))
+
+    def postprocess(self, model_outputs: dict[str, Any], args: dict | None = None) -> list[dict[str, Any]]:
+        results = super().postprocess(model_outputs)
+        for r in results:
+            r["program"] = r["generated_text"]
+            if args is not None:
+                from codetrans import algolisp
+
+                try:
+                    r["result"] = algolisp.run(r["program"], args)
+                except CodeTransError as exc:
+                    r["error"] = str(exc)
+        return results
+
+
+PIPELINES: dict[str, type[CodeTransPipeline]] = {
+    cls.task_name: cls
+    for cls in (DocumentPipeline, SummarizePipeline, CommentPipeline, CommitPipeline, ApiPipeline,
+                SynthesizePipeline)
+}
+
+
+def register() -> None:
+    """Register the ``codetrans-*`` names with transformers (idempotent)."""
+    for name, cls in PIPELINES.items():
+        task = get_task_type(name).pipeline
+        if task not in PIPELINE_REGISTRY.supported_tasks:
+            PIPELINE_REGISTRY.register_pipeline(task, pipeline_class=cls, pt_model=AutoModelForSeq2SeqLM,
+                                                type="text")
+
+
+register()
+
+
+def pipeline(task: str, model: Any = None, **kwargs: Any) -> CodeTransPipeline:
+    """``transformers.pipeline`` for a codetrans task with the model resolved through the zoo.
+
+    ``model`` may be a directory, a zoo id, or None for the task's default model.
+    """
+    import transformers
+
+    ttype = get_task_type(task)
+    if model is None or isinstance(model, str):
+        from codetrans import zoo
+
+        model = str(zoo.resolve(model, task=ttype.name))
+    return transformers.pipeline(ttype.pipeline, model=model, **kwargs)
