@@ -263,7 +263,8 @@ def generate(shards: list[dict], config: dict):
             else:
                 yield from _tree_records(spec, shard, config, report)
         except DataError as exc:
-            report.skip("source_error", f"{shard['spec']}: {exc}")
+            reason = "repo_without_commits" if "no commits" in str(exc) else f"{shard['kind']}_source_error"
+            report.skip(reason, f"{shard['spec']}: {exc}")
         except Exception as exc:  # never lose the whole build to one bad source
             report.skip("source_crash", f"{shard['spec']}: {type(exc).__name__}: {exc}")
         if shard["kind"] == "git":
@@ -443,7 +444,8 @@ def build_corpus(sources: list[str | SourceSpec], out: str | Path, config: Build
                                                              features=feats) for s in SPLITS})
     if out.exists():
         shutil.rmtree(out)
-    dd.save_to_disk(str(out), num_proc=None)
+    # Explicit shard counts: datasets writes no file for an empty split otherwise, and cannot load it back.
+    dd.save_to_disk(str(out), num_shards={s: 1 + dd[s].data.nbytes // 400_000_000 for s in SPLITS})
     counts: dict = defaultdict(lambda: defaultdict(Counter))
     for s in SPLITS:
         for i in keep[s]:

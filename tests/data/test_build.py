@@ -125,3 +125,27 @@ def test_empty_sources_give_clear_error(tmp_path):
         build_corpus([str(tmp_path / "empty")], tmp_path / "out", BuildConfig(), progress=False, quiet=True)
     with pytest.raises(DataError, match="unknown task"):
         build_corpus([str(tmp_path / "empty")], tmp_path / "out", BuildConfig(tasks=("nope",)), quiet=True)
+
+
+def test_repository_without_commits_is_counted(tmp_path):
+    repo = tmp_path / "fresh"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "mod.py").write_text(PY % {"n": 1})
+    res = build_corpus([str(repo)], tmp_path / "out", BuildConfig(), progress=False, quiet=True)
+    assert res.skipped["repo_without_commits"] == 1
+    assert res.counts["code_documentation_generation_python"]["python"]
+
+
+def test_cli_build_and_stats(tmp_path, capsys):
+    from codetrans.cli import main
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "mod.py").write_text(PY % {"n": 3})
+    assert main(["data", "build", str(tmp_path / "src"), "--out", str(tmp_path / "c"), "--num-proc", "1",
+                 "--tasks", "document", "--no-progress"]) == 0
+    assert "code_documentation_generation_python" in capsys.readouterr().out
+    assert main(["data", "stats", str(tmp_path / "c"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["code_documentation_generation_python"]
+    assert main(["data", "stats", str(tmp_path / "nope")]) == 2
+    assert "not a saved corpus" in capsys.readouterr().err
