@@ -159,7 +159,9 @@ def _tree_records(spec: SourceSpec, shard: dict, config: dict, report: SkipRepor
                           langs=frozenset(langs))
     part, nparts = shard["part"], shard["nparts"]
     stats: _C = _C()
-    for f in iter_source_files(spec, options, report):
+    # Every part walks the whole source; only part 0 counts the file-level skips, so none is counted twice.
+    walk_report = report if part == 0 else SkipReport()
+    for f in iter_source_files(spec, options, walk_report):
         if nparts > 1 and zlib.crc32(f.path.encode("utf-8", "surrogateescape")) % nparts != part:
             continue
         try:

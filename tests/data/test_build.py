@@ -149,3 +149,23 @@ def test_cli_build_and_stats(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["counts"]["code_documentation_generation_python"]
     assert main(["data", "stats", str(tmp_path / "nope")]) == 2
     assert "not a saved corpus" in capsys.readouterr().err
+
+
+def test_parts_split_files_and_count_skips_once(tmp_path):
+    from dataclasses import asdict
+
+    from codetrans.data.build import REPORT_TASK, generate, plan_shards
+    from codetrans.data.sources import parse_spec
+
+    for n in range(6):
+        (tmp_path / f"m{n}.py").write_text(PY % {"n": n})
+    (tmp_path / "notes.txt").write_text("not code")
+    cfg = BuildConfig(num_proc=2, tasks=("document",))
+    shards = plan_shards([parse_spec(str(tmp_path))], cfg)
+    assert [s["part"] for s in shards] == [0, 1]
+    rows = list(generate(shards, asdict(cfg)))
+    recs = [r for r in rows if r["task"] != REPORT_TASK]
+    reports = [json.loads(r["meta"]) for r in rows if r["task"] == REPORT_TASK]
+    assert sorted(r["func_name"] for r in recs) == [f"scale_{n}" for n in range(6)]
+    assert sum(r["skipped"].get("not_source", 0) for r in reports) == 1
+    assert sum(r["kept"] for r in reports) == 6
