@@ -39,6 +39,7 @@ SPLITS = ("train", "dev", "test")
 _TEST_PCT, _DEV_PCT = 6, 6
 N_TESTS = 10
 MIN_TESTS = 5
+MAX_PHRASINGS = 3  # descriptions kept per distinct program within a split
 
 _NUM_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 _TOKEN_RE = re.compile(r"[a-z0-9_]+|[^\sa-z0-9_]")
@@ -481,7 +482,7 @@ SEQ_FUNCS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "factorial": ("(invoke1 (lambda1 (if (<= arg1 1) 1 (* arg1 (self (- arg1 1))))) {0})",
                   ("the factorial of {0}", "{0} factorial"), "range:0:12"),
     "fibonacci": ("(invoke1 (lambda1 (if (<= arg1 1) arg1 (+ (self (- arg1 1)) (self (- arg1 2))))) {0})",
-                  ("the {0}-th fibonacci number", "the fibonacci number at position {0}"), "range:0:15"),
+                  ("the {0}-th fibonacci number", "the fibonacci number at position {0}"), "range:0:12"),
     "pow2": ("(pow 2 {0})", ("2 to the power of {0}", "two raised to the power {0}"), "range:0:30"),
     "collatz": ("(invoke1 (lambda1 (if (<= arg1 1) 0 (+ 1 (self (if (is_even arg1) (/ arg1 2) "
                 "(+ (* 3 arg1) 1)))))) {0})",
@@ -612,7 +613,7 @@ def iter_problems(split: str, seed: int = 0, exclude_programs: set[str] | None =
         if isinstance(tree, str):
             continue  # a bare argument ("all elements of a"): nothing to synthesise
         program = to_str(tree)
-        if draft.text in seen_texts or program in exclude or seen_programs.get(program, 0) >= 20:
+        if draft.text in seen_texts or program in exclude or seen_programs.get(program, 0) >= MAX_PHRASINGS:
             failures += 1
         else:
             tests = _make_tests(draft, rng)

@@ -127,23 +127,39 @@ class Closure(Func):
         return result
 
 
+_FALLBACK = object()  # a native fast path declines: run the AlgoLisp definition
+
+
 class LibraryFunc(Func):
-    """A library function written in AlgoLisp (``square``, ``is_prime``, ``digits``...)."""
+    """A library function written in AlgoLisp (``square``, ``is_prime``, ``digits``...).
 
-    __slots__ = ("params", "body")
+    ``native`` is an optional Python fast path for plain integer inputs, returning exactly what the
+    AlgoLisp ``body`` returns (checked by the tests); for anything else it returns ``_FALLBACK`` and
+    the definition runs. Data generation spends most of its time in these functions.
+    """
 
-    def __init__(self, name: str, params: tuple[str, ...], body: Callable) -> None:
+    __slots__ = ("params", "body", "native")
+
+    def __init__(self, name: str, params: tuple[str, ...], body: Callable,
+                 native: Callable[..., Any] | None = None) -> None:
         super().__init__(name, len(params))
         self.params = params
         self.body = body
+        self.native = native
 
     def call(self, st: _State, args: tuple) -> Any:
         st.depth += 1
         if st.depth > st.limits.max_depth:
             raise LimitError(f"recursion depth limit exceeded ({st.limits.max_depth} nested calls)")
-        result = self.body(dict(zip(self.params, args)), st)
+        result = _FALLBACK if self.native is None else self.native(st, *args)
+        if result is _FALLBACK:
+            result = self.body(dict(zip(self.params, args)), st)
         st.depth -= 1
         return result
+
+    def call_definition(self, st: _State, args: tuple) -> Any:
+        """Run the AlgoLisp definition only (no fast path)."""
+        return self.body(dict(zip(self.params, args)), st)
 
 
 class Partial(Func):
@@ -596,6 +612,78 @@ LIBRARY_SOURCE: dict[str, tuple[tuple[str, ...], str]] = {
 
 LIBRARY: dict[str, LibraryFunc] = {}
 
+
+def _is_int(v: Any) -> bool:
+    return type(v) is int
+
+
+def _native_square(st, x):
+    return _mul(st, x, x) if _is_int(x) else _FALLBACK
+
+
+def _native_is_prime(st, x):
+    if not _is_int(x):
+        return _FALLBACK
+    if x <= 1:
+        return False
+    hi = 1 + math.sqrt(x)
+    if hi - 2 > st.limits.max_range:  # the definition's (range 2 (+ 1 (sqrt x))) refuses it too
+        return _FALLBACK
+    n = int(hi)
+    st.charge(4 * max(0, n - 2))
+    return all(x % i for i in range(2, n))
+
+
+def _native_min(st, x, y):
+    return (x if x <= y else y) if _is_int(x) and _is_int(y) else _FALLBACK
+
+
+def _native_max(st, x, y):
+    return (y if x <= y else x) if _is_int(x) and _is_int(y) else _FALLBACK
+
+
+def _native_abs(st, a):
+    return abs(a) if _is_int(a) else _FALLBACK
+
+
+def _native_contains(st, arr, x):
+    if not (isinstance(arr, list) and _is_int(x) and all(_is_int(v) for v in arr)):
+        return _FALLBACK
+    st.charge(2 * len(arr))
+    return x in arr
+
+
+def _native_digits(st, a):
+    if not _is_int(a):
+        return _FALLBACK
+    ds = [int(c) for c in str(abs(a))]
+    if st.depth + len(ds) - 1 > st.limits.max_depth:
+        return _FALLBACK  # the recursive definition raises the depth error
+    st.charge(6 * len(ds))
+    return ds
+
+
+def _native_is_sorted(st, arr):
+    if not (isinstance(arr, list) and all(_is_int(v) for v in arr)) or len(arr) - 1 > st.limits.max_range:
+        return _FALLBACK
+    st.charge(4 * len(arr))
+    return all(arr[i - 1] <= arr[i] for i in range(1, len(arr)))
+
+
+def _native_is_odd(st, x):
+    return x % 2 == 1 if _is_int(x) else _FALLBACK
+
+
+def _native_is_even(st, x):
+    return x % 2 == 0 if _is_int(x) else _FALLBACK
+
+
+_NATIVE = {
+    "square": _native_square, "is_prime": _native_is_prime, "min": _native_min, "max": _native_max,
+    "abs": _native_abs, "contains": _native_contains, "digits": _native_digits,
+    "is_sorted": _native_is_sorted, "is_odd": _native_is_odd, "is_even": _native_is_even,
+}
+
 # ------------------------------------------------------------------------------------- compiler
 
 Node = Callable[[dict, _State], Any]
@@ -753,7 +841,7 @@ def _compile_static_call(name: str, arg_nodes: list[Node]) -> Node:
 
 def _load_library() -> None:
     for name, (params, source) in LIBRARY_SOURCE.items():
-        LIBRARY[name] = LibraryFunc(name, params, _compile(parse(source), frozenset(params)))
+        LIBRARY[name] = LibraryFunc(name, params, _compile(parse(source), frozenset(params)), _NATIVE.get(name))
 
 
 _load_library()

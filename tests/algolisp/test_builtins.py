@@ -184,3 +184,38 @@ def test_compile_errors(program, message):
 def test_missing_argument():
     with pytest.raises(ExecutionError, match="missing argument"):
         compile_program("(len a)", ("a",)).run({})
+
+
+def test_native_fast_paths_match_algolisp_definitions():
+    import random
+
+    from codetrans.algolisp.interpreter import DEFAULT_LIMITS, LIBRARY, _State
+
+    rng = random.Random(0)
+    ints = list(range(-30, 130)) + [rng.randint(-10**9, 10**9) for _ in range(40)] + [999983, 10**6 + 3]
+    arrays = [[rng.randint(-5, 5) for _ in range(rng.randint(0, 6))] for _ in range(60)] + [sorted(range(5))]
+    samples = {
+        1: [(x,) for x in ints],
+        2: [(x, y) for x in ints[::7] for y in ints[::11]],
+    }
+    for name, fn in LIBRARY.items():
+        if fn.native is None:
+            continue
+        if name == "contains":
+            cases = [(a, x) for a in arrays for x in (-2, 0, 3)]
+        elif name == "is_sorted":
+            cases = [(a,) for a in arrays]
+        else:
+            cases = samples[fn.arity]
+        for args in cases:
+            fast = _outcome(fn.call, _State(DEFAULT_LIMITS), args)
+            slow = _outcome(fn.call_definition, _State(DEFAULT_LIMITS), args)
+            assert fast == slow, (name, args, fast, slow)
+
+
+def _outcome(method, state, args):
+    try:
+        value = method(state, args)
+    except CodeTransError as exc:  # both must fail the same way (e.g. is_prime's range limit)
+        return ("error", type(exc).__name__)
+    return ("ok", type(value).__name__, value)

@@ -82,13 +82,11 @@ def test_diverse_enough_to_need_the_text(dataset):
         assert len(set(outs)) >= 2
 
 
-def test_same_program_several_phrasings():
-    it = iter_problems("train", seed=0)
+def test_same_program_several_phrasings(dataset):
     by_program = {}
-    for _ in range(3000):
-        p = next(it)
+    for p in dataset["train"]:
         by_program.setdefault(to_str(p["short_tree"]), set()).add(" ".join(p["text"]))
-    assert max(len(v) for v in by_program.values()) >= 3
+    assert max(len(v) for v in by_program.values()) >= 2
 
 
 def test_unknown_split():
