@@ -286,6 +286,11 @@ def _say(k: int | None, rng: random.Random) -> str:
     return str(k)
 
 
+def _nominal(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """Noun-phrase phrasings only, for use inside another phrase ("the square of ...")."""
+    return tuple(p for p in phrases if not p.startswith("how many")) or phrases
+
+
 def _intro(args: dict[str, str], rng: random.Random) -> str:
     parts = []
     for name, typ in args.items():
@@ -392,7 +397,7 @@ def _array_draft(rng: random.Random) -> Draft | None:
             np = f"{np} , each {mt}" if rels else f"{np} {mt}"
         else:
             np = f"{mt} {np}"
-    task = rng.choice(red.phrases).replace("{x}", np)
+    task = rng.choice(_nominal(red.phrases) if post else red.phrases).replace("{x}", np)
     if post is not None:
         task = rng.choice(post.phrases).replace("{x}", task).replace("{k}", _say(ks[id(post)], rng))
     ret = post.out if post is not None else ret
@@ -446,6 +451,8 @@ def _arith_expr(rng: random.Random, depth: int, names: list[str], top: bool = Fa
     op = rng.choice(list(ARITH_OPS))
     arity, prog, phrases, leaf_phrases = ARITH_OPS[op]
     kids = [_arith_expr(rng, depth - 1, names) for _ in range(arity)]
+    if arity == 2 and kids[0][0] == kids[1][0]:
+        return _arith_expr(rng, depth, names, top)  # (- b b), (min a a): degenerate
     all_leaves = top and all(k[3] for k in kids)
     phrase = rng.choice(phrases + (leaf_phrases if all_leaves else ()))
     return (prog.format(*[k[0] for k in kids]), phrase.format(*[k[1] for k in kids]),
@@ -459,6 +466,8 @@ def _arith_draft(rng: random.Random) -> Draft | None:
         test = rng.choice(list(ARITH_TESTS))
         arity, prog, phrases = ARITH_TESTS[test]
         kids = [_arith_expr(rng, max_depth - 1, names, top=True) for _ in range(arity)]
+        if arity == 2 and kids[0][0] == kids[1][0]:
+            return None
         program = prog.format(*[k[0] for k in kids])
         task = rng.choice(phrases).format(*[k[1] for k in kids])
         signature: tuple = ("arith", test, *[k[2] for k in kids])
@@ -518,7 +527,7 @@ def _seq_draft(rng: random.Random) -> Draft | None:
         args["b"] = "int"
     k = _k(post, rng) if post else None
     program = prog.format(name)
-    task = rng.choice(phrases).format(name)
+    task = rng.choice(_nominal(phrases) if post else phrases).format(name)
     ablations = []
     if post is not None:
         ablations.append(program)
