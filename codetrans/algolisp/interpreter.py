@@ -730,7 +730,7 @@ def _compile(tree: Tree, scope: frozenset[str]) -> Node:
 
     def dyn_call(env, st):
         f = fn_node(env, st)
-        return call_func(st, f, tuple(n(env, st) for n in arg_nodes))
+        return call_func(st, f, tuple([n(env, st) for n in arg_nodes]))
 
     return dyn_call
 
@@ -834,7 +834,7 @@ def _compile_static_call(name: str, arg_nodes: list[Node]) -> Node:
         st.steps += 1
         if st.steps > st.next_check:
             st.check()
-        return LIBRARY[name].call(st, tuple(n(env, st) for n in arg_nodes))
+        return LIBRARY[name].call(st, tuple([n(env, st) for n in arg_nodes]))
 
     return libcall
 
@@ -866,9 +866,9 @@ class Program:
         st = _State(limits)
         old_limit = sys.getrecursionlimit()
         # Each AlgoLisp call costs a few Python frames per nesting level of its body.
-        sys.setrecursionlimit(max(old_limit, 30_000))
+        sys.setrecursionlimit(max(old_limit, 8_000))
         try:
-            return self._node(env, st)
+            return _check_result(self._node(env, st), limits)
         except AlgoLispError:
             raise
         except RecursionError:
@@ -879,6 +879,29 @@ class Program:
             raise ExecutionError(f"{type(exc).__name__}: {exc}") from None
         finally:
             sys.setrecursionlimit(old_limit)
+
+
+MAX_RESULT_NESTING = 100
+MAX_RESULT_ELEMENTS = 100_000
+
+
+def _check_result(value: Any, limits: Limits) -> Any:
+    """Refuse results too deep or too big to compare, print or serialise safely (shared sub-arrays
+    can make a small program return millions of elements)."""
+    if not isinstance(value, (list, dict)):
+        return value
+    stack = [(value, 1)]
+    seen = 0
+    while stack:
+        v, level = stack.pop()
+        if level > MAX_RESULT_NESTING:
+            raise LimitError(f"result nested deeper than {MAX_RESULT_NESTING} levels")
+        items = v.values() if isinstance(v, dict) else v
+        seen += len(v)
+        if seen > MAX_RESULT_ELEMENTS:
+            raise LimitError(f"result has more than {MAX_RESULT_ELEMENTS} elements")
+        stack.extend((x, level + 1) for x in items if isinstance(x, (list, dict)))
+    return value
 
 
 @lru_cache(maxsize=4096)

@@ -75,3 +75,20 @@ def test_limits_leave_interpreter_usable():
     with pytest.raises(LimitError):
         run("(invoke1 (lambda1 (self arg1)) 1)")
     assert run("(invoke1 (lambda1 (+ arg1 1)) 1)") == 2
+
+
+def test_deep_program_times_deep_recursion_is_a_clean_error():
+    body = "(self arg1)"
+    for _ in range(60):
+        body = f"(+ 0 {body})"
+    with pytest.raises(LimitError):
+        run(f"(invoke1 (lambda1 {body}) 1)")
+
+
+def test_result_bombs_refused():
+    nest = "(reduce (range 0 1000) (array-new int) (lambda2 (append (array-new int) arg1)))"
+    with pytest.raises(LimitError, match="nested deeper"):
+        run(nest)
+    # 1000 references to one 1000-element array: tiny to build, a million elements to serialise
+    with pytest.raises(LimitError, match="more than 100000 elements"):
+        run("(map (range 0 1000) (lambda1 a))", {"a": list(range(1000))})
