@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     dec.add_argument("--no-repeat-ngram", type=int, default=0, help="no-repeat n-gram size (0: off)")
     dec.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--limit", type=int, help="evaluate only the first N items of each sub-task")
     parser.add_argument("--train-split", default="train", help="pool for retrieval baselines (default: train)")
     parser.add_argument("--overwrite", action="store_true", help="discard predictions already in --out")
@@ -59,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
     missing = [f"--{k}" for k in ("model", "data", "out") if not getattr(args, k)]
     if missing:
         raise CodeTransError(f"{', '.join(missing)} required (or --table RESULT... to render a table)")
+    if args.threads is not None:
+        if args.threads < 1:
+            raise CodeTransError("--threads must be positive")
+        import torch
+
+        torch.set_num_threads(args.threads)
     if args.limit is not None and args.limit < 1:
         raise CodeTransError("--limit must be positive")
     decoding = DecodingOptions(num_beams=1 if args.greedy else args.beams, max_length=args.max_length,
