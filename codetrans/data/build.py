@@ -193,7 +193,7 @@ def _tree_records(spec: SourceSpec, shard: dict, config: dict, report: SkipRepor
                            id=f"{f.source}/{f.path}:{a.get('func_name', '')}", group=f.group)
     # Function-level filters of the extractor, so the summary can say what was left out and why.
     for reason, n in stats.items():
-        if reason not in ("functions", "extracted") and n:
+        if n and not reason.endswith(("functions", "extracted")):
             report.skip(f"function_{reason}" if not reason.startswith("file_") else reason, n=n)
 
 

@@ -81,12 +81,14 @@ RECIPE: dict[str, dict[str, list[str]]] = {
                 "php-nesbot-carbon", "php-horde-util", "php-tcpdf", "php-getid3", "php-htmlpurifier", "php-ramsey-uuid", "php-psr-log"],
     },
     "javascript": {
-        "npm": ["lodash", "underscore", "async", "moment", "express", "commander", "yargs", "bluebird", "q",
-                "request", "chai", "sinon", "ws", "semver", "minimatch", "glob", "debug", "body-parser", "qs",
-                "handlebars", "marked", "esprima", "acorn", "webpack", "eslint", "mocha", "jsdom", "cheerio",
-                "mongoose", "sequelize", "socket.io", "node-fetch", "axios", "ramda", "immutable", "luxon",
-                "dayjs", "validator", "ajv", "js-yaml", "uglify-js", "less", "pug", "ejs", "koa", "superagent", "inquirer", "chalk", "jquery", "backbone", "three", "d3", "knex", "typeorm",
-                "graphql", "pino", "winston", "restify"],
+        "npm": ["lodash", "underscore", "async", "moment", "express", "commander", "yargs", "bluebird",
+                "q", "request", "chai", "sinon", "ws", "semver", "debug", "body-parser", "qs",
+                "handlebars", "marked", "esprima", "webpack", "eslint", "mocha", "jsdom", "mongoose",
+                "sequelize", "socket.io", "node-fetch", "axios", "ramda", "luxon", "dayjs", "validator",
+                "ajv", "js-yaml", "uglify-js", "less", "pug", "ejs", "koa", "superagent", "chalk",
+                "jquery", "backbone", "three", "knex", "typeorm", "graphql", "pino", "winston",
+                "restify", "node-forge", "escodegen", "estraverse", "jshint", "nunjucks", "mathjs",
+                "jszip", "xml2js", "sax", "grunt", "connect", "morgan", "serve-static", "send", "mime"],
     },
 }
 LANGS: tuple[str, ...] = tuple(RECIPE)

@@ -207,6 +207,11 @@ def _git_listed(root: Path) -> set[str] | None:
         return None
     if proc.returncode != 0:
         return None
+    # A tree the enclosing repository ignores as a whole (e.g. an interpreter installed under a pyenv
+    # checkout) is not that repository's source: walk it as a plain directory.
+    ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True)
+    if ignored.returncode == 0:
+        return None
     return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
 
 

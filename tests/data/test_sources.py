@@ -135,3 +135,14 @@ def test_debian_package(tmp_path):
     assert [m for m, _ in _ar_members(deb)][0] == "debian-binary"
     got = extract_member(deb, r"/src\.zip$", tmp_path / "out" / "src.zip")
     assert got is not None and got.read_bytes() == b"PK-not-really"
+
+
+def test_tree_ignored_by_enclosing_repo_is_walked(tmp_path):
+    outer = tmp_path / "tools"
+    inner = outer / "versions" / "lib"
+    inner.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(outer)], check=True)
+    (outer / ".gitignore").write_text("/versions\n")
+    (inner / "mod.py").write_text(PY)
+    files, report = _files(str(inner))
+    assert [f.path for f in files] == ["mod.py"] and not report.skipped.get("gitignored")
