@@ -134,6 +134,7 @@ def apt_download(names: list[str], cache: Path, report: SkipReport) -> dict[str,
         return Path(found[-1]) if found else None
 
     missing = [n for n in names if have(n) is None]
+    unavailable: set[str] = set()
     if missing:
         policy = _run(["apt-cache", "policy", *missing]).stdout
         available = set()
@@ -144,6 +145,7 @@ def apt_download(names: list[str], cache: Path, report: SkipReport) -> dict[str,
                 available.add(m.group(1))
         for n in missing:
             if n not in available:
+                unavailable.add(n)
                 report.skip("unavailable", f"apt:{n}")
         todo = [n for n in missing if n in available]
         if todo:
@@ -158,7 +160,7 @@ def apt_download(names: list[str], cache: Path, report: SkipReport) -> dict[str,
         p = have(n)
         if p is not None:
             out[n] = p
-        elif n in missing and not any(n in e for e in report.examples.get("unavailable", [])):
+        elif n not in unavailable:
             report.skip("download_failed", f"apt:{n}")
     return out
 
