@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -230,17 +231,30 @@ def _research_records(spec: SourceSpec, config: dict, report: SkipReport):
             task_type = SUBTASKS[r["task"]].task if r["task"] in SUBTASKS else ""
             if not _wants(config, task_type):
                 continue
-            hint = ""
-            if fname.startswith("dev"):
-                hint = "validation"
-            elif fname.split(".")[0] in ("valid", "validation") and task_type == "document":
-                hint = "validation"
-            elif fname.split(".")[0] == "test":
-                hint = "test"
+            hint = split_hint(fname, task_type)
             group = r.get("repo") or f"{r['task']}:{r.get('post_id') or r.get('id', '')}"
             meta = {k: r[k] for k in ("args", "tests", "return_type", "tags", "score", "post_id") if k in r}
             yield _row(**{k: v for k, v in r.items() if k in COLUMNS and k != "meta"}, group=group,
                        split_hint=hint, meta=json.dumps(meta) if meta else "")
+
+
+_HINTS = (("validation", re.compile(r"(^|[._-])(dev|valid|validation)([._-]|$)")),
+          ("test", re.compile(r"(^|[._-])test([._-]|$)")), ("train", re.compile(r"(^|[._-])train([._-]|$)")))
+
+
+def split_hint(file_name: str, task_type: str = "") -> str:
+    """The split a research file's name gives (``python_test_0.jsonl.gz`` -> test, ``dev.txt`` ->
+    validation), "" for none. CODE-NN's ``valid.txt`` is the training material of the shared data (its
+    ``dev/dev.txt`` is the dev set), so it is split by hash like any other source."""
+    name = file_name.lower()
+    if task_type == "summarize" and name.startswith("valid"):
+        return ""
+    if task_type == "commit" and not name.endswith((".diff", ".msg")):
+        return ""  # commits files are named owner__repo: a repository called *-dev is no dev set
+    for split, rx in _HINTS:
+        if rx.search(name):
+            return split
+    return ""
 
 
 def _first_keys(path: Path) -> set[str]:

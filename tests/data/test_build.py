@@ -169,3 +169,16 @@ def test_parts_split_files_and_count_skips_once(tmp_path):
     assert sorted(r["func_name"] for r in recs) == [f"scale_{n}" for n in range(6)]
     assert sum(r["skipped"].get("not_source", 0) for r in reports) == 1
     assert sum(r["kept"] for r in reports) == 6
+
+
+def test_split_hints_from_research_file_names():
+    from codetrans.data.build import split_hint
+
+    assert split_hint("python_test_0.jsonl.gz", "document") == "test"
+    assert split_hint("metaset3.dev.jsonl", "synthesize") == "validation"
+    assert split_hint("metaset3.train.jsonl", "synthesize") == "train"
+    assert split_hint("cleaned.valid.diff", "commit") == "validation"
+    assert split_hint("dev.txt", "summarize") == "validation"
+    assert split_hint("valid.txt", "summarize") == ""
+    assert split_hint("apache__commons-io.jsonl.gz", "commit") == ""
+    assert split_hint("pytest-dev__pytest.jsonl.gz", "commit") == ""
