@@ -134,3 +134,21 @@ def test_cli_evaluate_and_table(synthetic_data, tmp_path, capsys):
     assert "--data, --out required" in capsys.readouterr().err
     assert main(["evaluate", "--model", "baseline:bm25", "--data", str(tmp_path / "none"), "--out",
                  str(out)]) == 2
+
+
+def test_select_tasks_accepts_ids_types_and_type_language_pairs():
+    from codetrans.evaluation import select_tasks
+
+    present = [COMMIT, DOC, DOC]
+    assert select_tasks(present, None) == [DOC, COMMIT]  # registry order, not data order
+    assert select_tasks(present, ["commit", "document:python"]) == [COMMIT, DOC]
+    assert select_tasks(present, [DOC, DOC]) == [DOC]
+    with pytest.raises(CodeTransError):
+        select_tasks(present, ["document:klingon"])
+
+
+def test_datasets_objects_and_a_separate_train_pool(synthetic_data, tmp_path):
+    dd = datasets.load_from_disk(synthetic_data)
+    rec = evaluate("baseline:bm25", dd["test"], tmp_path / "obj", train_data=dd, tasks=[COMMIT], progress=False)
+    assert rec["dataset"]["path"] is None and rec["results"][COMMIT]["n"] == 24
+    assert rec["decoding"] is None  # baselines do not decode
