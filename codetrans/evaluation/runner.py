@@ -193,7 +193,9 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
         ident = predictor.identity()
         signature = {"model": {k: ident.get(k) for k in ("id", "sha256")},
                      "train_pool": (ident.get("train_pools") or {}).get(task),
-                     "decoding": decoding.as_dict() if ident.get("kind") == "model" else None,
+                     # batch size is left out: resuming with a smaller batch after running out of memory is fine
+                     "decoding": ({k: v for k, v in decoding.as_dict().items() if k != "batch_size"}
+                                  if ident.get("kind") == "model" else None),
                      "data_sha256": dataset_info["tasks"][task]["sha256"]}
         if overwrite and pred_path.exists():
             pred_path.unlink()
