@@ -6,7 +6,9 @@ limits, problem generator, dataset loader and execution-based scoring.
 4
 """
 
+from codetrans.algolisp.dataset import load_jsonl, statistics, to_records, write_jsonl
 from codetrans.algolisp.errors import AlgoLispError, CompileError, ExecutionError, LimitError, ParseError
+from codetrans.algolisp.generator import generate, iter_problems
 from codetrans.algolisp.interpreter import (
     BUILTINS,
     CONSTANTS,
@@ -18,9 +20,17 @@ from codetrans.algolisp.interpreter import (
     values_equal,
 )
 from codetrans.algolisp.parser import as_tree, depth, flatten, normalize, parse, to_str
+from codetrans.algolisp.scoring import (
+    exact_match,
+    exact_match_accuracy,
+    execute_matches,
+    execution_accuracy,
+)
 
 __all__ = [
     "AlgoLispError", "BUILTINS", "CONSTANTS", "CompileError", "ExecutionError", "LIBRARY_SOURCE",
-    "LimitError", "Limits", "ParseError", "Program", "as_tree", "compile_program", "depth", "flatten",
-    "normalize", "parse", "run", "to_str", "values_equal",
+    "LimitError", "Limits", "ParseError", "Program", "as_tree", "compile_program", "depth", "exact_match",
+    "exact_match_accuracy", "execute_matches", "execution_accuracy", "flatten", "generate", "iter_problems",
+    "load_jsonl", "normalize", "parse", "run", "statistics", "to_records", "to_str", "values_equal",
+    "write_jsonl",
 ]
