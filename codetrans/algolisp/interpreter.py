@@ -21,6 +21,7 @@ and wall time. Exceeding any of them raises :class:`LimitError`; other runtime f
 from __future__ import annotations
 
 import math
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -687,7 +688,7 @@ _NATIVE = {
 # ------------------------------------------------------------------------------------- compiler
 
 Node = Callable[[dict, _State], Any]
-_INT_LITERAL = __import__("re").compile(r"-?\d+\Z")
+_INT_LITERAL = re.compile(r"-?\d+\Z")
 
 
 def _global(name: str) -> Func | None:
