@@ -100,8 +100,17 @@ def write_jsonl(problems: Iterable[dict], path: str | Path) -> int:
     return n
 
 
+def program_target(short_tree: str | list) -> str:
+    """The model's target text: flat code tokens, ``( reduce ( map a square ) 0 + )``.
+
+    Spaced parentheses keep every code token a separate word for the tokenizer, as the original
+    models' flattened output did, and match ``codetrans.data.load_algolisp``. Any spelling parses.
+    """
+    return " ".join(flatten(as_tree(short_tree)))
+
+
 def to_records(problems: Iterable[dict]) -> list[dict]:
-    """Supervised rows: ``source`` = the description, ``target`` = the canonical program text.
+    """Supervised rows: ``source`` = the description, ``target`` = :func:`program_target`.
 
     ``args`` and ``tests`` travel along as JSON strings so that
     :func:`codetrans.algolisp.scoring.execute_matches` can score a prediction from the row alone.
@@ -112,7 +121,7 @@ def to_records(problems: Iterable[dict]) -> list[dict]:
         rows.append({
             "task": TASK,
             "source": " ".join(text),
-            "target": to_str(as_tree(p["short_tree"])),
+            "target": program_target(p["short_tree"]),
             "id": str(p.get("id", i)),
             "args": json.dumps(p.get("args", {}), sort_keys=False),
             "tests": json.dumps(p.get("tests", [])),

@@ -59,7 +59,8 @@ def test_to_records_rows_are_scorable():
     (row,) = to_records([ORIGINAL])
     assert row["task"] == "program_synthese"
     assert row["source"].startswith("given an array of numbers a , find")
-    assert row["target"] == "(reduce (map a square) 0 +)"
+    assert row["target"] == "( reduce ( map a square ) 0 + )"
+    assert execute_matches(row["target"], row)
     assert json.loads(row["args"]) == {"a": "int[]"}
     assert execute_matches("(reduce (map a (lambda1 (* arg1 arg1))) 0 +)", row)
     assert not execute_matches("(reduce a 0 +)", row)
