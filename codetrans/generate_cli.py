@@ -25,6 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", "-m", help="model directory or zoo id (default: the task's default model)")
     if command in ("document", "summarize", "comment"):
         parser.add_argument("--lang", help="language (default: from the file extension, else detected)")
+    if command == "document":
+        parser.add_argument("--write", action="store_true",
+                            help="insert the generated docs into the files, only where none exist")
+        parser.add_argument("--no-backup", action="store_true", help="with --write: do not keep FILE.orig")
+    if command == "commit":
+        parser.add_argument("--install-hook", action="store_true",
+                            help="install a prepare-commit-msg hook in the current git repository")
+        parser.add_argument("--force", action="store_true", help="with --install-hook: replace a foreign hook")
     if command == "synthesize":
         parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
@@ -66,6 +74,18 @@ def run(args: argparse.Namespace) -> int:
     hf_logging.set_verbosity_error()  # weight-loading bars and notices are noise on a CLI
     hf_logging.disable_progress_bar()
     command = args.command
+    if command == "commit" and args.install_hook:
+        from codetrans.githook import install_hook
+
+        if args.model is None:
+            from codetrans.zoo import resolve
+
+            resolve(None, task="commit")  # fail now, not at every commit
+        hook = install_hook(".", model=args.model, force=args.force)
+        print(f"installed {hook}")
+        return 0
+    if command == "document" and args.write and "-" in args.files:
+        raise CodeTransError("--write needs files, not stdin")
     generate: dict[str, Any] = {"max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size}
     if args.beams:
         generate["num_beams"] = args.beams
@@ -78,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
             kwargs["lang"] = language_of(getattr(args, "lang", None), name, text)
         if command == "synthesize" and args.arg:
             kwargs["args"] = _parse_args(args.arg)
+        if command == "document" and args.write:
+            _write_docs(pipe, name, text, kwargs, backup=not args.no_backup)
+            continue
         if command == "document":
             results = pipe(text, whole_file=True, **kwargs)
         else:
@@ -98,3 +121,33 @@ def run(args: argparse.Namespace) -> int:
                     line += f"  (error: {r['error']})"
                 print(line)
     return 0
+
+
+def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup: bool) -> None:
+    from pathlib import Path
+
+    from codetrans.docwriter import insert_docs, write_atomic
+    from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CodeTransError(f"{path} is not valid UTF-8; refusing to rewrite it") from None
+    lang = kwargs.pop("lang")
+    if lang not in EXTRACT_LANGUAGES:
+        raise CodeTransError(f"{path}: --write supports {', '.join(EXTRACT_LANGUAGES)}, not {lang}")
+    functions = list_functions(text, lang)
+    todo = [f for f in functions if not f["documented"]]
+    if not todo:
+        print(f"{path}: every function is documented already; unchanged")
+        return
+    results = pipe.document_file(text, todo, lang=lang, **kwargs)
+    new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(todo, results)])
+    for note in notes:
+        print(f"{path}: {note}", file=sys.stderr)
+    if not inserted:
+        print(f"{path}: nothing inserted; unchanged")
+        return
+    saved = write_atomic(Path(path), new, backup=backup)
+    print(f"{path}: documented {inserted} function(s)" + (f"; original kept as {saved}" if saved else ""))

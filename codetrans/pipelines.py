@@ -160,9 +160,21 @@ class CodePipeline(CodeTransPipeline):
 
 
 class DocumentPipeline(CodePipeline):
-    """Function -> docstring summary. A whole file documents each of its functions (``whole_file``)."""
+    """Function -> docstring summary. A whole file documents each of its functions (``whole_file``).
+
+    The original has no C# documentation sub-task; C# methods are documented with the C# summarization
+    sub-task (the model must have been trained on it).
+    """
 
     task_name = "document"
+
+    def subtask(self, lang: str | None, text: str) -> SubTask:
+        from codetrans.lang.tokenize import language_of
+
+        lang = language_of(lang, None, text)
+        if lang == "c_sharp":
+            return get_subtask("summarize", "c_sharp")
+        return get_subtask(self.task_name, lang)
 
     def __call__(self, inputs: Any, *args: Any, whole_file: bool | None = None, **kwargs: Any) -> Any:
         if isinstance(inputs, str) and whole_file is not False:
@@ -188,9 +200,7 @@ class DocumentPipeline(CodePipeline):
             functions = self._functions(text, lang)
         if not functions:
             raise CodeTransError("no functions found in the input (is the language right?)")
-        from codetrans.lang.tokenize import language_of
-
-        subtask = get_subtask(self.task_name, language_of(lang, None, text))
+        subtask = self.subtask(lang, text)
         sources = [format_input(subtask, " ".join(f["code_tokens"])) for f in functions]
         results = self(sources, **kwargs)
         return [{"func_name": f["func_name"], "start_line": f["start_line"], "end_line": f["end_line"],

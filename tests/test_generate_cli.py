@@ -1,0 +1,129 @@
+"""The task commands: plain output, JSON, --write in every language, the commit hook."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import CONSTANT_ANSWER
+
+from codetrans.cli import main
+from codetrans.lang import list_functions
+from codetrans.lang.grammars import get_parser
+
+UNDOCUMENTED = {
+    "python": ("m.py", "import os\n\n\n@decorator\ndef area(w, h):\n    return w * h\n\n\nclass K:\n"
+                       "    def run(self):\n        '''Already documented.'''\n        return 1\n"),
+    "java": ("A.java", "class A {\n    @Override\n    public int size() {\n        return n;\n    }\n}\n"),
+    "go": ("m.go", "package m\n\nfunc Area(w, h int) int {\n\treturn w * h\n}\n"),
+    "javascript": ("m.js", "export function area(w, h) {\n  return w * h;\n}\n"),
+    "php": ("m.php", "<?php\nclass A {\n    public function area($w, $h) {\n        return $w * $h;\n    }\n}\n"),
+    "ruby": ("m.rb", "class A\n  def area(w, h)\n    w * h\n  end\nend\n"),
+    "c_sharp": ("A.cs", "class A {\n    public int Area(int w, int h) {\n        return w * h;\n    }\n}\n"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(UNDOCUMENTED))
+def test_document_write_inserts_docs_only_where_missing(lang, tmp_path, constant_model_dir, capsys):
+    name, code = UNDOCUMENTED[lang]
+    path = tmp_path / name
+    path.write_text(code)
+    assert main(["document", "--write", "--model", constant_model_dir, str(path)]) == 0
+    new = path.read_text()
+    assert (tmp_path / (name + ".orig")).read_text() == code  # the original is kept
+    assert not get_parser(lang).parse(new.encode()).root_node.has_error  # still parses
+    functions = list_functions(new, lang)
+    assert all(f["documented"] for f in functions)
+    assert new.lower().count(CONSTANT_ANSWER.lower()) == 1  # K.run already had a docstring: untouched
+    assert "documented 1 function" in capsys.readouterr().out
+    # a second run changes nothing and never overwrites the first backup
+    assert main(["document", "--write", "--model", constant_model_dir, str(path)]) == 0
+    assert path.read_text() == new and not (tmp_path / (name + ".orig.1")).exists()
+
+
+def test_document_prints_and_json(tmp_path, constant_model_dir, capsys):
+    path = tmp_path / "m.go"
+    path.write_text(UNDOCUMENTED["go"][1])
+    assert main(["document", "--model", constant_model_dir, str(path)]) == 0
+    assert capsys.readouterr().out.strip() == f"{path}:3 Area: {CONSTANT_ANSWER}"
+    assert main(["document", "--json", "--model", constant_model_dir, str(path)]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["func_name"] == "Area" and rec["generated_text"] == CONSTANT_ANSWER
+
+
+def test_task_commands_read_stdin_and_arguments(constant_model_dir, monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"SELECT a FROM t")))
+    assert main(["summarize", "--lang", "sql", "--model", constant_model_dir]) == 0
+    assert capsys.readouterr().out.strip() == CONSTANT_ANSWER
+    assert main(["api", "read", "a", "file", "--model", constant_model_dir, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["api_sequence"] == CONSTANT_ANSWER.split()
+    assert main(["synthesize", "sum of a", "--arg", "a=[1,2]", "--model", constant_model_dir]) == 0
+    assert "error" in capsys.readouterr().out  # the constant answer is no AlgoLisp program
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["document", "--write", "-"], "--write needs files"),
+    (["document", "nope.py"], "no such file"),
+    (["summarize", "--lang", "cobol", "x.sql"], "no such file"),
+    (["document"], "no model is shipped"),
+])
+def test_cli_errors_are_one_line_no_traceback(argv, message, tmp_path, monkeypatch, capsys, constant_model_dir):
+    monkeypatch.chdir(tmp_path)
+    if argv != ["document"]:
+        argv = argv + ["--model", constant_model_dir]
+    else:
+        (tmp_path / "a.py").write_text("def f():\n    return 1\n")
+        argv = ["document", "a.py"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_write_refuses_binary_and_non_utf8(tmp_path, constant_model_dir, capsys):
+    path = tmp_path / "bad.py"
+    path.write_bytes(b"def f():\n    return '\xff'\n")
+    assert main(["document", "--write", "--model", constant_model_dir, str(path)]) == 2
+    assert "not valid UTF-8" in capsys.readouterr().err
+    assert path.read_bytes() == b"def f():\n    return '\xff'\n"
+
+
+def _git(repo, *args, env=None):
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout
+
+
+def test_commit_hook_in_a_real_repository(tmp_path, constant_model_dir, monkeypatch, capsys):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.com")
+    _git(repo, "config", "user.name", "T")
+    (repo / "a.py").write_text("x = 1\n")
+    _git(repo, "add", "a.py")
+    _git(repo, "commit", "-q", "-m", "initial")
+    monkeypatch.chdir(repo)
+    assert main(["commit", "--install-hook", "--model", constant_model_dir]) == 0
+    assert "prepare-commit-msg" in capsys.readouterr().out
+    (repo / "a.py").write_text("x = 2\n")
+    _git(repo, "add", "a.py")
+    env = {**os.environ, "GIT_EDITOR": "true"}  # accept the prepared message as the editor would
+    _git(repo, "commit", "-q", env=env)
+    assert _git(repo, "log", "-1", "--format=%s").strip() == CONSTANT_ANSWER
+    # -m wins: the hook leaves explicit messages alone
+    (repo / "a.py").write_text("x = 3\n")
+    _git(repo, "commit", "-qam", "explicit message", env=env)
+    assert _git(repo, "log", "-1", "--format=%s").strip() == "explicit message"
+    # a foreign hook is not replaced silently
+    hook = repo / ".git" / "hooks" / "prepare-commit-msg"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    assert main(["commit", "--install-hook", "--model", constant_model_dir]) == 2
+    assert "--force" in capsys.readouterr().err and hook.read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_piped_diff_gets_a_subject(tmp_path, constant_model_dir):
+    diff = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"
+    proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "commit", "--model", constant_model_dir],
+                          input=diff, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == CONSTANT_ANSWER
