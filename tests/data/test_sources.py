@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import tarfile
 import zipfile
@@ -116,6 +117,7 @@ def test_zip_and_tar_archives(tmp_path):
     assert source_name(tmp_path / "flask-3.0.0-py3-none-any.whl") == "flask"
 
 
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="dpkg-deb is needed to build the test package")
 def test_debian_package(tmp_path):
     pkg = tmp_path / "pkg"
     (pkg / "DEBIAN").mkdir(parents=True)
