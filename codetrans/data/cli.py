@@ -3,7 +3,7 @@
     codetrans data build SOURCES... --out DIR [--tasks document commit ...] [--num-proc 2]
     codetrans data build @harvest/sources.txt ../shared/data --out corpora/main
     codetrans data stats DIR
-    codetrans data harvest --out DIR [--langs python java ...] [--build CORPUS_DIR]
+    codetrans data harvest --out DIR [--langs python java ...] [--build CORPUS_DIR [--with ../shared/data]]
     codetrans data git REPO [--limit N]       # a repository's filtered commits as JSONL on stdout
 
 A SOURCE is a directory, an archive (.zip/.whl/.jar/.tar.*/.deb), a research file or folder, with
@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="python java go ruby php javascript (default: all)")
     h.add_argument("--build", metavar="CORPUS_DIR", default=None,
                    help="then build a corpus from what was harvested into CORPUS_DIR")
+    h.add_argument("--with", dest="extra", nargs="+", default=[], metavar="SOURCE",
+                   help="more sources for --build, e.g. ../shared/data (research corpora)")
     h.add_argument("--num-proc", type=int, default=None)
 
     g = sub.add_parser("git", help="a repository's filtered commits (commits JSONL schema) on stdout")
@@ -113,9 +115,8 @@ def _harvest(args: argparse.Namespace) -> int:
     if args.build:
         from codetrans.data.build import BuildConfig, build_corpus, default_num_proc
 
-        specs = [s["spec"] for s in res.sources]
-        build_corpus(specs, args.build, BuildConfig(num_proc=args.num_proc or default_num_proc(),
-                                                    tasks=("document", "comment", "api")))
+        specs = [s["spec"] for s in res.sources] + list(args.extra)
+        build_corpus(specs, args.build, BuildConfig(num_proc=args.num_proc or default_num_proc()))
     return 0
 
 
