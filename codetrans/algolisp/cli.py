@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--dev", type=int, default=2_000)
     g.add_argument("--test", type=int, default=2_000)
     g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="processes (default: up to 2); the output does not depend on it")
     g.add_argument("--stats-json", action="store_true", help="also print the statistics as one JSON line")
 
     s = sub.add_parser("stats", help="print statistics of AlgoLisp JSONL files")
@@ -90,7 +93,7 @@ def _generate(args: argparse.Namespace) -> int:
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=False) as progress:
         tasks = {n: progress.add_task(f"generating {n}", total=getattr(args, n)) for n in ("train", "dev", "test")}
-        splits = generate(args.train, args.dev, args.test, seed=args.seed,
+        splits = generate(args.train, args.dev, args.test, seed=args.seed, workers=max(1, args.workers),
                           progress=lambda split, k: progress.advance(tasks[split], k))
     for name, problems in splits.items():
         write_jsonl(problems, out / f"{name}.jsonl")

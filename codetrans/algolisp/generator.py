@@ -601,7 +601,7 @@ def draft_to_problem(draft: Draft, tests: list[dict]) -> dict:
     }
 
 
-def iter_problems(split: str, seed: int = 0, exclude_programs: set[str] | None = None,
+def iter_problems(split: str, seed: int | str = 0, exclude_programs: set[str] | None = None,
                   max_attempts: int | None = None) -> Iterator[dict]:
     """Problems of one split, endlessly, distinct in text and program, reproducible from ``seed``."""
     if split not in SPLITS:
@@ -638,18 +638,70 @@ def iter_problems(split: str, seed: int = 0, exclude_programs: set[str] | None =
                             f"({failures} attempts in a row failed)")
 
 
+CHUNK_SIZE = 250  # problems per independently seeded chunk (the unit of parallel work)
+
+
+def _chunk(job: tuple[str, int | str, int, int]) -> list[dict]:
+    split, seed, index, size = job
+    it = iter_problems(split, seed=f"{seed}.{index}", max_attempts=20_000)
+    return [next(it) for _ in range(size)]
+
+
 def generate(n_train: int, n_dev: int, n_test: int, seed: int = 0,
-             progress: Callable[[str, int], None] | None = None) -> dict[str, list[dict]]:
-    """Generate the three splits. Dev/test programs never occur in train (nor test ones in dev)."""
+             progress: Callable[[str, int], None] | None = None, workers: int = 1) -> dict[str, list[dict]]:
+    """Generate the three splits, reproducibly from ``seed`` whatever the number of ``workers``.
+
+    Each split is built from chunks seeded by (seed, split, chunk index), merged in index order with
+    global de-duplication (distinct descriptions, at most ``MAX_PHRASINGS`` per program), so the
+    result does not depend on how many processes made the chunks. Dev/test programs never occur in
+    train, nor test programs in dev.
+    """
     out: dict[str, list[dict]] = {}
-    seen: set[str] = set()
-    for split, n in (("train", n_train), ("dev", n_dev), ("test", n_test)):
-        problems: list[dict] = []
-        it = iter_problems(split, seed, exclude_programs=seen, max_attempts=20_000)
-        while len(problems) < n:
-            problems.append(next(it))
-            if progress is not None:
-                progress(split, 1)
-        seen |= {to_str(p["short_tree"]) for p in problems}
-        out[split] = problems
+    earlier: set[str] = set()
+    pool = None
+    if workers > 1:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("spawn").Pool(workers)
+    try:
+        for split, n in (("train", n_train), ("dev", n_dev), ("test", n_test)):
+            out[split] = _merge_chunks(split, n, seed, earlier, pool, workers, progress)
+            earlier |= {to_str(p["short_tree"]) for p in out[split]}
+    finally:
+        if pool is not None:
+            pool.terminate()
     return out
+
+
+def _merge_chunks(split: str, n: int, seed: int, exclude: set[str], pool: Any, workers: int,
+                  progress: Callable[[str, int], None] | None) -> list[dict]:
+    problems: list[dict] = []
+    texts: set[str] = set()
+    counts: dict[str, int] = {}
+    size = min(CHUNK_SIZE, max(n, 1))
+    index = 0
+    barren = 0  # consecutive chunks that added nothing
+    while len(problems) < n:
+        need = -(-(n - len(problems)) // size)
+        k = min(need, 4 * workers) if pool is not None else 1
+        jobs = [(split, seed, index + i, size) for i in range(k)]
+        index += k
+        chunks = pool.imap(_chunk, jobs) if pool is not None else map(_chunk, jobs)
+        for chunk in chunks:
+            added = 0
+            for p in chunk:
+                if len(problems) >= n:
+                    break
+                text, program = " ".join(p["text"]), to_str(p["short_tree"])
+                if text in texts or program in exclude or counts.get(program, 0) >= MAX_PHRASINGS:
+                    continue
+                texts.add(text)
+                counts[program] = counts.get(program, 0) + 1
+                problems.append(p)
+                added += 1
+            if progress is not None and added:
+                progress(split, added)
+            barren = 0 if added else barren + 1
+            if barren > 20:
+                raise DataError(f"could not generate {n} distinct {split} problems (stuck at {len(problems)})")
+    return problems

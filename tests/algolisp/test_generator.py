@@ -37,6 +37,10 @@ def test_deterministic_by_seed():
     assert a["train"] != c["train"]
 
 
+def test_parallel_generation_gives_the_same_dataset():
+    assert generate(300, 20, 20, seed=5, workers=2) == generate(300, 20, 20, seed=5, workers=1)
+
+
 def test_counts(dataset):
     assert {k: len(v) for k, v in dataset.items()} == {"train": 600, "dev": 150, "test": 150}
     assert generate(0, 0, 3, seed=0)["train"] == []
