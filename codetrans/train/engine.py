@@ -663,7 +663,8 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
             dt = time.perf_counter() - win_t
             rec = {"event": "train", "step": st.step, "loss": round(float(np.mean(win_loss)), 5), "lr": eng.lr(),
                    "tokens_per_s": round(win_real / dt, 1), "samples_per_s": round(win_samples / dt, 2),
-                   "padding": round(1 - win_real / max(win_pad, 1), 4), "epoch": eng.loaders.train.epoch}
+                   "padding": round(1 - win_real / max(win_pad, 1), 4), "epoch": eng.loaders.train.epoch,
+                   "window_tokens": win_real, "window_s": round(dt, 4)}
             st.loss_history.append([st.step, rec["loss"]])
             log.write(rec)
             bar.set_postfix(loss=f"{rec['loss']:.3f}", lr=f"{rec['lr']:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}")
