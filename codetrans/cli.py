@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "api": ("codetrans.generate_cli", "recommend a Java API call sequence for a query"),
     "synthesize": ("codetrans.generate_cli", "write an AlgoLisp program for a description"),
     "demo": ("codetrans.demo", "serve the web demo on 127.0.0.1 (needs the demo extra)"),
+    "card": ("codetrans.cards", "render a model card from training and evaluation results"),
     "zoo": ("codetrans.zoo_cli", "list the models CodeTrans knows and where they live"),
 }
 

@@ -22,4 +22,13 @@ case ",$extras," in
       DS_ACCELERATOR=$acc DS_BUILD_OPS=0 python -m pip install -q --no-build-isolation "deepspeed>=0.15"
     } ;;
 esac
+case ",$extras," in
+  *,test,*)
+    # The demo's browser test drives Debian's Chromium (Playwright cannot download its own browser here).
+    if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
+      if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+      $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
+        || echo "install.sh: could not install chromium; the demo browser test will fail" >&2
+    fi ;;
+esac
 echo "codetrans installed ($(python -c 'import codetrans; print(codetrans.__version__)'))"
