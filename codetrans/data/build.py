@@ -35,7 +35,6 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from codetrans.data import _lang
 from codetrans.data.git import CommitFilters, iter_commits
 from codetrans.data.loaders import (
     commit_record,
@@ -55,6 +54,7 @@ from codetrans.data.sources import (
     source_name,
 )
 from codetrans.errors import DataError
+from codetrans.lang import extract_api_sequences, extract_functions
 from codetrans.tasks import SUBTASKS, TASK_TYPES
 
 SPLITS = ("train", "validation", "test")
@@ -166,8 +166,8 @@ def _tree_records(spec: SourceSpec, shard: dict, config: dict, report: SkipRepor
         if nparts > 1 and zlib.crc32(f.path.encode("utf-8", "surrogateescape")) % nparts != part:
             continue
         try:
-            funcs = _lang.extract_functions(f.text, f.lang, path=f.path, repo=f.source, stats=stats)
-            apis = (_lang.extract_api_sequences(f.text, path=f.path, repo=f.source,
+            funcs = extract_functions(f.text, f.lang, path=f.path, repo=f.source, stats=stats)
+            apis = (extract_api_sequences(f.text, path=f.path, repo=f.source,
                                                 jdk_only=config["api_jdk_only"], stats=stats)
                     if f.lang == "java" and _wants(config, "api") else [])
         except Exception as exc:  # a grammar crash on one file must not end the build

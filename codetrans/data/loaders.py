@@ -28,9 +28,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from codetrans.data import _lang
 from codetrans.data.report import Records, SkipReport
 from codetrans.errors import DataError
+from codetrans.lang import normalize_diff
 from codetrans.tasks import get_subtask, normalize_lang
 
 #: Languages with a documentation-generation sub-task.
@@ -170,7 +170,7 @@ def load_codenn(path: str | Path, lang: str | None = None, *, references: str | 
         rec: dict = {"id": item_id, "post_id": post_id, "title": title, "code": code,
                      "score": score, "lang": code_lang}
         if not raw:
-            source, partial = _lang.tokenize(code, code_lang) if tokenize else (code, False)
+            source, partial = _tokenize(code, code_lang) if tokenize else (code, False)
             if not source.strip():
                 report.skip("no_tokens", where)
                 continue
@@ -223,7 +223,7 @@ def load_nngen(path: str | Path, *, raw: bool = False) -> Records:
 def commit_record(obj: dict, *, normalize: bool = True) -> dict:
     """A commits-schema object -> a commit-generation record (``source`` = normalised diff)."""
     return {"task": "commit_generation",
-            "source": _lang.normalize_diff(obj["diff"]) if normalize else obj["diff"],
+            "source": normalize_diff(obj["diff"]) if normalize else obj["diff"],
             "target": obj["subject"].strip(), "lang": str(obj.get("language") or "").lower(),
             "repo": obj["repo"], "id": obj["sha"]}
 
@@ -277,7 +277,7 @@ def csn_record(obj: dict, lang: str | None = None, tokenize: bool = True) -> dic
         source = " ".join(str(t) for t in tokens)
     else:
         code = obj.get("code") or obj.get("original_string") or ""
-        source = _lang.tokenize(code, language)[0] if (code and tokenize) else code
+        source = _tokenize(code, language)[0] if (code and tokenize) else code
     target = obj.get("summary") or ""
     if not target:
         dt = obj.get("docstring_tokens")
@@ -393,3 +393,15 @@ def load_research_folder(root: str | Path) -> list[Records]:
         elif files:
             found.append(load_codesearchnet(d))
     return found
+
+
+def _tokenize(code: str, lang: str | None) -> tuple[str, bool]:
+    """(space-joined tree-sitter tokens, partial) of ``code``; unknown languages are detected."""
+    from codetrans.errors import CodeTransError
+    from codetrans.lang import tokenize_code
+
+    try:
+        tok = tokenize_code(code, lang)
+    except CodeTransError:
+        tok = tokenize_code(code, None)
+    return tok.text, bool(tok.partial)
