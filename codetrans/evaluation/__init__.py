@@ -7,7 +7,6 @@
 
 from codetrans.evaluation.predictors import (
     BASELINES,
-    MODEL_RESOLVERS,
     BaselinePredictor,
     DecodingOptions,
     ModelPredictor,
@@ -19,7 +18,7 @@ from codetrans.evaluation.runner import SCHEMA, evaluate, load_split, package_ve
 from codetrans.evaluation.table import column_label, load_results, merge_tables, render_table
 
 __all__ = [
-    "BASELINES", "MODEL_RESOLVERS", "SCHEMA", "BaselinePredictor", "DecodingOptions", "ModelPredictor",
+    "BASELINES", "SCHEMA", "BaselinePredictor", "DecodingOptions", "ModelPredictor",
     "Predictor", "column_label", "evaluate", "load_results", "load_split", "make_predictor", "merge_tables",
     "package_versions", "render_table", "resolve_model", "select_tasks",
 ]

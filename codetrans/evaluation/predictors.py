@@ -4,14 +4,12 @@ A predictor has a ``name``, an ``identity()`` for the reproducibility record, ``
 (baselines index the training pool of the sub-task; models do nothing) and
 ``predict(task, records, options, advance)`` returning one string per record, in order.
 :func:`make_predictor` turns a ``--model`` argument into one: ``baseline:bm25``, ``baseline:nngen``,
-``baseline:funcname``, a local directory in ``save_pretrained`` layout, or a zoo id through the
-resolver hook :data:`MODEL_RESOLVERS`.
+``baseline:funcname``, a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.zoo`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -20,10 +18,6 @@ from typing import Any, Protocol
 
 from codetrans.errors import CodeTransError
 from codetrans.tasks import format_input
-
-#: Resolvers tried, in order, for a --model value that is not a directory: each returns a local
-#: model directory or None. The zoo registers itself here (or is found as codetrans.zoo.resolve_model).
-MODEL_RESOLVERS: list[Callable[[str], Path | None]] = []
 
 BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname")
 
@@ -91,23 +85,10 @@ def hash_directory(path: Path) -> str:
 
 
 def resolve_model(spec: str) -> Path:
-    """A local model directory for ``spec``: a directory as is, else the first resolver that knows it."""
-    p = Path(spec).expanduser()
-    if p.is_dir():
-        if not (p / "config.json").exists():
-            raise CodeTransError(f"{p} is not a model directory (no config.json; save it with save_pretrained)")
-        return p
-    for resolver in MODEL_RESOLVERS:
-        found = resolver(spec)
-        if found is not None:
-            return Path(found)
-    try:  # the zoo, once it exists, resolves ids like SEBIS/code_trans_t5_small_... offline
-        zoo = importlib.import_module("codetrans.zoo")
-    except ImportError:
-        zoo = None
-    if zoo is not None and hasattr(zoo, "resolve_model"):
-        return Path(zoo.resolve_model(spec))
-    raise CodeTransError(f"model {spec!r} is neither a local model directory nor a known model id")
+    """A model directory for ``spec``: a directory as is, else what the zoo resolves the id to."""
+    from codetrans import zoo
+
+    return Path(zoo.resolve(spec))
 
 
 class ModelPredictor:

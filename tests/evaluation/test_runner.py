@@ -87,7 +87,7 @@ def test_bad_data_and_options_are_clear_errors(synthetic_data, tmp_path):
         evaluate("baseline:bm25", tmp_path / "bad", tmp_path / "o", progress=False)
     with pytest.raises(CodeTransError, match="unknown baseline"):
         evaluate("baseline:magic", synthetic_data, tmp_path / "o", progress=False)
-    with pytest.raises(CodeTransError, match="neither a local model directory"):
+    with pytest.raises(CodeTransError, match="unknown model"):
         evaluate(str(tmp_path / "no_model"), synthetic_data, tmp_path / "o", progress=False)
     with pytest.raises(CodeTransError, match="positive"):
         DecodingOptions(num_beams=0)
