@@ -37,3 +37,16 @@ def test_zero2_losses_match_plain_torch(tmp_path, corpus_dir, tokenizer_dir, mic
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=2e-3, atol=2e-4, msg=k)
     assert (tmp_path / "ds" / "run" / "checkpoints" / "step-00000006" / "ds").is_dir()
+
+
+def test_zero2_checkpoint_resumes(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
+    r = micro_recipe(tmp_path, corpus_dir, tokenizer_dir, "st", steps=6, checkpoint_every=3, stop_at_step=3,
+                     deepspeed="training/deepspeed/zero2.json")
+    out = train(r)
+    assert not (out / "final").exists()
+    r["train"].update(stop_at_step=None, resume="auto")
+    final = train(r)
+    m = json.loads((final / "metrics.json").read_text())
+    assert m["step"] == 6 and m["finished"]
+    start = [json.loads(x) for x in (out / "logs" / "train.jsonl").read_text().splitlines() if '"start"' in x][-1]
+    assert start["resumed_from"].endswith("step-00000003")
