@@ -191,12 +191,9 @@ def get_model(r: Recipe, tokenizer: Any) -> Any:
 
     n_tok = len(tokenizer)
     if r.model.init_from:
-        model = T5ForConditionalGeneration.from_pretrained(str(_init_dir(r)))
-        if r.model.overrides:
-            for k, v in r.model.overrides.items():
-                if k == "vocab_size":
-                    continue
-                setattr(model.config, k, v)
+        # config overrides (e.g. dropout_rate) must reach the modules' constructors
+        over = {k: v for k, v in r.model.overrides.items() if k != "vocab_size"}
+        model = T5ForConditionalGeneration.from_pretrained(str(_init_dir(r)), **over)
     else:
         overrides = dict(r.model.overrides)
         vocab = int(overrides.pop("vocab_size", round_vocab(n_tok)))
@@ -466,6 +463,9 @@ def _save_pretrained(model: Any, tokenizer: Any, out: Path, rt: Runtime) -> None
         net.save_pretrained(str(tmp), state_dict=sd)
         net.config.use_cache = False
         tokenizer.save_pretrained(str(tmp))
+        spm = Path(getattr(tokenizer, "name_or_path", "") or ".") / "spiece.model"
+        if spm.is_file():  # the raw SentencePiece model, for tools that want it (not needed to load)
+            shutil.copy2(spm, tmp / "spiece.model")
     for p in tmp.iterdir():
         ckpt._fsync_file(p)
     if out.exists():
