@@ -161,13 +161,19 @@ def get_tokenizer(r: Recipe, splits: dict[str, Any] | None = None, output_dir: P
     """The recipe's tokenizer: ``tokenizer.path``, else ``init_from``'s, else the run's own (trained once)."""
     from codetrans.tokenizer import load_tokenizer, train_tokenizer
 
-    if r.tokenizer.path:
+    if r.tokenizer.path and not r.tokenizer.train_if_missing:
         return load_tokenizer(r.tokenizer.path)
-    if r.model.init_from:
+    if r.model.init_from and not r.tokenizer.path:
         return load_tokenizer(_init_dir(r))
-    own = (output_dir or r.output_dir) / "tokenizer"
-    if (own / "tokenizer.json").is_file() and r.train.resume != "never":
-        return load_tokenizer(own)
+    if r.tokenizer.path:  # a shared tokenizer (one vocabulary for every recipe, like the original)
+        own = Path(r.tokenizer.path)
+        if (own / "tokenizer.json").is_file():
+            return load_tokenizer(own)
+        print(f"codetrans train: training the shared tokenizer {own} on {r.data.path}", flush=True)
+    else:
+        own = (output_dir or r.output_dir) / "tokenizer"
+        if (own / "tokenizer.json").is_file() and r.train.resume != "never":
+            return load_tokenizer(own)
     if splits is None:
         splits = D.load_splits(r)
     train = D.select_split(splits, r.data.train_split, r, required=True)

@@ -43,6 +43,7 @@ class ModelSection:
 @dataclass
 class TokenizerSection:
     path: str | None = None  # a tokenizer dir; None: use init_from's, else train one on the data
+    train_if_missing: bool = False  # path names a tokenizer to share: train it there on first use
     vocab_size: int = 32000  # SentencePiece pieces; the extra ids come on top
     extra_ids: int = 100
     train_texts: int = 200_000  # texts sampled from the training split to train a new tokenizer

@@ -80,3 +80,15 @@ def test_debug_recipe_runs_with_no_data(tmp_path):
     rows = [json.loads(x) for x in (tmp_path / "debug" / "logs" / "train.jsonl").read_text().splitlines()]
     train_rows = [r for r in rows if r["event"] == "train"]
     assert {"loss", "lr", "tokens_per_s"} <= set(train_rows[0])
+
+
+def test_shared_tokenizer_is_trained_once(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
+    shared = tmp_path / "shared_tok"
+    r = micro_recipe(tmp_path / "a", corpus_dir, tokenizer_dir, "st", steps=2)
+    r["tokenizer"] = {"path": str(shared), "train_if_missing": True, "vocab_size": 350, "extra_ids": 10}
+    train(r)
+    made = (shared / "tokenizer.json").stat().st_mtime_ns
+    assert len(AutoTokenizer.from_pretrained(str(shared))) == 360
+    r["train"]["output_dir"] = str(tmp_path / "b" / "run")
+    train(r)
+    assert (shared / "tokenizer.json").stat().st_mtime_ns == made
