@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "api": ("codetrans.generate_cli", "recommend a Java API call sequence for a query"),
     "synthesize": ("codetrans.generate_cli", "write an AlgoLisp program for a description"),
     "demo": ("codetrans.demo", "serve the web demo on 127.0.0.1 (needs the demo extra)"),
+    "finetune": ("codetrans.finetune", "fine-tune a model on a private repository in one command"),
+    "export": ("codetrans.export", "convert a model for fast inference (CTranslate2)"),
     "card": ("codetrans.cards", "render a model card from training and evaluation results"),
     "zoo": ("codetrans.zoo_cli", "list the models CodeTrans knows and where they live"),
 }
