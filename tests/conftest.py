@@ -14,9 +14,7 @@ import torch  # noqa: E402
 torch.set_num_threads(1)
 
 import pytest  # noqa: E402
-
-#: What the `constant_model_dir` model answers, whatever it is asked.
-CONSTANT_ANSWER = "Compute the value"
+from model_fixtures import CONSTANT_ANSWER  # noqa: E402
 
 
 @pytest.fixture(scope="session")

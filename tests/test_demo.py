@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import CONSTANT_ANSWER
+from model_fixtures import CONSTANT_ANSWER
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("CODETRANS_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "artifacts"))

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CONSTANT_ANSWER
+from model_fixtures import CONSTANT_ANSWER
 
 from codetrans.cli import main
 from codetrans.lang import list_functions
