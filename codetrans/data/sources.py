@@ -15,7 +15,9 @@ file's directory (= Java/Go/Python package) instead of by the whole source, for 
 Skipped, with a counted reason: vendored/generated/build directories (node_modules, vendor,
 third_party, build, dist, .git ...), git-ignored files (inside a git work tree), files of no known
 language, binaries (NUL bytes), undecodable text, oversized and empty files, minified JavaScript,
-symlink loops, links pointing outside the tree and broken links, unreadable files.
+symlink loops, links pointing outside the tree and broken links, unreadable files, and files that look
+like secrets (``.env``, private keys, credential files, PEM private-key content: reason ``secret``),
+which are never read into a dataset.
 """
 
 from __future__ import annotations
@@ -47,6 +49,15 @@ SKIP_DIRS: frozenset[str] = frozenset({
     ".mypy_cache", ".pytest_cache", "site-packages", "dist-packages", ".eggs", "generated", "gen",
     "min", "coverage", ".idea", ".vscode", ".gradle", ".next", ".cache",
 })
+#: File names that hold secrets: never read into a dataset (counted as ``secret``).
+SECRET_NAMES: frozenset[str] = frozenset({
+    ".env", ".netrc", "_netrc", ".pgpass", ".htpasswd", ".npmrc", ".pypirc", ".git-credentials",
+    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk",
+})
+SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".gpg", ".asc")
+_SECRET_NAME = re.compile(r"^(?:\.env\..+|credentials.*\.json|.*secrets?\.(?:json|ya?ml|toml)|"
+                          r"id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?:\.(?!pub$)[^.]+)?)$")
+_PEM_PRIVATE = re.compile(rb"^\s*-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 ARCHIVE_SUFFIXES = (".zip", ".whl", ".jar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar",
                     ".deb")
 
@@ -147,7 +158,22 @@ def source_name(path: Path) -> str:
 
 
 # ------------------------------------------------------------------------------------ file checks
+def looks_secret(path: str) -> bool:
+    """True for file names that usually hold secrets (``.env``, ``.env.*``, SSH private keys, ``*.pem``,
+    ``*.key``, ``*.p12``, ``credentials*.json``, ``.netrc``, ``.pgpass`` ...): such files are never read."""
+    name = PurePosixPath(path.replace("\\", "/")).name.lower()
+    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES) or bool(_SECRET_NAME.match(name))
+
+
+def looks_like_private_key(data: bytes) -> bool:
+    """True when content starts with a PEM private-key header (whatever the file is called)."""
+    return bool(_PEM_PRIVATE.match(data[:200]))
+
+
 def _language(path: str, options: WalkOptions, report: SkipReport, where: str) -> str | None:
+    if looks_secret(path):
+        report.skip("secret", where)
+        return None
     low = path.lower()
     lang = EXT_LANG.get(PurePosixPath(low).suffix)
     if lang is None or (options.langs is not None and lang not in options.langs):
@@ -160,13 +186,16 @@ def _language(path: str, options: WalkOptions, report: SkipReport, where: str) -
 
 
 def decode_source(data: bytes, report: SkipReport, where: str, max_bytes: int) -> str | None:
-    """Text of a candidate file, or None with the reason counted (empty, oversized, binary, non_utf8,
-    minified)."""
+    """Text of a candidate file, or None with the reason counted (empty, oversized, secret, binary,
+    non_utf8, minified)."""
     if not data.strip():
         report.skip("empty_file", where)
         return None
     if len(data) > max_bytes:
         report.skip("oversized", where)
+        return None
+    if looks_like_private_key(data):
+        report.skip("secret", where)
         return None
     if b"\0" in data[:8192]:
         report.skip("binary", where)
