@@ -40,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--beams", type=int, default=None, help="beam size (default: greedy)")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--backend", choices=["auto", "torch", "ct2"], default="auto",
+                        help="inference engine: ct2 (CTranslate2, exported once beside the model), torch, or "
+                        "auto: ct2 when installed, else torch (default: %(default)s)")
+    parser.add_argument("--quantization", choices=["int8", "int8_float32", "float32"], default=None,
+                        help="weights: for ct2 the export's type (default int8); for torch, int8 applies "
+                        "dynamic int8 quantization (default: float)")
 
 
 def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
@@ -66,13 +72,26 @@ def _parse_args(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
-    from transformers.utils import logging as hf_logging
+def _quiet_transformers() -> None:
+    """Weight-loading bars and notices are noise on a CLI; without importing transformers (slow) if the
+    CTranslate2 backend never needs it."""
+    import os
 
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    else:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+
+def run(args: argparse.Namespace) -> int:
     from codetrans.pipelines import pipeline
 
-    hf_logging.set_verbosity_error()  # weight-loading bars and notices are noise on a CLI
-    hf_logging.disable_progress_bar()
+    _quiet_transformers()
     command = args.command
     if command == "commit" and args.install_hook:
         from codetrans.githook import install_hook
@@ -89,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     generate: dict[str, Any] = {"max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size}
     if args.beams:
         generate["num_beams"] = args.beams
-    pipe = pipeline(command, model=args.model)
+    pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
     for name, text in _inputs(args):
         kwargs = dict(generate)
         if getattr(args, "lang", None) or (name and command in ("document", "summarize", "comment")):

@@ -6,18 +6,22 @@ the original task prefix), ``_forward`` calls ``generate``, ``postprocess`` deco
 input, as the original CodeTrans expected, is accepted too (``pretokenized=True``, or an input that
 already starts with the task prefix).
 
+Two backends share everything but ``_forward``: torch (the ``transformers.Pipeline`` subclasses below,
+built when transformers is first wanted) and CTranslate2 (:class:`FastPipeline`, which imports neither
+torch nor transformers). :func:`pipeline` picks one (``backend="auto"|"torch"|"ct2"``).
+
 ``import codetrans`` registers the six names with transformers' pipeline registry (see
 :func:`register`), so ``transformers.pipeline("codetrans-document", model=DIR, lang="python")`` works.
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import logging
+import os
+import sys
 from typing import Any
-
-import torch
-from transformers import AutoModelForSeq2SeqLM, Pipeline
-from transformers.pipelines import PIPELINE_REGISTRY
 
 from codetrans.errors import CodeTransError
 from codetrans.tasks import SubTask, TaskType, format_input, get_subtask, get_task_type, strip_prefix
@@ -44,14 +48,13 @@ def _check_text(inputs: Any) -> str:
     return inputs
 
 
-class CodeTransPipeline(Pipeline):
-    """Base of the six task pipelines; subclasses set ``task_name`` and may override :meth:`prepare`."""
+class TaskLogic:
+    """What every task pipeline does whatever the backend: subclasses set ``task_name`` and may override
+    :meth:`subtask`, :meth:`prepare` and :meth:`finish`. Backend classes (``CodeTransPipeline`` for
+    torch, :class:`FastPipeline` for CTranslate2) add ``_forward``, ``_model_inputs`` and batching."""
 
     task_name: str = ""
-    _load_processor = False
-    _load_image_processor = False
-    _load_feature_extractor = False
-    _load_tokenizer = True
+    backend: str = ""
 
     @property
     def task_type(self) -> TaskType:
@@ -77,7 +80,7 @@ class CodeTransPipeline(Pipeline):
         """Raw input -> the model's source text (without prefix)."""
         return " ".join(text.split())
 
-    # -- transformers' four methods ----------------------------------------------------------------
+    # -- transformers' four methods (``_forward`` is the backend's) --------------------------------
     def preprocess(self, inputs: Any, lang: str | None = None, pretokenized: bool = False,
                    max_input_length: int | None = None) -> dict[str, Any]:
         text = _check_text(inputs)
@@ -89,23 +92,15 @@ class CodeTransPipeline(Pipeline):
             source = text.strip() if pretokenized else self.prepare(text, subtask)
         model_input = format_input(subtask, source)
         limit = max_input_length or self._max_input_length()
-        enc = self.tokenizer(model_input, truncation=False, return_tensors="pt")
-        n = enc["input_ids"].shape[1]
-        if n > limit:
-            logger.warning("input of %d tokens truncated to the model's %d", n, limit)
-            enc = {k: torch.cat([v[:, : limit - 1], v[:, -1:]], dim=1) for k, v in enc.items()}  # keep </s>
-        return {**enc, "subtask": subtask.id, "source": source}
+        ids = list(self.tokenizer(model_input, truncation=False)["input_ids"])
+        if len(ids) > limit:
+            logger.warning("input of %d tokens truncated to the model's %d", len(ids), limit)
+            ids = ids[: limit - 1] + ids[-1:]  # keep </s>
+        return {**self._model_inputs(ids), "subtask": subtask.id, "source": source}
 
-    def _forward(self, model_inputs: dict[str, Any], **generate_kwargs: Any) -> dict[str, Any]:
-        subtask = model_inputs.pop("subtask")
-        source = model_inputs.pop("source")
-        if "max_new_tokens" not in generate_kwargs and "max_length" not in generate_kwargs:
-            generate_kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
-        with torch.inference_mode():
-            output_ids = self.model.generate(
-                input_ids=model_inputs["input_ids"], attention_mask=model_inputs.get("attention_mask"),
-                **generate_kwargs)
-        return {"output_ids": output_ids, "subtask": subtask, "source": source}
+    def _model_inputs(self, ids: list[int]) -> dict[str, Any]:
+        """Token ids of one input -> what this backend's ``_forward`` takes."""
+        return {"input_ids": ids}
 
     def postprocess(self, model_outputs: dict[str, Any]) -> list[dict[str, Any]]:
         ids = model_outputs["output_ids"]
@@ -118,23 +113,6 @@ class CodeTransPipeline(Pipeline):
         """One decoded output -> the result dict (subclasses add fields)."""
         return {"generated_text": text, "task": subtask_id}
 
-    # -- batching ---------------------------------------------------------------------------------
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        """One input -> a list with one result dict; a list -> a list of such lists.
-
-        Lists are processed longest-first (so batches hold inputs of similar length and padding is
-        small) and returned in the caller's order.
-        """
-        if isinstance(inputs, (list, tuple)):
-            items = [_check_text(x) for x in inputs]
-            order = sorted(range(len(items)), key=lambda i: -len(items[i]))
-            results = super().__call__([items[i] for i in order], *args, **kwargs)
-            out: list[Any] = [None] * len(items)
-            for rank, i in enumerate(order):
-                out[i] = results[rank]
-            return out
-        return super().__call__(inputs, *args, **kwargs)
-
     def _max_input_length(self) -> int:
         limit = getattr(self.tokenizer, "model_max_length", None)
         if not limit or limit > 100_000:  # unset tokenizers report a huge sentinel value
@@ -142,7 +120,7 @@ class CodeTransPipeline(Pipeline):
         return int(limit)
 
 
-class CodePipeline(CodeTransPipeline):
+class CodeTask(TaskLogic):
     """Pipelines whose input is source code (document, summarize, comment)."""
 
     def subtask(self, lang: str | None, text: str) -> SubTask:
@@ -159,7 +137,7 @@ class CodePipeline(CodeTransPipeline):
         return result.text
 
 
-class DocumentPipeline(CodePipeline):
+class DocumentTask(CodeTask):
     """Function -> docstring summary. A whole file documents each of its functions (``whole_file``).
 
     The original has no C# documentation sub-task; C# methods are documented with the C# summarization
@@ -207,18 +185,18 @@ class DocumentPipeline(CodePipeline):
                  "documented": f["documented"], **r[0]} for f, r in zip(functions, results)]
 
 
-class SummarizePipeline(CodePipeline):
+class SummarizeTask(CodeTask):
     task_name = "summarize"
 
 
-class CommentPipeline(CodePipeline):
+class CommentTask(CodeTask):
     task_name = "comment"
 
     def subtask(self, lang: str | None, text: str) -> SubTask:
         return get_subtask(self.task_name, lang or "java")
 
 
-class CommitPipeline(CodeTransPipeline):
+class CommitTask(TaskLogic):
     """A unified diff (``git diff`` output) -> commit subject."""
 
     task_name = "commit"
@@ -232,7 +210,7 @@ class CommitPipeline(CodeTransPipeline):
         return source
 
 
-class ApiPipeline(CodeTransPipeline):
+class ApiTask(TaskLogic):
     """A natural-language query -> a ``Class.method`` call sequence."""
 
     task_name = "api"
@@ -241,7 +219,7 @@ class ApiPipeline(CodeTransPipeline):
         return {**super().finish(text, subtask_id), "api_sequence": text.split()}
 
 
-class SynthesizePipeline(CodeTransPipeline):
+class SynthesizeTask(TaskLogic):
     """A problem description -> an AlgoLisp program, and its value when ``args`` are given."""
 
     task_name = "synthesize"
@@ -271,35 +249,229 @@ class SynthesizePipeline(CodeTransPipeline):
         return results
 
 
-PIPELINES: dict[str, type[CodeTransPipeline]] = {
-    cls.task_name: cls
-    for cls in (DocumentPipeline, SummarizePipeline, CommentPipeline, CommitPipeline, ApiPipeline,
-                SynthesizePipeline)
+
+TASKS: dict[str, type[TaskLogic]] = {
+    cls.task_name: cls for cls in (DocumentTask, SummarizeTask, CommentTask, CommitTask, ApiTask, SynthesizeTask)
 }
+
+
+# -- CTranslate2 backend (no torch, no transformers) -------------------------------------------------
+
+class FastPipeline(TaskLogic):
+    """A task pipeline on a CTranslate2 export: same inputs, options and results as the torch one.
+
+    Lists are preprocessed, sorted by token length (longest first) and cut into batches of
+    ``batch_size``; each batch is one ``translate_batch`` call. Results come back in the caller's order.
+    """
+
+    backend = "ct2"
+
+    def __init__(self, export_dir: str | os.PathLike, batch_size: int = 16, threads: int | None = None,
+                 model_dir: str | None = None) -> None:
+        from codetrans.backends import Ct2Engine
+
+        self.engine = Ct2Engine(export_dir, threads=threads)
+        self.tokenizer = self.engine.tokenizer
+        self.model = self.engine  # where transformers' pipelines keep theirs
+        self.model_dir = model_dir
+        self.export_dir = str(export_dir)
+        self.batch_size = max(1, int(batch_size))
+
+    def _forward(self, model_inputs: dict[str, Any], **generate_kwargs: Any) -> dict[str, Any]:
+        if "max_new_tokens" not in generate_kwargs and "max_length" not in generate_kwargs:
+            generate_kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
+        output_ids = self.engine.generate(model_inputs["input_ids"], **generate_kwargs)
+        return {"output_ids": output_ids, "subtask": model_inputs["subtask"], "source": model_inputs["source"]}
+
+    def __call__(self, inputs: Any, *args: Any, batch_size: int | None = None, **kwargs: Any) -> Any:
+        """One input -> a list with one result dict; a list -> a list of such lists."""
+        if args:
+            raise CodeTransError("pass generation options by name, e.g. max_new_tokens=32")
+        from codetrans.backends import ct2_generate_options
+
+        pre, fwd, post = self._sanitize_parameters(**kwargs)
+        ct2_generate_options(fwd)  # unsupported options fail before any work
+        single = not isinstance(inputs, (list, tuple))
+        items = [inputs] if single else list(inputs)
+        prepped = [self.preprocess(x, **pre) for x in items]
+        order = sorted(range(len(items)), key=lambda i: -len(prepped[i]["input_ids"]))
+        size = max(1, int(batch_size or self.batch_size))
+        out: list[Any] = [None] * len(items)
+        for start in range(0, len(order), size):
+            chunk = order[start:start + size]
+            batch = {key: [prepped[i][key] for i in chunk] for key in ("input_ids", "subtask", "source")}
+            results = self.postprocess(self._forward(batch, **fwd), **post)
+            for i, result in zip(chunk, results):
+                out[i] = [result]
+        return out[0] if single else out
+
+
+FAST_PIPELINES: dict[str, type[FastPipeline]] = {
+    name: type(f"Fast{cls.__name__[:-4]}Pipeline", (cls, FastPipeline), {"__module__": __name__})
+    for name, cls in TASKS.items()
+}
+
+
+# -- torch backend: transformers Pipeline subclasses, built once transformers is wanted ---------------
+
+_HF_NAMES = ("CodeTransPipeline", "CodePipeline", "DocumentPipeline", "SummarizePipeline", "CommentPipeline",
+             "CommitPipeline", "ApiPipeline", "SynthesizePipeline", "PIPELINES")
+
+
+def _build_torch_classes() -> dict[str, Any]:
+    if "PIPELINES" in globals():
+        return globals()
+    import torch
+    from transformers import Pipeline
+
+    class CodeTransPipeline(TaskLogic, Pipeline):
+        """Base of the six torch task pipelines (``transformers.Pipeline``)."""
+
+        backend = "torch"
+        _load_processor = False
+        _load_image_processor = False
+        _load_feature_extractor = False
+        _load_tokenizer = True
+
+        def _model_inputs(self, ids: list[int]) -> dict[str, Any]:
+            input_ids = torch.tensor([ids], dtype=torch.long)
+            return {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}
+
+        def _forward(self, model_inputs: dict[str, Any], **generate_kwargs: Any) -> dict[str, Any]:
+            subtask = model_inputs.pop("subtask")
+            source = model_inputs.pop("source")
+            if "max_new_tokens" not in generate_kwargs and "max_length" not in generate_kwargs:
+                generate_kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
+            with torch.inference_mode():
+                output_ids = self.model.generate(
+                    input_ids=model_inputs["input_ids"], attention_mask=model_inputs.get("attention_mask"),
+                    **generate_kwargs)
+            return {"output_ids": output_ids, "subtask": subtask, "source": source}
+
+        def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+            """One input -> a list with one result dict; a list -> a list of such lists.
+
+            Lists are processed longest-first (so batches hold inputs of similar length and padding is
+            small) and returned in the caller's order.
+            """
+            if isinstance(inputs, (list, tuple)):
+                items = [_check_text(x) for x in inputs]
+                order = sorted(range(len(items)), key=lambda i: -len(items[i]))
+                results = super().__call__([items[i] for i in order], *args, **kwargs)
+                out: list[Any] = [None] * len(items)
+                for rank, i in enumerate(order):
+                    out[i] = results[rank]
+                return out
+            return super().__call__(inputs, *args, **kwargs)
+
+    CodeTransPipeline.__module__ = __name__
+    classes: dict[str, Any] = {"CodeTransPipeline": CodeTransPipeline}
+    classes["CodePipeline"] = type("CodePipeline", (CodeTask, CodeTransPipeline), {"__module__": __name__})
+    pipelines = {}
+    for name, task_cls in TASKS.items():
+        cls_name = task_cls.__name__[:-4] + "Pipeline"
+        cls = type(cls_name, (task_cls, CodeTransPipeline), {"__module__": __name__, "__doc__": task_cls.__doc__})
+        classes[cls_name] = pipelines[name] = cls
+    classes["PIPELINES"] = pipelines
+    globals().update(classes)
+    return classes
+
+
+def __getattr__(name: str) -> Any:
+    # The torch pipeline classes need transformers: build them on first use, not at import.
+    if name in _HF_NAMES:
+        return _build_torch_classes()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register() -> None:
     """Register the ``codetrans-*`` names with transformers (idempotent)."""
-    for name, cls in PIPELINES.items():
+    from transformers import AutoModelForSeq2SeqLM
+    from transformers.pipelines import PIPELINE_REGISTRY
+
+    for name, cls in _build_torch_classes()["PIPELINES"].items():
         task = get_task_type(name).pipeline
         if task not in PIPELINE_REGISTRY.supported_tasks:
             PIPELINE_REGISTRY.register_pipeline(task, pipeline_class=cls, pt_model=AutoModelForSeq2SeqLM,
                                                 type="text")
 
 
-register()
+class _RegisterWhenImported(importlib.abc.MetaPathFinder):
+    """Calls :func:`register` right after ``transformers.pipelines`` is imported. (The package's own hook
+    imports this module at that moment; if the CTranslate2 path loaded it earlier, that is a no-op.)"""
+
+    target = "transformers.pipelines"
+
+    def find_spec(self, name, path, target=None):
+        if name != self.target:
+            return None
+        sys.meta_path.remove(self)  # one shot; also keeps find_spec below from recursing into us
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        original = spec.loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            register()
+
+        spec.loader.exec_module = exec_module
+        return spec
 
 
-def pipeline(task: str, model: Any = None, **kwargs: Any) -> CodeTransPipeline:
-    """``transformers.pipeline`` for a codetrans task with the model resolved through the zoo.
+if "transformers.pipelines" in sys.modules:
+    register()
+elif not any(isinstance(f, _RegisterWhenImported) for f in sys.meta_path):
+    sys.meta_path.insert(0, _RegisterWhenImported())
 
-    ``model`` may be a directory, a zoo id, or None for the task's default model.
+
+def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantization: str | None = None,
+             **kwargs: Any) -> Any:
+    """A codetrans task pipeline with the model resolved through the zoo.
+
+    ``model`` may be a directory, a zoo id, or None for the task's default model. ``backend``:
+    "torch" (transformers ``generate``), "ct2" (CTranslate2; the export is made once and cached beside
+    the model), or "auto" (ct2 when CTranslate2 is installed and an export exists or can be made, else
+    torch). ``quantization``: for ct2 the export's weight type ("int8" default, "int8_float32",
+    "float32"); for torch "int8" applies dynamic int8 quantization to the Linear layers (default: none).
+    Both backends take the same inputs and options and return the same result dicts.
     """
-    import transformers
+    from codetrans.backends import CT2_QUANTIZATIONS, check_backend, choose_backend
 
     ttype = get_task_type(task)
-    if model is None or isinstance(model, str):
+    backend = check_backend(backend)
+    if quantization is not None and quantization not in CT2_QUANTIZATIONS:
+        raise CodeTransError(f"unknown quantization {quantization!r}; choose from {', '.join(CT2_QUANTIZATIONS)}")
+    if model is None or isinstance(model, (str, os.PathLike)):
         from codetrans import zoo
 
         model = str(zoo.resolve(model, task=ttype.name))
-    return transformers.pipeline(ttype.pipeline, model=model, **kwargs)
+    chosen, export_dir = "torch", None
+    if isinstance(model, str) and os.path.isdir(model):
+        chosen, export_dir = choose_backend(model, backend, quantization)
+    elif backend == "ct2":
+        raise CodeTransError("the ct2 backend needs a model directory, not a loaded model")
+    if chosen == "ct2":
+        device = kwargs.pop("device", None)
+        if device not in (None, "cpu", -1):
+            raise CodeTransError(f"the ct2 backend runs on the CPU here, not on device {device!r}")
+        unknown = set(kwargs) - {"batch_size", "threads"}
+        if unknown:
+            raise CodeTransError(f"option(s) {', '.join(sorted(unknown))} are not supported by the ct2 backend")
+        return FAST_PIPELINES[ttype.name](export_dir, model_dir=model, **kwargs)
+    return _torch_pipeline(ttype, model, quantization, **kwargs)
+
+
+def _torch_pipeline(ttype: TaskType, model: Any, quantization: str | None, **kwargs: Any) -> Any:
+    import torch
+    import transformers
+
+    from codetrans.backends import cpu_threads, quantize_int8
+
+    if torch.get_num_threads() > cpu_threads():  # torch counts the host's cores, not the ones we may use
+        torch.set_num_threads(cpu_threads())
+    kwargs.setdefault("batch_size", 8)  # lists are length-sorted, so batches carry little padding
+    pipe = transformers.pipeline(ttype.pipeline, model=model, **kwargs)
+    if quantization in ("int8", "int8_float32"):
+        pipe.model = quantize_int8(pipe.model)
+    return pipe
