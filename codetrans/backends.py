@@ -181,9 +181,13 @@ class Ct2Engine:
 def quantize_int8(model: Any) -> Any:
     """Dynamic int8 quantization of a torch model's Linear layers (weights int8, activations quantized on
     the fly): ~3x faster ``generate`` on CPU at a small cost in output quality."""
+    import warnings
+
     import torch
 
-    return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    with warnings.catch_warnings():  # torch 2.13 flags its quantized tensor API as deprecated; it still works
+        warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*", category=UserWarning)
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 # -- choosing --------------------------------------------------------------------------------------
