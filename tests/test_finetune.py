@@ -358,3 +358,29 @@ def test_bad_input(repo: Path, base_dir: Path, tmp_path: Path, capsys):
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     # none of the failures above left anything beside --out
     assert not list(tmp_path.glob(".*finetune-work"))
+
+
+def test_time_budget_ends_with_a_usable_model(repo: Path, base_dir: Path, tmp_path: Path):
+    """--minutes: the engine stops at the budget with a checkpoint; finetune closes the run there."""
+    from codetrans.finetune import finetune
+
+    out = tmp_path / "timed"
+    res = finetune(repo, task="commit", base=str(base_dir), out=out, minutes=0.005, threads=1, eval_limit=2,
+                   progress=False, sets={"train.steps": 100_000, "train.batch_size": 4, "train.batch_tokens": 1024,
+                                         "data.max_source_length": 64, "data.max_target_length": 16})
+    assert res.out == out and (out / "model.safetensors").is_file()
+    assert 1 <= res.steps < 100_000
+    assert json.loads((out / "metrics.json").read_text())["finished"] is True
+    assert set(res.after) == {"commit_generation"} and not (tmp_path / ".timed.finetune-work").exists()
+
+
+def test_deepspeed_config_by_name(repo: Path, base_dir: Path, tmp_path: Path):
+    """--deepspeed zero2 (a name in training/deepspeed) trains through DeepSpeed ZeRO-2 on the CPU."""
+    from codetrans.finetune import finetune
+
+    out = tmp_path / "ds"
+    res = finetune(repo, task="document", base=str(base_dir), out=out, steps=3, deepspeed="zero2", threads=1,
+                   eval_limit=2, progress=False, sets={"train.batch_size": 4, "train.batch_tokens": 1024,
+                                                      "data.max_source_length": 64, "data.max_target_length": 16})
+    assert res.steps == 3
+    assert json.loads((out / "metrics.json").read_text())["deepspeed_zero_stage"] == 2
