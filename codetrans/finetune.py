@@ -732,11 +732,15 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     model_dir = work / "model"
     shutil.rmtree(model_dir, ignore_errors=True)
     shutil.copytree(final, model_dir)
-    for name, rec_dir in (("before", work / "eval-before"), ("after", work / "eval-after")):
-        (model_dir / "eval" / name).mkdir(parents=True, exist_ok=True)
-        for f in ("metrics.json", "results.md"):
-            if (rec_dir / f).is_file():
-                shutil.copy2(rec_dir / f, model_dir / "eval" / name / f)
+    # The work dir goes away: the copied records name the data by repository and commit instead.
+    data_name = f"{h.repo}@{(h.head or 'worktree')[:10]} held-out test part"
+    for name, rec, rec_dir in (("before", before_rec, work / "eval-before"), ("after", after_rec, work / "eval-after")):
+        dest = model_dir / "eval" / name
+        dest.mkdir(parents=True, exist_ok=True)
+        rec["dataset"]["path"] = data_name
+        (dest / "metrics.json").write_text(json.dumps(rec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if (rec_dir / "results.md").is_file():
+            shutil.copy2(rec_dir / "results.md", dest / "results.md")
     meta = {"id": model_id, "tasks": train_tasks, "size": base_model.size, "strategy": "finetune",
             "metrics": {t: {"metric": metric_of[t], "score": round(after[t], 4),
                             "before": None if t not in before else round(before[t], 4),
@@ -811,6 +815,9 @@ def _write_card(model_dir: Path, model_id: str, tasks: list[str], base: BaseMode
              "\n\nHeld-out test part, the base model before and this model after fine-tuning:\n\n"
              + _markdown_before_after(table) + "\n")
     text = card.render()
+    # The template's "rerun with codetrans train <recipe>" does not reproduce a fine-tune; the command does.
+    text = re.sub(r"^Recipe: .*$", lambda m: f"Recipe: `training/finetune.yaml`, through `{cmd}` (see below).",
+                  text, count=1, flags=re.M)
     marker = "\n## Limitations"
     text = text.replace(marker, extra + marker, 1) if marker in text else text + extra
     (model_dir / "README.md").write_text(text, encoding="utf-8")
