@@ -66,6 +66,8 @@ def test_browser_types_code_clicks_and_reads_output(server):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
         page.goto(server, wait_until="networkidle")
         editor = page.locator("#input-document .cm-content")
         editor.click()
@@ -83,6 +85,8 @@ def test_browser_types_code_clicks_and_reads_output(server):
         page.get_by_text("the input is empty").first.wait_for(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "demo-error.png"), full_page=True)
         browser.close()
+    # offline: the page fetched nothing beyond the loopback server (no fonts, analytics or CDNs)
+    assert requested and all(url.startswith(server) for url in requested), sorted(set(requested))[:5]
     with urllib.request.urlopen(server, timeout=10) as resp:
         assert resp.status == 200
 
