@@ -618,7 +618,7 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
                                 "to replace it once the new model is ready")
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputExistsError(f"--out {out_dir} exists and is not a directory")
-    if out_dir == root or root in out_dir.parents:
+    if out_dir.resolve() == root.resolve() or root.resolve() in out_dir.resolve().parents:
         raise ConfigError(f"--out {out_dir} is inside the repository being harvested; choose a directory outside it")
     base_model = check_base(base, task_types) if (base is not None or not dry_run) else None
     ds_path = resolve_deepspeed(deepspeed)
@@ -739,8 +739,9 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
         dest.mkdir(parents=True, exist_ok=True)
         rec["dataset"]["path"] = data_name
         (dest / "metrics.json").write_text(json.dumps(rec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if (rec_dir / "results.md").is_file():
-            shutil.copy2(rec_dir / "results.md", dest / "results.md")
+        for f in [rec_dir / "results.md", *rec_dir.glob("*.pred.txt"), *rec_dir.glob("*.ref.txt")]:
+            if f.is_file():  # predictions beside references: what the figures were computed from
+                shutil.copy2(f, dest / f.name)
     meta = {"id": model_id, "tasks": train_tasks, "size": base_model.size, "strategy": "finetune",
             "metrics": {t: {"metric": metric_of[t], "score": round(after[t], 4),
                             "before": None if t not in before else round(before[t], 4),

@@ -229,6 +229,10 @@ def test_dry_run_harvests_splits_and_writes_nothing(repo: Path, tmp_path: Path, 
     assert "corpus: pairs per task and language" in printed and "dry run" in printed
     assert "required to train" in printed  # no --base given: the plan says so
 
+    # summarize (asked for by name) relabels the Python documentation pairs; api pairs come from Java.
+    summ = finetune(repo, task="summarize", out=out, dry_run=True, progress=False).harvest
+    assert {r["task"] for r in summ.rows} == {"source_code_summarization_python"}
+    assert {r["task"] for r in h.rows if r["lang"] == "java"} >= {"api_generation"}
     # The CLI: same dry run, exit 0.
     assert cli_main(["finetune", "--repo", str(repo), "--task", "document", "--dry-run", "--out",
                      str(out), "--no-progress"]) == 0
