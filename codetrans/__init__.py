@@ -20,7 +20,7 @@ __all__ = ["CodeTransError", "__version__", "pipeline"]
 
 
 class _RegisterPipelinesHook(importlib.abc.MetaPathFinder):
-    """Runs ``codetrans.pipelines`` (which registers the pipelines) right after ``transformers.pipelines``."""
+    """Registers the ``codetrans-*`` pipelines right after ``transformers.pipelines`` is imported."""
 
     target = "transformers.pipelines"
 
@@ -36,14 +36,14 @@ class _RegisterPipelinesHook(importlib.abc.MetaPathFinder):
 
         def exec_module(module):
             original(module)
-            importlib.import_module("codetrans.pipelines")
+            importlib.import_module("codetrans.pipelines").register()
 
         loader.exec_module = exec_module
         return spec
 
 
 if "transformers.pipelines" in sys.modules:
-    importlib.import_module("codetrans.pipelines")
+    importlib.import_module("codetrans.pipelines").register()
 elif not any(isinstance(f, _RegisterPipelinesHook) for f in sys.meta_path):
     sys.meta_path.insert(0, _RegisterPipelinesHook())
 

@@ -16,8 +16,6 @@ torch nor transformers). :func:`pipeline` picks one (``backend="auto"|"torch"|"c
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.util
 import logging
 import os
 import sys
@@ -396,33 +394,10 @@ def register() -> None:
                                                 type="text")
 
 
-class _RegisterWhenImported(importlib.abc.MetaPathFinder):
-    """Calls :func:`register` right after ``transformers.pipelines`` is imported. (The package's own hook
-    imports this module at that moment; if the CTranslate2 path loaded it earlier, that is a no-op.)"""
-
-    target = "transformers.pipelines"
-
-    def find_spec(self, name, path, target=None):
-        if name != self.target:
-            return None
-        sys.meta_path.remove(self)  # one shot; also keeps find_spec below from recursing into us
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            return spec
-        original = spec.loader.exec_module
-
-        def exec_module(module):
-            original(module)
-            register()
-
-        spec.loader.exec_module = exec_module
-        return spec
-
-
+# ``import codetrans`` registers through its post-import hook on ``transformers.pipelines``; when transformers
+# is already loaded, register now.
 if "transformers.pipelines" in sys.modules:
     register()
-elif not any(isinstance(f, _RegisterWhenImported) for f in sys.meta_path):
-    sys.meta_path.insert(0, _RegisterWhenImported())
 
 
 def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantization: str | None = None,
