@@ -43,6 +43,7 @@ class ModelCard:
     training: dict[str, Any] = field(default_factory=dict)  # the training metrics.json
     evaluations: list[dict[str, Any]] = field(default_factory=list)  # harness metrics.json records
     datasets: list[str] = field(default_factory=list)
+    reproduce: str | None = None  # how to rerun it; default: `codetrans train <recipe>`
 
     @property
     def primary(self):
@@ -117,7 +118,8 @@ class ModelCard:
             "data_table": data_table,
             "recipe_name": self.recipe.get("name", "?"),
             "strategy": self.strategy,
-            "recipe_path": self.recipe.get("source", f"training/{self.recipe.get('name', '?')}.yaml"),
+            "reproduce": self.reproduce or "`codetrans train "
+            + self.recipe.get("source", f"training/{self.recipe.get('name', '?')}.yaml") + "`",
             "evaluation": self._evaluation_section(),
             "limitations": "Trained on public code; it writes plausible but unverified text. Check generated "
                            "documentation before committing it. Figures above are from the evaluation harness on the "

@@ -815,10 +815,8 @@ def _write_card(model_dir: Path, model_id: str, tasks: list[str], base: BaseMode
              "| sub-task | train | validation | test |\n|---|---:|---:|---:|\n" + data_rows +
              "\n\nHeld-out test part, the base model before and this model after fine-tuning:\n\n"
              + _markdown_before_after(table) + "\n")
+    card.reproduce = f"`{cmd}` (see below)"  # a fine-tune is reproduced by the command, not the bare recipe
     text = card.render()
-    # The template's "rerun with codetrans train <recipe>" does not reproduce a fine-tune; the command does.
-    text = re.sub(r"^Recipe: .*$", lambda m: f"Recipe: `training/finetune.yaml`, through `{cmd}` (see below).",
-                  text, count=1, flags=re.M)
     marker = "\n## Limitations"
     text = text.replace(marker, extra + marker, 1) if marker in text else text + extra
     (model_dir / "README.md").write_text(text, encoding="utf-8")
