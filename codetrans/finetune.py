@@ -497,18 +497,10 @@ def resolve_deepspeed(value: str | None) -> str | None:
 
 
 def _parse_sets(items: list[str] | None) -> dict:
-    import yaml
+    """``--set section.key=value`` items -> {dotted key: value}, parsed like `codetrans train` overrides."""
+    from codetrans.train.recipe import override_pairs
 
-    out = {}
-    for item in items or []:
-        if "=" not in item:
-            raise ConfigError(f"--set {item!r} must look like section.key=value (e.g. optim.lr=1e-4)")
-        k, v = item.split("=", 1)
-        try:
-            out[k.strip()] = yaml.safe_load(v)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"--set {item!r}: value is not valid YAML ({exc})") from None
-    return out
+    return dict(override_pairs(items or []))
 
 
 def _console() -> Any:

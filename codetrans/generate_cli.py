@@ -56,7 +56,11 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
         if not words or words == ["-"]:
             return [(None, sys.stdin.read())]
         return [(None, " ".join(words))]
-    return [(name, text) for name, text in (read_source(p)[::-1] for p in args.files)]
+    inputs = []
+    for path in args.files:
+        text, name = read_source(path)
+        inputs.append((name, text))
+    return inputs
 
 
 def _parse_args(pairs: list[str]) -> dict[str, Any]:

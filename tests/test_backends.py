@@ -8,15 +8,13 @@ import sys
 
 import pytest
 import transformers
-from model_fixtures import CONSTANT_ANSWER
+from model_fixtures import CONSTANT_ANSWER, save_random_micro
 
 import codetrans  # noqa: F401  (registers the pipelines)
 from codetrans.backends import LiteTokenizer
 from codetrans.cli import main
 from codetrans.errors import CodeTransError
-from codetrans.modeling import build_model
 from codetrans.pipelines import FastPipeline, pipeline
-from codetrans.tokenizer import train_tokenizer
 
 CORPUS = ["def add ( a , b ) : return a + b", "public int size ( ) { return n ; }", "SELECT name FROM users",
           "mmm a / x . py <nl> ppp b / x . py <nl> - a <nl> + b <nl>", "read a file line by line",
@@ -35,10 +33,7 @@ FUNCTIONS = [
 @pytest.fixture(scope="module")
 def random_dir(tmp_path_factory):
     """A random micro model: it babbles, which makes every generated token a comparison point."""
-    out = tmp_path_factory.mktemp("micro-backends")
-    tok = train_tokenizer(CORPUS, out, vocab_size=400, extra_ids=100)
-    build_model("micro", vocab_size=len(tok), seed=3).save_pretrained(out)
-    return str(out)
+    return str(save_random_micro(tmp_path_factory.mktemp("micro-backends"), CORPUS, vocab_size=400, seed=3))
 
 
 def _texts(results):

@@ -5,12 +5,11 @@ import os
 import shutil
 
 import pytest
+from model_fixtures import save_random_micro
 
 from codetrans.cli import main
 from codetrans.errors import CodeTransError
 from codetrans.export import cached_export, export_ct2, export_path
-from codetrans.modeling import build_model
-from codetrans.tokenizer import train_tokenizer
 
 CORPUS = ["def add ( a , b ) : return a + b", "public int size ( ) { return n ; }", "SELECT name FROM users",
           "function documentation generation python: def f ( x ) : return x"] * 30
@@ -18,10 +17,7 @@ CORPUS = ["def add ( a , b ) : return a + b", "public int size ( ) { return n ; 
 
 @pytest.fixture(scope="module")
 def built_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("micro-export")
-    tok = train_tokenizer(CORPUS, out, vocab_size=300, extra_ids=100)
-    build_model("micro", vocab_size=len(tok), seed=0).save_pretrained(out)
-    return out
+    return save_random_micro(tmp_path_factory.mktemp("micro-export"), CORPUS, vocab_size=300, seed=0)
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import logging
 
 import pytest
 import transformers
+from model_fixtures import save_random_micro
 
 import codetrans  # noqa: F401  (registers the pipelines)
 from codetrans.errors import CodeTransError
 from codetrans.modeling import build_model
 from codetrans.tasks import TASK_TYPES
-from codetrans.tokenizer import train_tokenizer
 
 CORPUS = [
     "def add ( a , b ) : return a + b", "public int size ( ) { return n ; }", "SELECT name FROM users",
@@ -22,10 +22,7 @@ CORPUS = [
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("micro")
-    tok = train_tokenizer(CORPUS, out, vocab_size=500, extra_ids=100)
-    build_model("micro", vocab_size=len(tok), seed=0).save_pretrained(out)
-    return str(out)
+    return str(save_random_micro(tmp_path_factory.mktemp("micro"), CORPUS, vocab_size=500, seed=0))
 
 
 @pytest.fixture(scope="module")

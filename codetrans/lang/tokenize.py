@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from codetrans.errors import CodeTransError
 from codetrans.lang.grammars import EXTENSIONS, SPECS, get_parser, get_spec
 from codetrans.tasks import normalize_lang
 
@@ -180,8 +181,6 @@ def detect_language(path: str | None = None, code: str | None = None) -> str | N
 
 def language_of(lang: str | None = None, path: str | None = None, code: str | None = None) -> str:
     """Resolve a language from a name, a path or content; raise a clear error when none works."""
-    from codetrans.errors import CodeTransError
-
     if lang:
         return get_spec(normalize_lang(lang)).name
     found = detect_language(path, code)

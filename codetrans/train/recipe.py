@@ -176,24 +176,27 @@ def _build(cls: type, data: dict, prefix: str) -> Any:
     return cls(**kwargs)
 
 
-def parse_overrides(items: list[str] | dict | None) -> dict:
-    """``["train.steps=5", "optim.lr=1e-4"]`` -> nested dict; values parsed as YAML."""
+def override_pairs(items: list[str]) -> list[tuple[str, Any]]:
+    """``["train.steps=5", "optim.lr=1e-4"]`` -> ``[("train.steps", 5), ("optim.lr", 0.0001)]`` (values as YAML)."""
     import yaml
 
+    pairs = []
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"override {item!r} must look like section.key=value")
+        k, v = item.split("=", 1)
+        try:
+            pairs.append((k.strip(), yaml.safe_load(v)))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"override {item!r}: value is not valid YAML ({exc})") from exc
+    return pairs
+
+
+def parse_overrides(items: list[str] | dict | None) -> dict:
+    """``["train.steps=5", "optim.lr=1e-4"]`` -> nested dict; values parsed as YAML."""
     if not items:
         return {}
-    if isinstance(items, dict):
-        pairs = list(items.items())
-    else:
-        pairs = []
-        for item in items:
-            if "=" not in item:
-                raise ConfigError(f"override {item!r} must look like section.key=value")
-            k, v = item.split("=", 1)
-            try:
-                pairs.append((k.strip(), yaml.safe_load(v)))
-            except yaml.YAMLError as exc:
-                raise ConfigError(f"override {item!r}: value is not valid YAML ({exc})") from exc
+    pairs = list(items.items()) if isinstance(items, dict) else override_pairs(items)
     nested: dict = {}
     for key, value in pairs:
         parts = key.split(".")
