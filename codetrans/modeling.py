@@ -2,7 +2,7 @@
 
 The sizes follow T5 v1.0 (ReLU feed-forward, tied input/output embeddings — the original T5 and
 CodeTrans setting; untied embeddings start at a much higher loss with HF's init). ``micro`` exists for
-tests (seconds on CPU), ``tiny`` is trainable on a laptop CPU, ``small``/``base``/``large`` are the
+tests (seconds on CPU), ``tiny`` and ``mini`` are trainable on a laptop CPU, ``small``/``base``/``large`` are the
 original CodeTrans sizes. Run ``python -m codetrans.modeling`` for a table of parameter counts.
 """
 
@@ -17,6 +17,8 @@ SIZES: dict[str, dict[str, Any]] = {
     "micro": dict(d_model=32, d_ff=64, d_kv=16, num_heads=2, num_layers=2, num_decoder_layers=2,
                   relative_attention_num_buckets=8, relative_attention_max_distance=32),
     "tiny": dict(d_model=256, d_ff=1024, d_kv=64, num_heads=4, num_layers=4, num_decoder_layers=4),
+    # tiny made wider (d_model 384): the zoo's second pilot shape, ~2x tiny's compute per token.
+    "mini": dict(d_model=384, d_ff=1536, d_kv=64, num_heads=6, num_layers=4, num_decoder_layers=4),
     "small": dict(d_model=512, d_ff=2048, d_kv=64, num_heads=8, num_layers=6, num_decoder_layers=6),
     "base": dict(d_model=768, d_ff=3072, d_kv=64, num_heads=12, num_layers=12, num_decoder_layers=12),
     "large": dict(d_model=1024, d_ff=4096, d_kv=64, num_heads=16, num_layers=24, num_decoder_layers=24),

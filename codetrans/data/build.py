@@ -11,9 +11,11 @@
    tokenized code, target = summary); for Java also ``comment`` (same pair) and ``api`` (source =
    Javadoc first sentence, target = the ``Type.method`` sequence). Commits -> ``commit`` (source =
    ``normalize_diff(diff)``, target = subject); CODE-NN -> ``summarize``; AlgoLisp -> ``synthesize``.
-3. Splits by repository or package, never by function: a deterministic hash of each record's ``group``
-   (the repository/package, or with ``group=dir`` its directory) picks train/validation/test; research
-   dev files go to validation.
+3. Splits by repository or package, never by function: groups (the repository/package, or with
+   ``group=dir`` its directory) are visited in the order of a salted hash and go to validation or test
+   while a sub-task still lacks pairs there (at least ``min_eval`` pairs, or the ``validation``/``test``
+   share if larger), so small sub-tasks get usable evaluation splits; research dev files go to
+   validation. Projects reserved for independent evaluation are refused (:mod:`codetrans.data.reserved`).
 4. Duplicates removed across and within splits: exact (normalised text) and near (MinHash Jaccard on
    token shingles >= ``near_dup_threshold``); the evaluation splits win, train copies go.
 5. A per-task / per-language count table, a summary of skipped items by reason, and
@@ -45,6 +47,7 @@ from codetrans.data.loaders import (
     load_nngen,
 )
 from codetrans.data.report import SkipReport
+from codetrans.data.reserved import reserved
 from codetrans.data.sources import (
     SourceSpec,
     WalkOptions,
@@ -80,6 +83,8 @@ class BuildConfig:
     validation: float = 0.05
     test: float = 0.05
     seed: str = "codetrans"  # salt of the split hash; change it to draw other splits
+    min_eval: int = 300  # pairs per sub-task in validation and in test, where the data allows
+    max_eval_share: float = 0.15  # ... but never more than this share of a sub-task per evaluation split
     num_proc: int = 1
     near_dup_threshold: float | None = 0.8  # None: exact duplicates only
     num_perm: int = 64
@@ -224,10 +229,14 @@ def _research_records(spec: SourceSpec, config: dict, report: SkipReport):
             keys = _first_keys(p)
             loads = [load_commits(p) if {"diff", "subject"} <= keys
                      else load_algolisp(p) if "short_tree" in keys else load_codesearchnet(p, spec.lang)]
+    refused = reserved()
     for recs in loads:
         report.merge(recs.report, prefix="")
         fname = Path(recs.report.source).name.lower()
         for r in recs:
+            if r.get("repo") and refused.source(r["repo"]):
+                report.skip("reserved", r["repo"])
+                continue
             task_type = SUBTASKS[r["task"]].task if r["task"] in SUBTASKS else ""
             if not _wants(config, task_type):
                 continue
@@ -272,6 +281,13 @@ def generate(shards: list[dict], config: dict):
         report = SkipReport(shard["spec"].split("::")[0])
         try:
             spec = parse_spec(shard["spec"])
+            name = spec.name or source_name(spec.path)
+            if shard["kind"] != "research" and reserved().source(name):
+                # Counted once per source, not once per parallel part of it.
+                if shard["part"] == 0:
+                    report.skip("reserved", f"{name} ({shard['spec']})")
+                yield _row(task=REPORT_TASK, meta=json.dumps(report.to_dict()))
+                continue
             if shard["kind"] == "research":
                 yield from _research_records(spec, config, report)
             elif shard["kind"] == "git":
@@ -289,15 +305,48 @@ def generate(shards: list[dict], config: dict):
 
 
 # ------------------------------------------------------------------------------------ split, dedup
-def split_of(group: str, config: BuildConfig) -> str:
-    """Deterministic split of a repository/package name (the same name always lands in one split)."""
-    h = hashlib.sha1(f"{config.seed}\0{group}".encode("utf-8", "surrogatepass")).digest()
-    u = int.from_bytes(h[:8], "big") / 2**64
-    if u < config.test:
-        return "test"
-    if u < config.test + config.validation:
-        return "validation"
-    return "train"
+def assign_splits(rows: dict[str, list], config: BuildConfig) -> list[str]:
+    """The split of every row: research hints first, then whole groups in salted-hash order.
+
+    A group goes to validation or test while one of its sub-tasks still lacks pairs there (target:
+    ``max(min_eval, share * total)``, capped at ``max_eval_share * total``) and it does not overshoot
+    a target by more than the target itself (so one huge package cannot become a whole test set);
+    everything else trains. The same corpus and seed always give the same splits."""
+    n = len(rows["task"])
+    split = list(rows["split_hint"][:n])
+    groups: dict[str, Counter] = defaultdict(Counter)
+    totals: Counter = Counter()
+    have = {"validation": Counter(), "test": Counter()}
+    for i in range(n):
+        task = rows["task"][i]
+        totals[task] += 1
+        if split[i]:
+            if split[i] in have:
+                have[split[i]][task] += 1
+        else:
+            groups[rows["group"][i]][task] += 1
+    share = {"validation": config.validation, "test": config.test}
+    target = {s: {t: (min(max(config.min_eval, share[s] * n_t), config.max_eval_share * n_t) if share[s] else 0)
+                  for t, n_t in totals.items()} for s in have}
+
+    def rank(g: str) -> int:
+        return int.from_bytes(hashlib.sha1(f"{config.seed}\0{g}".encode("utf-8", "surrogatepass")).digest()[:8],
+                              "big")
+
+    chosen: dict[str, str] = {}
+    for g in sorted(groups, key=rank):
+        counts = groups[g]
+        # Fill the split that is furthest behind first, so validation and test grow together.
+        order = sorted(have, key=lambda s: max((have[s][t] / target[s][t] for t in counts if target[s][t]),
+                                               default=1.0))
+        for s in order:
+            needed = any(have[s][t] < target[s][t] for t in counts)
+            fits = all(have[s][t] + c <= 2 * target[s][t] for t, c in counts.items() if target[s][t])
+            if needed and fits:
+                chosen[g] = s
+                have[s].update(counts)
+                break
+    return [split[i] or chosen.get(rows["group"][i], "train") for i in range(n)]
 
 
 def _dedup_text(task: str, source: str, target: str) -> str:
@@ -331,7 +380,7 @@ def assign_and_dedup(rows: dict[str, list], config: BuildConfig, progress: bool 
     from codetrans.data.dedup import MinHasher, NearDupIndex, exact_key
 
     n = len(rows["task"])
-    split = [rows["split_hint"][i] or split_of(rows["group"][i], config) for i in range(n)]
+    split = assign_splits(rows, config)
     order = sorted(range(n), key=lambda i: (SPLITS.index(split[i]) * -1, i))  # test, validation, train
     seen: dict[bytes, str] = {}
     stats: Counter = Counter()
@@ -507,5 +556,5 @@ def default_num_proc() -> int:
     return max(1, min(4, (os.cpu_count() or 1)))
 
 
-__all__ = ["BuildConfig", "BuildResult", "build_corpus", "corpus_stats", "print_summary", "split_of",
-           "source_name"]
+__all__ = ["BuildConfig", "BuildResult", "build_corpus", "corpus_stats", "print_summary",
+           "assign_splits", "source_name"]

@@ -14,7 +14,9 @@ Downloads land in ``DIR/cache/{apt,npm,pypi}``; what is already there is not fet
 interrupted harvest resumes. Nothing is extracted here: the archives are read in place by
 :mod:`codetrans.data.sources`. The result is ``DIR/sources.txt``, one source spec per line
 (``PATH::lang=go,group=dir``), ready for ``codetrans data build @DIR/sources.txt --out CORPUS``.
-Packages a registry does not have are counted (``unavailable``) and the harvest goes on.
+Packages a registry does not have are counted (``unavailable``) and the harvest goes on. Projects
+reserved for independent evaluation (:mod:`codetrans.data.reserved`) are refused by name before any
+download and reported as ``reserved``.
 """
 
 from __future__ import annotations
@@ -29,20 +31,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codetrans.data.report import SkipReport
+from codetrans.data.reserved import ECOSYSTEMS, reserved
 from codetrans.errors import DataError
 
 # Curated, stable lists: well-documented libraries, few generated files. "@stdlib" entries group
 # their files by directory (= language package) so one big tree does not land in a single split.
 RECIPE: dict[str, dict[str, list[str]]] = {
     "python": {
-        "pypi": ["requests", "flask", "click", "jinja2", "werkzeug", "attrs", "rich", "httpx", "django",
+        "pypi": ["requests", "flask", "itsdangerous", "jinja2", "werkzeug", "attrs", "rich", "httpx", "django",
                  "sympy", "networkx", "boto3", "botocore", "pyyaml", "packaging", "setuptools", "docutils",
                  "sphinx", "pygments", "babel", "aiohttp", "tornado", "twisted", "scrapy", "marshmallow"],
     },
     "java": {"apt@stdlib": ["openjdk-17-source"]},
     "go": {
         "apt@stdlib": ["golang-1.19-src"],
-        "apt": ["golang-github-spf13-cobra-dev", "golang-golang-x-net-dev", "golang-golang-x-text-dev",
+        "apt": ["golang-github-spf13-cast-dev", "golang-golang-x-net-dev", "golang-golang-x-text-dev",
                 "golang-golang-x-sys-dev", "golang-golang-x-tools-dev", "golang-golang-x-crypto-dev",
                 "golang-github-stretchr-testify-dev", "golang-github-sirupsen-logrus-dev",
                 "golang-github-gorilla-mux-dev", "golang-github-gorilla-websocket-dev",
@@ -83,7 +86,7 @@ RECIPE: dict[str, dict[str, list[str]]] = {
     "javascript": {
         "npm": ["lodash", "underscore", "async", "moment", "express", "commander", "yargs", "bluebird",
                 "q", "request", "chai", "sinon", "ws", "semver", "debug", "body-parser", "qs",
-                "handlebars", "marked", "esprima", "webpack", "eslint", "mocha", "jsdom", "mongoose",
+                "handlebars", "marked", "esprima", "webpack", "eslint", "mocha", "jsdom", "joi",
                 "sequelize", "socket.io", "node-fetch", "axios", "ramda", "luxon", "dayjs", "validator",
                 "ajv", "js-yaml", "uglify-js", "less", "pug", "ejs", "koa", "superagent", "chalk",
                 "jquery", "backbone", "three", "knex", "typeorm", "graphql", "pino", "winston",
@@ -205,14 +208,30 @@ def pip_download(names: list[str], cache: Path, report: SkipReport) -> dict[str,
     return {n: p for n in names if (p := have(n)) is not None}
 
 
-def harvest(out: str | Path, langs: list[str] | tuple[str, ...] | None = None) -> HarvestResult:
-    """Run the recipe for ``langs`` (default: all six) into ``out``; write ``out/sources.txt`` and
-    ``out/harvest.json``; return what was gathered. Safe to rerun: finished downloads are kept."""
+def refuse_reserved(kind: str, names: list[str], report: SkipReport) -> list[str]:
+    """``names`` less the projects reserved for evaluation, each refused one counted as ``reserved``."""
+    res = reserved()
+    kept = []
+    for n in names:
+        if res.package(n):
+            report.skip("reserved", f"{ECOSYSTEMS.get(kind, kind)}:{n}")
+            _say(f"refused {kind}:{n}: reserved for independent evaluation")
+        else:
+            kept.append(n)
+    return kept
+
+
+def harvest(out: str | Path, langs: list[str] | tuple[str, ...] | None = None,
+            recipe: dict[str, dict[str, list[str]]] | None = None) -> HarvestResult:
+    """Run the recipe (default :data:`RECIPE`) for ``langs`` (default: all six) into ``out``; write
+    ``out/sources.txt`` and ``out/harvest.json``; return what was gathered. Safe to rerun: finished
+    downloads are kept."""
     out = Path(out)
-    langs = list(langs or LANGS)
-    unknown = [lang for lang in langs if lang not in RECIPE]
+    recipe_all = RECIPE if recipe is None else recipe
+    langs = list(langs or recipe_all)
+    unknown = [lang for lang in langs if lang not in recipe_all]
     if unknown:
-        raise DataError(f"unknown harvest language(s) {', '.join(unknown)}; choose from {', '.join(LANGS)}")
+        raise DataError(f"unknown harvest language(s) {', '.join(unknown)}; choose from {', '.join(recipe_all)}")
     out.mkdir(parents=True, exist_ok=True)
     res = HarvestResult(out)
     cache = out / "cache"
@@ -223,12 +242,13 @@ def harvest(out: str | Path, langs: list[str] | tuple[str, ...] | None = None) -
         res.report.keep()
 
     for lang in langs:
-        recipe = RECIPE[lang]
+        lang_recipe = recipe_all[lang]
         if lang == "python":
             add("python", "dir", "python-stdlib", python_stdlib(), group="dir")
-        for kind, names in recipe.items():
+        for kind, names in lang_recipe.items():
             group = "dir" if kind.endswith("@stdlib") else "source"
             base = kind.split("@")[0]
+            names = refuse_reserved(base, names, res.report)
             if base == "apt":
                 got = apt_download(names, cache / "apt", res.report)
             elif base == "npm":

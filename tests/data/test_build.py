@@ -9,7 +9,7 @@ import subprocess
 import datasets
 import pytest
 
-from codetrans.data.build import BuildConfig, assign_and_dedup, build_corpus, corpus_stats, split_of
+from codetrans.data.build import BuildConfig, assign_and_dedup, assign_splits, build_corpus, corpus_stats
 from codetrans.data.dedup import MinHasher, NearDupIndex, jaccard
 from codetrans.errors import DataError
 
@@ -78,9 +78,10 @@ def test_build_tiny_tree(tmp_path):
     tasks = {r["task"] for r in rows}
     assert {"code_documentation_generation_python", "code_documentation_generation_java",
             "code_comment_generation_java", "api_generation", "commit_generation"} <= tasks
-    # Split by repository: each group lives in exactly one split, as the hash says.
+    # Split by repository: each group lives in exactly one split.
+    where = {}
     for r in rows:
-        assert r["split"] == split_of(r["group"], cfg)
+        assert where.setdefault(r["group"], r["split"]) == r["split"]
     # The shared function came from 8 repositories and is kept once.
     shared = [r for r in rows if "scale_99" in r["source"] and r["task"].endswith("python")]
     assert len(shared) == 1
@@ -182,3 +183,47 @@ def test_split_hints_from_research_file_names():
     assert split_hint("valid.txt", "summarize") == ""
     assert split_hint("apache__commons-io.jsonl.gz", "commit") == ""
     assert split_hint("pytest-dev__pytest.jsonl.gz", "commit") == ""
+
+
+def _rows(groups: dict[str, dict[str, int]], hints: dict[str, str] | None = None) -> dict[str, list]:
+    rows = {"task": [], "group": [], "split_hint": []}
+    for g, counts in groups.items():
+        for task, n in counts.items():
+            rows["task"] += [task] * n
+            rows["group"] += [g] * n
+            rows["split_hint"] += [(hints or {}).get(g, "")] * n
+    return rows
+
+
+def test_every_subtask_gets_min_eval_pairs_split_by_group():
+    # A sub-task of 60 small packages (like JavaScript's npm list) and one of a few big ones; a
+    # 5,000-pair package that would swallow a whole test set; a shared group with two sub-tasks.
+    groups = {f"npm{i}": {"js": 40} for i in range(60)}
+    groups |= {f"big{i}": {"java": 900, "comment": 900} for i in range(12)}
+    groups["sympy"] = {"js": 5000}
+    rows = _rows(groups)
+    cfg = BuildConfig(validation=0.05, test=0.05, min_eval=300)
+    split = assign_splits(rows, cfg)
+    assert split == assign_splits(rows, cfg)  # deterministic
+    per = {}
+    for g, s in zip(rows["group"], split):
+        assert per.setdefault(g, s) == s  # never split below a group
+    count = {(t, s): 0 for t in ("js", "java", "comment") for s in ("train", "validation", "test")}
+    for t, s in zip(rows["task"], split):
+        count[t, s] += 1
+    for t in ("js", "java", "comment"):
+        assert count[t, "validation"] >= 300 and count[t, "test"] >= 300, count
+    assert per["sympy"] == "train"
+    assert count["js", "validation"] <= 0.15 * 7400 + 40
+
+
+def test_research_dev_files_count_toward_validation():
+    groups = {f"g{i}": {"sum": 1} for i in range(3000)} | {"dev": {"sum": 400}}
+    split = assign_splits(_rows(groups, hints={"dev": "validation"}), BuildConfig(min_eval=300))
+    assert split.count("validation") == 400  # the dev file already covers the target
+    assert 300 <= split.count("test") <= 301
+
+
+def test_small_subtask_keeps_most_for_training():
+    split = assign_splits(_rows({f"g{i}": {"tiny": 10} for i in range(40)}), BuildConfig(min_eval=300))
+    assert split.count("train") >= 0.7 * len(split)  # capped at max_eval_share (15%) per split
