@@ -100,14 +100,14 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     import codetrans
-    from codetrans import zoo
-    from codetrans.backends import cpu_threads
-    from codetrans.export import export_ct2
     from codetrans.lang import tokenize_code
     from codetrans.metrics import smoothed_bleu
+    from codetrans.serving import zoo
+    from codetrans.serving.ct2 import cpu_threads
+    from codetrans.serving.export import export_ct2
     from codetrans.tasks import format_input, get_subtask
 
-    logging.getLogger("codetrans.pipelines").setLevel(logging.ERROR)  # a few long functions get truncated
+    logging.getLogger("codetrans.serving.logic").setLevel(logging.ERROR)  # a few long functions get truncated
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     threads = cpu_threads()

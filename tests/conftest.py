@@ -26,9 +26,9 @@ def constant_model_dir(tmp_path_factory):
     """
     import torch
 
-    from codetrans.modeling import build_model
     from codetrans.tasks import SUBTASKS, format_input
-    from codetrans.tokenizer import train_tokenizer
+    from codetrans.train.modeling import build_model
+    from codetrans.train.tokenizer import train_tokenizer
 
     out = tmp_path_factory.mktemp("constant-model")
     sources = ["def f ( x ) : return x", "int f ( ) { return 1 ; }", "SELECT a FROM t", "read a file",

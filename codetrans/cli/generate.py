@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
-    from codetrans.lang.cli import read_source
+    from codetrans.cli.tokenize import read_source
 
     if args.command in _TEXT_INPUT:
         words = args.text
@@ -93,15 +93,15 @@ def _quiet_transformers() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codetrans.pipelines import pipeline
+    from codetrans.serving.pipelines import pipeline
 
     _quiet_transformers()
     command = args.command
     if command == "commit" and args.install_hook:
-        from codetrans.githook import install_hook
+        from codetrans.serving.githook import install_hook
 
         if args.model is None:
-            from codetrans.zoo import resolve
+            from codetrans.serving.zoo import resolve
 
             resolve(None, task="commit")  # fail now, not at every commit
         hook = install_hook(".", model=args.model, force=args.force)
@@ -149,8 +149,8 @@ def run(args: argparse.Namespace) -> int:
 def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup: bool) -> None:
     from pathlib import Path
 
-    from codetrans.docwriter import insert_docs, write_atomic
     from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+    from codetrans.serving.docwriter import insert_docs, write_atomic
 
     raw = Path(path).read_bytes()
     try:

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from codetrans import zoo
+    from codetrans.serving import zoo
     from codetrans.tasks import SUBTASKS, get_task_type
 
     entries = zoo.list_models(include_hub=not args.local)

@@ -4,7 +4,7 @@ A predictor has a ``name``, an ``identity()`` for the reproducibility record, ``
 (baselines index the training pool of the sub-task; models do nothing) and
 ``predict(task, records, options, advance)`` returning one string per record, in order.
 :func:`make_predictor` turns a ``--model`` argument into one: ``baseline:bm25``, ``baseline:nngen``,
-``baseline:funcname``, a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.zoo`).
+``baseline:funcname``, a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.serving.zoo`).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def hash_directory(path: Path) -> str:
 
 def resolve_model(spec: str) -> Path:
     """A model directory for ``spec``: a directory as is, else what the zoo resolves the id to."""
-    from codetrans import zoo
+    from codetrans.serving import zoo
 
     return Path(zoo.resolve(spec))
 

@@ -396,7 +396,7 @@ def _weights_present(path: Path) -> bool:
 
 
 def _guess_size(path: Path, cfg: dict) -> str:
-    from codetrans.modeling import SIZES
+    from codetrans.train.modeling import SIZES
 
     for name in ("codetrans.json", "metrics.json"):
         try:
@@ -413,8 +413,8 @@ def _guess_size(path: Path, cfg: dict) -> str:
 
 def check_base(base: str | None, task_types: list[str]) -> BaseModel:
     """Resolve ``--base`` (a directory or a zoo id) and check it can be fine-tuned with its own tokenizer."""
-    from codetrans import zoo
-    from codetrans.tokenizer import load_tokenizer
+    from codetrans.serving import zoo
+    from codetrans.train.tokenizer import load_tokenizer
 
     if base is None:
         entry = next((e for t in task_types if (e := zoo.default_model(t)) is not None), None)
@@ -599,8 +599,8 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
         minutes = DEFAULT_MINUTES
     task_types = expand_tasks(task)
     root = find_repository(repo)
-    from codetrans import zoo
     from codetrans.data.git import repo_name
+    from codetrans.serving import zoo
 
     model_id = model_id or default_model_id(repo_name(root), task)
     out_dir = Path(out).expanduser() if out else zoo.home() / "models" / model_id
@@ -789,7 +789,7 @@ def _load_rows(data_dir: Path) -> list[dict]:
 
 def _write_card(model_dir: Path, model_id: str, tasks: list[str], base: BaseModel, h: Harvest, table: list[tuple],
                 training: dict, argv: list[str] | None) -> None:
-    from codetrans.cards import card_from_dirs
+    from codetrans.serving.cards import card_from_dirs
 
     card = card_from_dirs(model_dir, [model_dir / "eval" / "after" / "metrics.json"], model_id=model_id, tasks=tasks)
     card.size = base.size

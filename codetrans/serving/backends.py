@@ -1,43 +1,25 @@
-"""Inference backends: the torch model (transformers ``generate``) or a CTranslate2 export.
+"""Choosing an inference backend: the torch model (transformers ``generate``) or a CTranslate2 export.
 
-The pipelines share preprocessing and postprocessing; only ``_forward`` differs between backends.
-This module is import-light on purpose: the CTranslate2 path (``Ct2Engine`` + ``LiteTokenizer``)
-never imports torch or transformers, so a one-file ``codetrans document`` starts in about a second.
-
-``backend="auto"`` picks CTranslate2 when it is installed and an export exists beside the model or can
-be made (see :mod:`codetrans.export`), and torch otherwise.
+The pipelines share preprocessing and postprocessing (:mod:`codetrans.serving.logic`); only
+``_forward`` differs between backends. ``backend="auto"`` picks CTranslate2 when it is installed and
+an export exists beside the model or can be made (see :mod:`codetrans.serving.export`), and torch
+otherwise.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
+from codetrans.serving import export
+from codetrans.serving.ct2 import DEFAULT_CT2_QUANTIZATION, ct2_available
 
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "torch", "ct2")
-#: CTranslate2 weight types an export may hold; "int8" is the fast default on CPU.
-CT2_QUANTIZATIONS = ("int8", "int8_float32", "float32")
-DEFAULT_CT2_QUANTIZATION = "int8"
-#: ``generate`` options the CTranslate2 backend understands, and their CTranslate2 names.
-_CT2_OPTIONS = {"num_beams": "beam_size", "repetition_penalty": "repetition_penalty",
-                "no_repeat_ngram_size": "no_repeat_ngram_size", "length_penalty": "length_penalty",
-                "min_new_tokens": "min_decoding_length", "top_k": "sampling_topk",
-                "top_p": "sampling_topp", "temperature": "sampling_temperature"}
-
-
-def ct2_available() -> bool:
-    """Whether the ``ctranslate2`` package can be imported (the ``fast`` extra)."""
-    try:
-        import ctranslate2  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def check_backend(backend: str | None) -> str:
@@ -46,137 +28,6 @@ def check_backend(backend: str | None) -> str:
         raise CodeTransError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     return backend
 
-
-def cpu_threads() -> int:
-    """Threads for one inference process: the cores this process may use (not hyper-threads beyond them)."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        n = os.cpu_count() or 1
-    return max(1, n)
-
-
-# -- tokenizer without transformers ------------------------------------------------------------------
-
-def _clean_up_tokenization(text: str) -> str:
-    """transformers' ``clean_up_tokenization`` (applied when the tokenizer asks for it)."""
-    for a, b in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                 (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
-        text = text.replace(a, b)
-    return text
-
-
-class LiteTokenizer:
-    """The model's tokenizer read with the ``tokenizers`` library from an export's ``tokenizer.json``.
-
-    Encodes and decodes exactly as the transformers tokenizer it was saved from (special ids, model
-    length and clean-up behaviour come from the export's metadata), at a fraction of the import cost.
-    """
-
-    def __init__(self, export_dir: str | os.PathLike) -> None:
-        from tokenizers import Tokenizer
-
-        export_dir = Path(export_dir)
-        meta = read_metadata(export_dir)
-        self._tok = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
-        self._tok.no_truncation()
-        self._tok.no_padding()
-        self.special_ids = frozenset(meta.get("special_ids", []))
-        self.model_max_length = int(meta.get("model_max_length") or 512)
-        self.clean_up_tokenization_spaces = bool(meta.get("clean_up_tokenization_spaces", False))
-        self.eos_token_id = meta.get("eos_token_id")
-
-    def __call__(self, text: str, truncation: bool = False, **_: Any) -> dict[str, list[int]]:
-        return {"input_ids": self._tok.encode(text).ids}
-
-    def convert_ids_to_tokens(self, ids: list[int]) -> list[str]:
-        return [self._tok.id_to_token(i) for i in ids]
-
-    def convert_tokens_to_ids(self, tokens: list[str]) -> list[int]:
-        ids = (self._tok.token_to_id(t) for t in tokens)
-        return [i for i in ids if i is not None]  # CTranslate2 pads a short vocabulary with unknown names
-
-    def decode(self, ids: Any, skip_special_tokens: bool = True) -> str:
-        ids = [int(i) for i in ids]
-        if skip_special_tokens:
-            ids = [i for i in ids if i not in self.special_ids]
-        text = self._tok.decode(ids, skip_special_tokens=False)
-        return _clean_up_tokenization(text) if self.clean_up_tokenization_spaces else text
-
-    def batch_decode(self, sequences: Any, skip_special_tokens: bool = True) -> list[str]:
-        return [self.decode(s, skip_special_tokens=skip_special_tokens) for s in sequences]
-
-
-# -- CTranslate2 -------------------------------------------------------------------------------------
-
-METADATA = "codetrans_export.json"
-
-
-def read_metadata(export_dir: str | os.PathLike) -> dict[str, Any]:
-    path = Path(export_dir) / METADATA
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise CodeTransError(f"{export_dir} is not a codetrans CTranslate2 export ({exc})") from None
-
-
-def ct2_generate_options(generate_kwargs: dict[str, Any]) -> dict[str, Any]:
-    """transformers ``generate`` options -> ``Translator.translate_batch`` options (clear error otherwise)."""
-    kwargs = dict(generate_kwargs)
-    options: dict[str, Any] = {}
-    max_new = kwargs.pop("max_new_tokens", None)
-    max_length = kwargs.pop("max_length", None)
-    if max_new is None and max_length is not None:
-        max_new = int(max_length) - 1  # an encoder-decoder's max_length counts the decoder start token
-    if max_new is not None:
-        options["max_decoding_length"] = max(1, int(max_new))
-    if kwargs.pop("do_sample", False):
-        options["sampling_topk"] = 50  # transformers' default top_k
-    kwargs.pop("num_return_sequences", None)  # the pipelines keep the best hypothesis only
-    kwargs.pop("early_stopping", None)
-    for name in list(kwargs):
-        if name in _CT2_OPTIONS and kwargs[name] is not None:
-            options[_CT2_OPTIONS[name]] = kwargs.pop(name)
-    if "sampling_topk" not in options:  # top_p / temperature without sampling mean nothing, as in transformers
-        options.pop("sampling_topp", None)
-        options.pop("sampling_temperature", None)
-    if kwargs:
-        raise CodeTransError(f"generation option(s) {', '.join(sorted(kwargs))} are not supported by the ct2 "
-                             "backend; use backend='torch'")
-    return options
-
-
-class Ct2Engine:
-    """A ``ctranslate2.Translator`` over an export; one ``translate_batch`` call per batch of ids."""
-
-    def __init__(self, export_dir: str | os.PathLike, tokenizer: LiteTokenizer | None = None,
-                 threads: int | None = None) -> None:
-        import ctranslate2
-
-        self.export_dir = Path(export_dir)
-        self.metadata = read_metadata(self.export_dir)
-        self.tokenizer = tokenizer or LiteTokenizer(self.export_dir)
-        # one process, several cores: intra-op threads; the pipelines batch instead of running
-        # translations in parallel.
-        self.translator = ctranslate2.Translator(str(self.export_dir), device="cpu",
-                                                 compute_type=self.metadata.get("quantization", "default"),
-                                                 inter_threads=1, intra_threads=threads or cpu_threads())
-
-    def translate_batch(self, tokens: list[list[str]], **options: Any) -> list[list[str]]:
-        """Token strings in, best hypothesis tokens out (without start and end tokens)."""
-        results = self.translator.translate_batch(tokens, max_batch_size=0, **options)
-        return [r.hypotheses[0] for r in results]
-
-    def generate(self, batch_ids: list[list[int]], **generate_kwargs: Any) -> list[list[int]]:
-        # the model's generation_config defaults, as transformers applies them (greedy unless it says
-        # otherwise: CTranslate2's own default is a beam of 2)
-        defaults = {k: v for k, v in self.metadata.get("generation", {}).items() if v is not None}
-        options = {"beam_size": 1, **ct2_generate_options({**defaults, **generate_kwargs})}
-        tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in batch_ids]
-        return [self.tokenizer.convert_tokens_to_ids(h) for h in self.translate_batch(tokens, **options)]
-
-
-# -- torch -------------------------------------------------------------------------------------------
 
 def quantize_int8(model: Any) -> Any:
     """Dynamic int8 quantization of a torch model's Linear layers (weights int8, activations quantized on
@@ -190,8 +41,6 @@ def quantize_int8(model: Any) -> Any:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-# -- choosing --------------------------------------------------------------------------------------
-
 def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
                    quantization: str | None = None) -> tuple[str, Path | None]:
     """-> ("ct2", export dir) or ("torch", None) for a resolved local model directory.
@@ -203,8 +52,6 @@ def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
     if backend == "torch":
         return "torch", None
     quant = quantization or DEFAULT_CT2_QUANTIZATION
-    from codetrans import export
-
     if backend == "ct2":
         if not ct2_available():
             raise CodeTransError("the ct2 backend needs CTranslate2: pip install 'codetrans[fast]'")

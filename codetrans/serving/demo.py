@@ -54,7 +54,7 @@ class PipelineCache:
         key = (task, model)
         with self._lock:
             if key not in self._pipes:
-                from codetrans.pipelines import pipeline
+                from codetrans.serving.pipelines import pipeline
 
                 self._pipes[key] = pipeline(task, model=model)
             return self._pipes[key]
@@ -90,7 +90,7 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
     """The Gradio Blocks app. ``models``: directories or zoo ids offered in every tab's model selector."""
     import gradio as gr
 
-    from codetrans import zoo
+    from codetrans.serving import zoo
 
     choices = list(models or []) + [e.location for e in zoo.local_entries() if e.location not in (models or [])]
     cache = PipelineCache()
@@ -145,7 +145,7 @@ def run(args: Any) -> int:
         import gradio  # noqa: F401
     except ImportError:
         raise CodeTransError("the demo needs Gradio: pip install 'codetrans[demo]'") from None
-    from codetrans import zoo
+    from codetrans.serving import zoo
 
     models = [zoo.resolve(m) for m in args.model]
     launch(models, host=args.host, port=args.port)

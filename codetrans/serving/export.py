@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from codetrans.backends import CT2_QUANTIZATIONS, DEFAULT_CT2_QUANTIZATION, METADATA
 from codetrans.errors import CodeTransError
+from codetrans.serving.ct2 import CT2_QUANTIZATIONS, DEFAULT_CT2_QUANTIZATION, METADATA
 
 FORMAT = 1
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
@@ -72,7 +72,7 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
     """
     if quantization not in CT2_QUANTIZATIONS:
         raise CodeTransError(f"unknown quantization {quantization!r}; choose from {', '.join(CT2_QUANTIZATIONS)}")
-    from codetrans import zoo
+    from codetrans.serving import zoo
 
     model_dir = Path(zoo.resolve(str(model)))
     _check_model_dir(model_dir)
@@ -168,7 +168,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codetrans import zoo
+    from codetrans.serving import zoo
 
     model_dir = Path(zoo.resolve(args.model))
     fresh = args.force or cached_export(model_dir, args.quantization) is None

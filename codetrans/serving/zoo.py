@@ -16,7 +16,7 @@ from pathlib import Path
 from codetrans.errors import CodeTransError
 from codetrans.tasks import SUBTASKS, get_task_type
 
-PACKAGE_MODELS = Path(__file__).parent / "models"
+PACKAGE_MODELS = Path(__file__).parent.parent / "models"  # codetrans/models
 STRATEGY_SUFFIX = {"single-task": "", "transfer-learning": "_transfer_learning_finetune",
                    "multitask": "_multitask", "multitask-finetune": "_multitask_finetune"}
 # The original released single-task models in small and base only; the other strategies in all sizes.

@@ -159,7 +159,7 @@ def seed_everything(seed: int) -> None:
 
 def get_tokenizer(r: Recipe, splits: dict[str, Any] | None = None, output_dir: Path | None = None) -> Any:
     """The recipe's tokenizer: ``tokenizer.path``, else ``init_from``'s, else the run's own (trained once)."""
-    from codetrans.tokenizer import load_tokenizer, train_tokenizer
+    from codetrans.train.tokenizer import load_tokenizer, train_tokenizer
 
     if r.tokenizer.path and not r.tokenizer.train_if_missing:
         return load_tokenizer(r.tokenizer.path)
@@ -193,7 +193,7 @@ def get_model(r: Recipe, tokenizer: Any) -> Any:
     """A new model of ``model.size`` sized to the tokenizer, or the ``init_from`` checkpoint."""
     from transformers import T5ForConditionalGeneration
 
-    from codetrans.modeling import build_model, round_vocab
+    from codetrans.train.modeling import build_model, round_vocab
 
     n_tok = len(tokenizer)
     if r.model.init_from:
@@ -224,8 +224,8 @@ class Loaders:
 def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = None, rank: int = 0,
                     world: int = 1) -> Loaders:
     """The training stream and fixed dev batches (bucketed supervised, or packed span corruption)."""
-    from codetrans.tokenizer import sentinel_ids
     from codetrans.train.span_corruption import SpanCorruptionCollator, compute_lengths
+    from codetrans.train.tokenizer import sentinel_ids
 
     if splits is None:
         splits = D.load_splits(r)
@@ -622,7 +622,7 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
     import yaml
     from tqdm.auto import tqdm
 
-    from codetrans.modeling import count_parameters, format_count
+    from codetrans.train.modeling import count_parameters, format_count
 
     r = load_recipe(recipe, overrides)
     out = r.output_dir

@@ -3,7 +3,7 @@
 The sizes follow T5 v1.0 (ReLU feed-forward, tied input/output embeddings — the original T5 and
 CodeTrans setting; untied embeddings start at a much higher loss with HF's init). ``micro`` exists for
 tests (seconds on CPU), ``tiny`` is trainable on a laptop CPU, ``small``/``base``/``large`` are the
-original CodeTrans sizes. Run ``python -m codetrans.modeling`` for a table of parameter counts.
+original CodeTrans sizes. Run ``python -m codetrans.train.modeling`` for a table of parameter counts.
 """
 
 from __future__ import annotations

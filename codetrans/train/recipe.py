@@ -266,8 +266,8 @@ def load_recipe(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] 
 
 def validate(r: Recipe) -> None:
     """Cross-field checks that need no data (files named by the recipe are checked at train time)."""
-    from codetrans.modeling import SIZES
     from codetrans.tasks import SUBTASKS
+    from codetrans.train.modeling import SIZES
 
     def bad(msg: str) -> None:
         raise ConfigError(f"recipe {r.name!r}: {msg}")

@@ -164,9 +164,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _base_model(out: Path, vocab: int = 600, model_vocab: int | None = None) -> Path:
     """A micro T5 and its own tokenizer, saved like a trained CodeTrans model."""
-    from codetrans.modeling import build_model, round_vocab
     from codetrans.tasks import format_input
-    from codetrans.tokenizer import train_tokenizer
+    from codetrans.train.modeling import build_model, round_vocab
+    from codetrans.train.tokenizer import train_tokenizer
 
     texts = [format_input("code_documentation_generation_python", src) for src in PY_FILES.values()]
     texts += ["diffs in code: mmm a / src <nl> ppp b / src", "code comment java: public void f ( ) { }"]
@@ -262,11 +262,11 @@ def test_tiny_real_run_before_after_and_usable_by_id(repo: Path, base_dir: Path,
     assert card.startswith("---") and "## Fine-tuning on shapes" in card and "| before | after |" in card
     assert "before/after fine-tuning" in printed
     # The base tokenizer was reused, unchanged.
-    from codetrans.tokenizer import load_tokenizer
+    from codetrans.train.tokenizer import load_tokenizer
 
     assert load_tokenizer(out).get_vocab() == load_tokenizer(base_dir).get_vocab()
     # Usable at once by id: the zoo, the pipelines and the CLI find it.
-    from codetrans import zoo
+    from codetrans.serving import zoo
 
     assert Path(zoo.resolve("shapes-ft")) == out
     assert any(e.id == "shapes-ft" for e in zoo.list_models(include_hub=False))

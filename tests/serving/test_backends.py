@@ -11,10 +11,10 @@ import transformers
 from model_fixtures import CONSTANT_ANSWER, save_random_micro
 
 import codetrans  # noqa: F401  (registers the pipelines)
-from codetrans.backends import LiteTokenizer
 from codetrans.cli import main
 from codetrans.errors import CodeTransError
-from codetrans.pipelines import FastPipeline, pipeline
+from codetrans.serving.ct2 import FastPipeline, LiteTokenizer
+from codetrans.serving.pipelines import pipeline
 
 CORPUS = ["def add ( a , b ) : return a + b", "public int size ( ) { return n ; }", "SELECT name FROM users",
           "mmm a / x . py <nl> ppp b / x . py <nl> - a <nl> + b <nl>", "read a file line by line",
@@ -148,9 +148,9 @@ def test_without_ctranslate2_auto_falls_back_to_torch(constant_model_dir, tmp_pa
     (tmp_path / "a.py").write_text("def area(w, h):\n    return w * h\n")
     code = _BLOCK + f"""
 import torch; torch.set_num_threads(1)
-from codetrans.backends import ct2_available
+from codetrans.serving.ct2 import ct2_available
 from codetrans.cli import main
-from codetrans.pipelines import pipeline
+from codetrans.serving.pipelines import pipeline
 assert not ct2_available()
 print("backend", pipeline("document", {str(model)!r}).backend)
 main(["document", "--model", {str(model)!r}, "a.py"])
@@ -166,7 +166,7 @@ print("rc", main(["export", {str(model)!r}]))
 
 
 def test_ct2_cli_imports_neither_torch_nor_transformers(constant_model_dir, tmp_path):
-    from codetrans.export import export_ct2
+    from codetrans.serving.export import export_ct2
 
     export_ct2(constant_model_dir)  # made once; later runs only load it
     (tmp_path / "a.py").write_text("def area(w, h):\n    return w * h\n\n\ndef g():\n    return 1\n")

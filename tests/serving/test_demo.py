@@ -14,7 +14,7 @@ import pytest
 from model_fixtures import CONSTANT_ANSWER
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(os.environ.get("CODETRANS_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "artifacts"))
+ARTIFACTS = Path(os.environ.get("CODETRANS_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "artifacts"))
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -29,7 +29,7 @@ def _free_port() -> int:
 def server(constant_model_dir):
     port = _free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    app = Path(__file__).resolve().parents[1] / "demos" / "app.py"
+    app = Path(__file__).resolve().parents[2] / "demos" / "app.py"
     proc = subprocess.Popen([sys.executable, str(app), "--model", constant_model_dir, "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"

@@ -9,7 +9,7 @@ from model_fixtures import save_random_micro
 
 from codetrans.cli import main
 from codetrans.errors import CodeTransError
-from codetrans.export import cached_export, export_ct2, export_path
+from codetrans.serving.export import cached_export, export_ct2, export_path
 
 CORPUS = ["def add ( a , b ) : return a + b", "public int size ( ) { return n ; }", "SELECT name FROM users",
           "function documentation generation python: def f ( x ) : return x"] * 30

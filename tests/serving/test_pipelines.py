@@ -10,8 +10,8 @@ from model_fixtures import save_random_micro
 
 import codetrans  # noqa: F401  (registers the pipelines)
 from codetrans.errors import CodeTransError
-from codetrans.modeling import build_model
 from codetrans.tasks import TASK_TYPES
+from codetrans.train.modeling import build_model
 
 CORPUS = [
     "def add ( a , b ) : return a + b", "public int size ( ) { return n ; }", "SELECT name FROM users",
@@ -94,7 +94,7 @@ def test_batches_keep_order_and_generation_options_pass_through(model_dir):
 def test_long_input_truncated_with_warning(model_dir, caplog):
     pipe = transformers.pipeline("codetrans-summarize", model=model_dir)
     code = "SELECT " + ", ".join(f"col{i}" for i in range(400)) + " FROM t"
-    with caplog.at_level(logging.WARNING, logger="codetrans.pipelines"):
+    with caplog.at_level(logging.WARNING, logger="codetrans.serving.logic"):
         out = pipe(code, lang="sql", max_new_tokens=2, max_input_length=64)
     assert out and "truncated to the model's 64" in caplog.text
 

@@ -1,7 +1,7 @@
 import pytest
 
-from codetrans import zoo
 from codetrans.errors import CodeTransError
+from codetrans.serving import zoo
 
 
 def test_the_143_original_checkpoint_names():

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from codetrans.errors import ConfigError
-from codetrans.modeling import (
+from codetrans.train.modeling import (
     SIZES,
     build_model,
     count_parameters,

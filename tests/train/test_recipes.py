@@ -10,10 +10,10 @@ import pytest
 
 from codetrans.cli import main as cli_main
 from codetrans.errors import ConfigError, DataError
-from codetrans.modeling import SIZES
 from codetrans.tasks import SUBTASKS
 from codetrans.train import load_recipe, train
 from codetrans.train.engine import _deepspeed_config
+from codetrans.train.modeling import SIZES
 from codetrans.train.recipe import STRATEGIES, training_dir
 
 HUB = training_dir()

@@ -6,7 +6,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from codetrans.errors import ConfigError, DataError
-from codetrans.tokenizer import load_tokenizer, sentinel_ids, train_tokenizer
+from codetrans.train.tokenizer import load_tokenizer, sentinel_ids, train_tokenizer
 
 CODE = [
     'def add(a, b):\n    """Add two numbers."""\n    return a + b\n',
