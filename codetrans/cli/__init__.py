@@ -1,8 +1,8 @@
 """The ``codetrans`` command.
 
-Sub-commands live in their own modules and are imported only when invoked, so ``codetrans --help``
-and a one-file ``codetrans document`` start fast. Each module listed in :data:`COMMANDS` provides
-``add_arguments(parser)`` and ``run(args) -> int``.
+Each command is one small module of this package, imported only when invoked (so ``codetrans --help``
+and a one-file ``codetrans document`` start fast). A command module holds only its arguments
+(``add_arguments(parser)``) and a call into the library (``run(args) -> int``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "commit": ("codetrans.cli.generate", "write a commit subject for a diff (e.g. git diff --staged | ...)"),
     "api": ("codetrans.cli.generate", "recommend a Java API call sequence for a query"),
     "synthesize": ("codetrans.cli.generate", "write an AlgoLisp program for a description"),
-    "demo": ("codetrans.serving.demo", "serve the web demo on 127.0.0.1 (needs the demo extra)"),
-    "finetune": ("codetrans.finetune", "fine-tune a model on a private repository in one command"),
-    "export": ("codetrans.serving.export", "convert a model for fast inference (CTranslate2)"),
-    "card": ("codetrans.serving.cards", "render a model card from training and evaluation results"),
+    "demo": ("codetrans.cli.demo", "serve the web demo on 127.0.0.1 (needs the demo extra)"),
+    "finetune": ("codetrans.cli.finetune", "fine-tune a model on a private repository in one command"),
+    "export": ("codetrans.cli.export", "convert a model for fast inference (CTranslate2)"),
+    "card": ("codetrans.cli.card", "render a model card from training and evaluation results"),
     "zoo": ("codetrans.cli.zoo", "list the models CodeTrans knows and where they live"),
 }
 
@@ -87,6 +87,3 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

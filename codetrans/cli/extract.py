@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codetrans.cli.tokenize import read_source
+    from codetrans.cli._source import read_source
     from codetrans.lang.api import extract_api_sequences
     from codetrans.lang.extract import EXTRACT_LANGUAGES, extract_functions
     from codetrans.lang.tokenize import language_of

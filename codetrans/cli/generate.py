@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
-    from codetrans.cli.tokenize import read_source
+    from codetrans.cli._source import read_source
 
     if args.command in _TEXT_INPUT:
         words = args.text
@@ -122,7 +122,13 @@ def run(args: argparse.Namespace) -> int:
         if command == "synthesize" and args.arg:
             kwargs["args"] = _parse_args(args.arg)
         if command == "document" and args.write:
-            _write_docs(pipe, name, text, kwargs, backup=not args.no_backup)
+            from codetrans.serving.docwriter import write_docs
+
+            lang = kwargs.pop("lang")
+            written = write_docs(pipe, name, text, lang, backup=not args.no_backup, **kwargs)
+            for note in written.notes:
+                print(f"{name}: {note}", file=sys.stderr)
+            print(f"{name}: {written.message}")
             continue
         if command == "document":
             results = pipe(text, whole_file=True, **kwargs)
@@ -144,33 +150,3 @@ def run(args: argparse.Namespace) -> int:
                     line += f"  (error: {r['error']})"
                 print(line)
     return 0
-
-
-def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup: bool) -> None:
-    from pathlib import Path
-
-    from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
-    from codetrans.serving.docwriter import insert_docs, write_atomic
-
-    raw = Path(path).read_bytes()
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CodeTransError(f"{path} is not valid UTF-8; refusing to rewrite it") from None
-    lang = kwargs.pop("lang")
-    if lang not in EXTRACT_LANGUAGES:
-        raise CodeTransError(f"{path}: --write supports {', '.join(EXTRACT_LANGUAGES)}, not {lang}")
-    functions = list_functions(text, lang)
-    todo = [f for f in functions if not f["documented"]]
-    if not todo:
-        print(f"{path}: every function is documented already; unchanged")
-        return
-    results = pipe.document_file(text, todo, lang=lang, **kwargs)
-    new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(todo, results)])
-    for note in notes:
-        print(f"{path}: {note}", file=sys.stderr)
-    if not inserted:
-        print(f"{path}: nothing inserted; unchanged")
-        return
-    saved = write_atomic(Path(path), new, backup=backup)
-    print(f"{path}: documented {inserted} function(s)" + (f"; original kept as {saved}" if saved else ""))

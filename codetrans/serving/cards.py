@@ -184,19 +184,3 @@ def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), m
                      size=training.get("size", meta.get("size", "?")),
                      strategy=training.get("strategy", meta.get("strategy", "?")),
                      params=training.get("params"), recipe=recipe, training=training, evaluations=evaluations)
-
-
-def add_arguments(parser: Any) -> None:
-    parser.add_argument("model_dir", help="trained model directory")
-    parser.add_argument("--eval", nargs="*", default=[], help="evaluation results (metrics.json files or run dirs)")
-    parser.add_argument("--id", help="model id for the card (default: the directory name)")
-    parser.add_argument("--task", nargs="*", help="sub-task ids, if training did not record them")
-    parser.add_argument("--out", help="where to write the card (default: MODEL_DIR/README.md)")
-
-
-def run(args: Any) -> int:
-    card = card_from_dirs(args.model_dir, args.eval, model_id=args.id, tasks=args.task)
-    out = Path(args.out) if args.out else Path(args.model_dir) / "README.md"
-    out.write_text(card.render(), encoding="utf-8")
-    print(f"wrote {out}")
-    return 0

@@ -131,22 +131,3 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
 def launch(models: list[str] | None = None, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any) -> None:
     demo = build_demo(models)
     demo.launch(server_name=host, server_port=port, share=False, show_error=True, **kwargs)
-
-
-def add_arguments(parser: Any) -> None:
-    parser.add_argument("--model", "-m", action="append", default=[],
-                        help="model directory or zoo id to offer (repeatable)")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
-    parser.add_argument("--port", type=int, default=7860)
-
-
-def run(args: Any) -> int:
-    try:
-        import gradio  # noqa: F401
-    except ImportError:
-        raise CodeTransError("the demo needs Gradio: pip install 'codetrans[demo]'") from None
-    from codetrans.serving import zoo
-
-    models = [zoo.resolve(m) for m in args.model]
-    launch(models, host=args.host, port=args.port)
-    return 0

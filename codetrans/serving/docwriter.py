@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codetrans.errors import CodeTransError
 
@@ -127,3 +129,44 @@ def write_atomic(path: Path, text: str, backup: bool = True) -> Path | None:
             os.unlink(tmp)
         raise
     return saved
+
+
+@dataclass
+class DocsWritten:
+    """What :func:`write_docs` did to one file."""
+
+    inserted: int = 0
+    notes: list[str] = field(default_factory=list)  # functions skipped, and why
+    backup: Path | None = None
+    complete: bool = False  # every function had documentation already
+
+    @property
+    def message(self) -> str:
+        if self.complete:
+            return "every function is documented already; unchanged"
+        if self.inserted == 0:
+            return "nothing inserted; unchanged"
+        return f"documented {self.inserted} function(s)" + (f"; original kept as {self.backup}" if self.backup else "")
+
+
+def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup: bool = True,
+               **generate: Any) -> DocsWritten:
+    """Document the undocumented functions of the file ``path`` (content ``text``) with a document pipeline
+    and write the result in place (atomically, keeping a backup unless told otherwise)."""
+    from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+
+    path = Path(path)
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise CodeTransError(f"{path} is not valid UTF-8; refusing to rewrite it") from None
+    if lang not in EXTRACT_LANGUAGES:
+        raise CodeTransError(f"{path}: --write supports {', '.join(EXTRACT_LANGUAGES)}, not {lang}")
+    todo = [f for f in list_functions(text, lang) if not f["documented"]]
+    if not todo:
+        return DocsWritten(complete=True)
+    results = pipe.document_file(text, todo, lang=lang, **generate)
+    new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(todo, results)])
+    if not inserted:
+        return DocsWritten(notes=notes)
+    return DocsWritten(inserted, notes, write_atomic(path, new, backup=backup))

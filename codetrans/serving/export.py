@@ -9,7 +9,6 @@ Conversion runs offline on the local directory.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -157,21 +156,3 @@ def _replace_dir(src: Path, dst: Path) -> None:
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", help="model directory or zoo id")
-    parser.add_argument("--to", choices=["ct2"], default="ct2", help="target runtime (CTranslate2)")
-    parser.add_argument("--quantization", choices=CT2_QUANTIZATIONS, default=DEFAULT_CT2_QUANTIZATION,
-                        help="weight type of the export (default: %(default)s)")
-    parser.add_argument("--force", action="store_true", help="convert again even if an export is up to date")
-
-
-def run(args: argparse.Namespace) -> int:
-    from codetrans.serving import zoo
-
-    model_dir = Path(zoo.resolve(args.model))
-    fresh = args.force or cached_export(model_dir, args.quantization) is None
-    path = export_ct2(model_dir, quantization=args.quantization, force=args.force)
-    print(f"{'exported' if fresh else 'up to date'}: {path}")
-    return 0
