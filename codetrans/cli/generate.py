@@ -12,18 +12,22 @@ import sys
 from typing import Any
 
 from codetrans.errors import CodeTransError
+from codetrans.tasks import get_task_type
 
-_TEXT_INPUT = {"api", "synthesize"}  # these take their input as words on the command line
+
+def _input_kind(command: str) -> str:
+    """How a command reads its input (the registry's word): "code" and "diff" from files, "text" from words."""
+    return get_task_type(command).input_kind
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     command = parser.get_default("command")
-    if command in _TEXT_INPUT:
+    if _input_kind(command) == "text":  # a query / description: words on the command line
         parser.add_argument("text", nargs="*", help="the query / description ('-' or nothing: stdin)")
     else:
         parser.add_argument("files", nargs="*", default=["-"], help="input files ('-' or nothing: stdin)")
     parser.add_argument("--model", "-m", help="model directory or zoo id (default: the task's default model)")
-    if command in ("document", "summarize", "comment"):
+    if _input_kind(command) == "code":
         parser.add_argument("--lang", help="language (default: from the file extension, else detected)")
     if command == "document":
         parser.add_argument("--write", action="store_true",
@@ -51,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
     from codetrans.cli._source import read_source
 
-    if args.command in _TEXT_INPUT:
+    if _input_kind(args.command) == "text":
         words = args.text
         if not words or words == ["-"]:
             return [(None, sys.stdin.read())]
@@ -115,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
     for name, text in _inputs(args):
         kwargs = dict(generate)
-        if getattr(args, "lang", None) or (name and command in ("document", "summarize", "comment")):
+        if getattr(args, "lang", None) or (name and _input_kind(command) == "code"):
             from codetrans.lang.tokenize import language_of
 
             kwargs["lang"] = language_of(getattr(args, "lang", None), name, text)

@@ -40,11 +40,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from codetrans.train.engine import train
 
-    final = train(r)
-    metrics = final / "metrics.json"
-    if metrics.is_file():
-        m = json.loads(metrics.read_text(encoding="utf-8"))
-        m.pop("loss_history", None)
-        m.pop("data", None)
-        print(json.dumps(m))
+    result = train(r)
+    if result.metrics:  # the main process: one JSON line of what happened
+        print(json.dumps({k: v for k, v in result.metrics.items() if k not in ("loss_history", "data")}))
     return 0

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     entries = zoo.list_models(include_hub=not args.local)
     if args.task:
         ttype = get_task_type(args.task).name
-        entries = [e for e in entries if any(SUBTASKS[t].task == ttype for t in e.tasks if t in SUBTASKS)]
+        entries = [e for e in entries if any(SUBTASKS[t].task_type == ttype for t in e.tasks if t in SUBTASKS)]
     if args.json:
         for e in entries:
             print(json.dumps(e.to_dict()))

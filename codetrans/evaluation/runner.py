@@ -54,13 +54,9 @@ def load_split(data: Any, split: str) -> Any:
     import datasets
 
     if isinstance(data, str | os.PathLike):
-        path = Path(data)
-        if not path.exists():
-            raise DataError(f"dataset directory {path} does not exist")
-        try:
-            data = datasets.load_from_disk(str(path))
-        except (FileNotFoundError, ValueError) as exc:
-            raise DataError(f"{path} is not a dataset saved with save_to_disk: {exc}") from exc
+        from codetrans.data.corpus import load_corpus
+
+        data = load_corpus(data)
     if isinstance(data, datasets.DatasetDict):
         if split not in data:
             raise DataError(f"the dataset has no split {split!r}; it has: {', '.join(data) or 'none'}")
@@ -83,7 +79,7 @@ def select_tasks(available: Sequence[str], wanted: Sequence[str] | None) -> list
     for w in wanted:
         if w in TASK_TYPES or w.removeprefix("codetrans-") in TASK_TYPES:
             ttype = w.removeprefix("codetrans-")
-            hits = [t for t in present if t in SUBTASKS and SUBTASKS[t].task == ttype]
+            hits = [t for t in present if t in SUBTASKS and SUBTASKS[t].task_type == ttype]
             if not hits:
                 raise DataError(f"the split has no {ttype!r} sub-task; it has: {', '.join(present)}")
             out += [h for h in hits if h not in out]

@@ -22,9 +22,9 @@ def column_label(task: str) -> str:
     st = SUBTASKS.get(task)
     if st is None:
         return task
-    if st.task in ("commit", "api", "synthesize"):
-        return _TYPE_LABEL[st.task]
-    return f"{_TYPE_LABEL[st.task]} {_LANG_LABEL.get(st.lang, st.lang)}"
+    if st.task_type in ("commit", "api", "synthesize"):
+        return _TYPE_LABEL[st.task_type]
+    return f"{_TYPE_LABEL[st.task_type]} {_LANG_LABEL.get(st.lang, st.lang)}"
 
 
 def load_results(paths: Iterable[str | Path]) -> list[dict]:

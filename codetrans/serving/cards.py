@@ -17,17 +17,10 @@ from typing import Any
 import yaml
 
 from codetrans.errors import CodeTransError
+from codetrans.fs import check_model_dir
 from codetrans.tasks import SUBTASKS, get_subtask
 
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
-_WIDGET = {
-    "document": "def area(width, height):\n    return width * height",
-    "summarize": "SELECT name, COUNT(*) FROM orders GROUP BY name",
-    "comment": "public boolean isEmpty() { return size == 0; }",
-    "commit": "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-Instal with pip.\n+Install with pip.",
-    "api": "read a text file line by line",
-    "synthesize": "given an array of numbers a , find the sum of its elements",
-}
 _METRIC_NAMES = {"smoothed_bleu": "smoothed BLEU-4 (CodeXGLUE)", "corpus_bleu": "corpus BLEU-4 (multi-bleu)",
                  "execution_accuracy": "execution accuracy", "exact_match": "exact match"}
 
@@ -44,6 +37,7 @@ class ModelCard:
     evaluations: list[dict[str, Any]] = field(default_factory=list)  # harness metrics.json records
     datasets: list[str] = field(default_factory=list)
     reproduce: str | None = None  # how to rerun it; default: `codetrans train <recipe>`
+    license: str = "apache-2.0"  # models trained on private data say "other" unless their owner decides
 
     @property
     def primary(self):
@@ -56,10 +50,10 @@ class ModelCard:
     def metadata(self) -> dict[str, Any]:
         st = self.primary
         tags = ["codetrans", "t5", "code", "text2text-generation"] + sorted(
-            {SUBTASKS[t].task for t in self.tasks if t in SUBTASKS})
+            {SUBTASKS[t].task_type for t in self.tasks if t in SUBTASKS})
         meta: dict[str, Any] = {
             "language": self.languages(),
-            "license": "apache-2.0",
+            "license": self.license,
             "library_name": "transformers",
             "pipeline_tag": "text2text-generation",
             "tags": tags,
@@ -67,7 +61,7 @@ class ModelCard:
             "metrics": sorted({SUBTASKS[t].metric for t in self.tasks if t in SUBTASKS}),
         }
         if st is not None:
-            meta["widget"] = [{"text": st.prefix + _WIDGET.get(st.task, "")}]
+            meta["widget"] = [{"text": st.prefix + st.type.widget}]
         results = []
         for ev in self.evaluations:
             for task_id, res in ev.get("results", {}).items():
@@ -100,7 +94,7 @@ class ModelCard:
         data_table = "\n".join(["| sub-task | examples |", "|---|---:|"] + [f"| {t} | {n:,} |" for t, n in counts.items()]) \
             if counts else "_not recorded_"
         ref = model_ref or self.model_id
-        example = _WIDGET.get(st.task, "")
+        example = st.type.widget
         lang_kw = f', lang="{st.lang}"' if st.type.input_kind == "code" else ""
         values = {
             "metadata": yaml.safe_dump(self.metadata(), sort_keys=False, allow_unicode=True).strip(),
@@ -109,11 +103,11 @@ class ModelCard:
                        + ", ".join(f"{SUBTASKS[t].type.title} ({SUBTASKS[t].lang})" for t in self.tasks if t in SUBTASKS)
                        + ". Inputs are raw source code, diffs or text; the pipeline tokenizes them with tree-sitter "
                          "and adds the task prefix.",
-            "intended_use": f"{st.type.title.capitalize()} for developers: {self._use_text(st.task)}",
+            "intended_use": f"{st.type.title.capitalize()} for developers: {st.type.use}",
             "pipeline": st.pipeline,
             "model_ref": ref,
             "example_call": f"{json.dumps(example)}{lang_kw}",
-            "cli_example": f"codetrans {st.task} --model {ref} " + ("FILE" if st.type.input_kind != "text" else '"..."'),
+            "cli_example": f"codetrans {st.task_type} --model {ref} " + ("FILE" if st.type.input_kind != "text" else '"..."'),
             "training_table": "\n".join(f"| {k} | {v} |" for k, v in rows),
             "data_table": data_table,
             "recipe_name": self.recipe.get("name", "?"),
@@ -126,15 +120,6 @@ class ModelCard:
                            "splits named there; they are not comparable with other splits.",
         }
         return TEMPLATE.read_text(encoding="utf-8").format_map(values)
-
-    @staticmethod
-    def _use_text(task: str) -> str:
-        return {"document": "write the docstring summary of a function (or of every function in a file).",
-                "summarize": "summarize a code snippet in one line, like a question title.",
-                "comment": "write the first sentence of a Java method's Javadoc.",
-                "commit": "propose a commit subject for a staged diff.",
-                "api": "recommend a sequence of Java API calls for a natural-language query.",
-                "synthesize": "write an AlgoLisp program for a problem description."}[task]
 
     def _evaluation_section(self) -> str:
         if not self.evaluations:
@@ -161,11 +146,9 @@ def _read_json(path: Path) -> dict:
 
 
 def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), model_id: str | None = None,
-                   tasks: list[str] | None = None) -> ModelCard:
+                   tasks: list[str] | None = None, license: str | None = None) -> ModelCard:
     """A card from a trained model directory and any number of harness results (files or run dirs)."""
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file():
-        raise CodeTransError(f"{model_dir} is not a model directory (no config.json)")
+    model_dir = check_model_dir(model_dir)
     recipe = yaml.safe_load((model_dir / "recipe.yaml").read_text()) if (model_dir / "recipe.yaml").is_file() else {}
     training = _read_json(model_dir / "metrics.json") if (model_dir / "metrics.json").is_file() else {}
     meta = _read_json(model_dir / "codetrans.json") if (model_dir / "codetrans.json").is_file() else {}
@@ -183,4 +166,5 @@ def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), m
     return ModelCard(model_id=model_id or meta.get("id") or default_id, tasks=task_ids,
                      size=training.get("size", meta.get("size", "?")),
                      strategy=training.get("strategy", meta.get("strategy", "?")),
-                     params=training.get("params"), recipe=recipe, training=training, evaluations=evaluations)
+                     params=training.get("params"), recipe=recipe, training=training, evaluations=evaluations,
+                     license=license or meta.get("license") or "apache-2.0")

@@ -15,33 +15,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from codetrans.errors import CodeTransError  # noqa: E402
 from codetrans.tasks import TASK_TYPES, subtasks_of  # noqa: E402
 
-EXAMPLES: dict[str, list[tuple[str, str]]] = {
-    "document": [
-        ("python", "def area(width, height):\n    return width * height\n"),
-        ("java", "public static int max(int[] values) {\n    int best = values[0];\n    for (int v : values) {\n"
-                 "        if (v > best) best = v;\n    }\n    return best;\n}\n"),
-        ("go", "func Reverse(s string) string {\n\tr := []rune(s)\n\tfor i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {\n"
-               "\t\tr[i], r[j] = r[j], r[i]\n\t}\n\treturn string(r)\n}\n"),
-        ("php", "function slugify($text) {\n    $text = strtolower(trim($text));\n"
-                "    return preg_replace('/[^a-z0-9]+/', '-', $text);\n}\n"),
-        ("ruby", "def word_count(text)\n  text.split.each_with_object(Hash.new(0)) { |w, h| h[w] += 1 }\nend\n"),
-        ("javascript", "function debounce(fn, ms) {\n  let t;\n  return (...args) => {\n    clearTimeout(t);\n"
-                       "    t = setTimeout(() => fn(...args), ms);\n  };\n}\n"),
-    ],
-    "summarize": [
-        ("python", "with open('data.csv') as f:\n    rows = [line.split(',') for line in f]\n"),
-        ("sql", "SELECT name, COUNT(*) FROM orders GROUP BY name HAVING COUNT(*) > 1"),
-        ("c_sharp", "var items = list.Where(x => x.Age > 18).OrderBy(x => x.Name).ToList();"),
-    ],
-    "comment": [("java", "public boolean isEmpty() {\n    return size == 0;\n}\n")],
-    "commit": [("", "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n # Project\n-Instal with pip.\n"
-                    "+Install with pip.\n")],
-    "api": [("", "read a text file line by line"), ("", "parse an xml document")],
-    "synthesize": [("", "given an array of numbers a , find the sum of squares of its odd elements")],
-}
-_LABELS = {"document": "Documentation", "summarize": "Summarization", "comment": "Comment",
-           "commit": "Commit message", "api": "API sequence", "synthesize": "Program synthesis"}
-
 
 class PipelineCache:
     """One pipeline per (task, model), built on first use; thread-safe for the queue's workers."""
@@ -99,7 +72,7 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
                     "API sequences and program synthesis. Paste raw code: tokenization happens inside.")
         for task, ttype in TASK_TYPES.items():
             langs = [s.lang for s in subtasks_of(task)]
-            with gr.Tab(_LABELS[task], elem_id=f"tab-{task}"):
+            with gr.Tab(ttype.label, elem_id=f"tab-{task}"):
                 with gr.Row():
                     lang = gr.Dropdown(langs, value=langs[0], label="Language", visible=ttype.input_kind == "code",
                                        elem_id=f"lang-{task}")
@@ -111,7 +84,7 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
                     else gr.Textbox(label="Input", lines=3, elem_id=f"input-{task}")
                 button = gr.Button("Generate", variant="primary", elem_id=f"run-{task}")
                 output = gr.Textbox(label="Output", lines=4, elem_id=f"output-{task}")
-                examples = EXAMPLES.get(task, [])
+                examples = ttype.examples
                 if ttype.input_kind == "code":
                     gr.Examples([[text, ex_lang] for ex_lang, text in examples], inputs=[source, lang],
                                 label="Examples")

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
+from codetrans.fs import WEIGHT_FILES, check_model_dir, replace_dir
 from codetrans.serving.ct2 import CT2_QUANTIZATIONS, DEFAULT_CT2_QUANTIZATION, METADATA
 
 FORMAT = 1
-_WEIGHTS = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
-            "pytorch_model.bin.index.json")
 
 
 def export_path(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION) -> Path:
@@ -32,7 +31,7 @@ def fingerprint(model_dir: str | os.PathLike) -> list[list[Any]]:
     """Names, sizes and mtimes of the files an export is made from: a changed model invalidates it."""
     model_dir = Path(model_dir)
     out = []
-    for name in ("config.json", *_WEIGHTS, "tokenizer.json", "spiece.model"):
+    for name in ("config.json", *WEIGHT_FILES, "tokenizer.json", "spiece.model"):
         p = model_dir / name
         if p.is_file():
             st = p.stat()
@@ -56,13 +55,6 @@ def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_
     return path
 
 
-def _check_model_dir(model_dir: Path) -> None:
-    if not (model_dir / "config.json").is_file():
-        raise CodeTransError(f"{model_dir} is not a model directory (no config.json)")
-    if not any((model_dir / w).is_file() for w in _WEIGHTS):
-        raise CodeTransError(f"{model_dir} has no weights (model.safetensors or pytorch_model.bin)")
-
-
 def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
                force: bool = False) -> Path:
     """Convert ``model`` (a directory or zoo id) for CTranslate2; returns the export directory.
@@ -74,7 +66,7 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
     from codetrans.serving import zoo
 
     model_dir = Path(zoo.resolve(str(model)))
-    _check_model_dir(model_dir)
+    check_model_dir(model_dir, weights=True)
     if not force:
         cached = cached_export(model_dir, quantization)
         if cached is not None:
@@ -89,7 +81,7 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=model_dir))
     try:
         _convert(model_dir, tmp / "out", quantization, ctranslate2)
-        _replace_dir(tmp / "out", final)
+        replace_dir(tmp / "out", final, keep_concurrent=True)  # a concurrent export of the same model: keep theirs
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
@@ -139,20 +131,3 @@ def _generation_defaults(model_dir: Path) -> dict[str, Any]:
         return {}
     keys = ("num_beams", "repetition_penalty", "no_repeat_ngram_size", "length_penalty")
     return {k: config[k] for k in keys if config.get(k) is not None}
-
-
-def _replace_dir(src: Path, dst: Path) -> None:
-    """Rename ``src`` to ``dst``; an old ``dst`` is moved aside first and removed after."""
-    old = None
-    if dst.exists():
-        old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
-        os.rename(dst, old)
-    try:
-        os.rename(src, dst)
-    except OSError:
-        if dst.is_dir():  # another process finished the same export first: keep theirs
-            return
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)

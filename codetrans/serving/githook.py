@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shlex
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,10 +26,12 @@ exit 0
 
 
 def hooks_dir(repo: str | os.PathLike = ".") -> Path:
+    from codetrans.data.git import run_git
+    from codetrans.errors import DataError
+
     try:
-        out = subprocess.run(["git", "rev-parse", "--git-path", "hooks"], cwd=repo, capture_output=True,
-                             text=True, check=True).stdout.strip()
-    except (subprocess.CalledProcessError, FileNotFoundError):
+        out = run_git(repo, "rev-parse", "--git-path", "hooks").decode().strip()
+    except DataError:
         raise CodeTransError(f"{os.path.abspath(repo)} is not inside a git repository") from None
     path = Path(out)
     return path if path.is_absolute() else Path(repo) / path

@@ -16,7 +16,15 @@ import logging
 from typing import Any
 
 from codetrans.errors import CodeTransError
-from codetrans.tasks import SubTask, TaskType, format_input, get_subtask, get_task_type, strip_prefix
+from codetrans.tasks import (
+    SubTask,
+    TaskType,
+    format_input,
+    get_subtask,
+    get_task_type,
+    serving_subtask,
+    strip_prefix,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +85,7 @@ class TaskLogic:
                    max_input_length: int | None = None) -> dict[str, Any]:
         text = check_text(inputs)
         found, rest = strip_prefix(text)
-        if found is not None and found.task == self.task_name:
+        if found is not None and found.task_type == self.task_name:
             subtask, source = found, rest  # already in model format, prefix included
         else:
             subtask = self.subtask(lang, text)
@@ -132,8 +140,8 @@ class CodeTask(TaskLogic):
 class DocumentTask(CodeTask):
     """Function -> docstring summary. A whole file documents each of its functions (``whole_file``).
 
-    The original has no C# documentation sub-task; C# methods are documented with the C# summarization
-    sub-task (the model must have been trained on it).
+    Languages without a documentation sub-task use the registry's fallback (C#: its summarization
+    sub-task, see :data:`codetrans.tasks.FALLBACK_SUBTASKS`).
     """
 
     task_name = "document"
@@ -141,10 +149,7 @@ class DocumentTask(CodeTask):
     def subtask(self, lang: str | None, text: str) -> SubTask:
         from codetrans.lang.tokenize import language_of
 
-        lang = language_of(lang, None, text)
-        if lang == "c_sharp":
-            return get_subtask("summarize", "c_sharp")
-        return get_subtask(self.task_name, lang)
+        return serving_subtask(self.task_name, language_of(lang, None, text))
 
     def __call__(self, inputs: Any, *args: Any, whole_file: bool | None = None, **kwargs: Any) -> Any:
         if isinstance(inputs, str) and whole_file is not False:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from codetrans.errors import CodeTransError
+from codetrans.fs import check_model_dir, is_model_dir
 from codetrans.tasks import SUBTASKS, get_task_type
 
 PACKAGE_MODELS = Path(__file__).parent.parent / "models"  # codetrans/models
@@ -48,16 +49,12 @@ def sebis_entries() -> list[ZooEntry]:
     """The 143 checkpoints the original CodeTrans published on the Hugging Face hub."""
     entries = []
     for st in SUBTASKS.values():
-        stem = get_task_type(st.task).hub_stem + st.hub_suffix
+        stem = get_task_type(st.task_type).hub_stem + st.hub_suffix
         for strategy, sizes in STRATEGY_SIZES.items():
             for size in sizes:
                 hub_id = f"SEBIS/code_trans_t5_{size}_{stem}{STRATEGY_SUFFIX[strategy]}"
                 entries.append(ZooEntry(hub_id, [st.id], size, strategy, hub_id, [st.lang], source="hub"))
     return entries
-
-
-def _is_model_dir(path: Path) -> bool:
-    return path.is_dir() and (path / "config.json").is_file()
 
 
 def _card_entry(path: Path, source: str) -> ZooEntry:
@@ -80,7 +77,7 @@ def local_entries() -> list[ZooEntry]:
     out = []
     for root, source in ((PACKAGE_MODELS, "package"), (home() / "models", "cache")):
         if root.is_dir():
-            out.extend(_card_entry(p, source) for p in sorted(root.iterdir()) if _is_model_dir(p))
+            out.extend(_card_entry(p, source) for p in sorted(root.iterdir()) if is_model_dir(p))
     return out
 
 
@@ -92,7 +89,7 @@ def default_model(task: str) -> ZooEntry | None:
     """The embedded default model for a task type, when the package ships one."""
     ttype = get_task_type(task)
     for entry in local_entries():
-        if entry.source == "package" and any(SUBTASKS[t].task == ttype.name for t in entry.tasks if t in SUBTASKS):
+        if entry.source == "package" and any(SUBTASKS[t].task_type == ttype.name for t in entry.tasks if t in SUBTASKS):
             return entry
     return None
 
@@ -109,9 +106,7 @@ def resolve(model: str | os.PathLike | None, task: str | None = None) -> str:
         return entry.location
     path = Path(model).expanduser()
     if path.exists():
-        if not _is_model_dir(path):
-            raise CodeTransError(f"{path} is not a model directory (no config.json in it)")
-        return str(path)
+        return str(check_model_dir(path))
     name = str(model)
     for entry in local_entries():
         if entry.id == name or Path(entry.location).name == name:

@@ -16,7 +16,7 @@ from codetrans.train import train
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("card")
     model_dir = train("training/debug.yaml", [f"train.output_dir={root / 'run'}", "train.steps=10",
-                                              "train.eval_every=10", "train.checkpoint_every=10"])
+                                              "train.eval_every=10", "train.checkpoint_every=10"]).model_dir
     rows = [{"task": "code_documentation_generation_python", "source": f"def f{i} ( x ) : return x", "target": "Return x."}
             for i in range(6)]
     data = datasets.DatasetDict({"train": datasets.Dataset.from_list(rows), "test": datasets.Dataset.from_list(rows)})
