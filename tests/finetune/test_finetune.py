@@ -273,7 +273,11 @@ def test_tiny_real_run_before_after_and_usable_by_id(repo: Path, base_dir: Path,
     import codetrans
 
     pipe = codetrans.pipeline("codetrans-document", model="shapes-ft")
-    assert isinstance(pipe("def add(a, b):\n    return a + b\n", lang="python"), (str, list, dict))
+    (result,) = pipe("def add(a, b):\n    return a + b\n", lang="python")
+    assert result["task"] == "code_documentation_generation_python" and isinstance(result["generated_text"], str)
+    # a model trained on a private repository is not stamped with CodeTrans' own license
+    assert json.loads((out / "codetrans.json").read_text())["license"] == "other"
+    assert "license: other" in card
     # Running it again does not overwrite the model silently.
     mtime = (out / "codetrans.json").stat().st_mtime
     assert cli_main(["finetune", "--repo", str(repo), "--base", str(base_dir), "--steps", "2", "--id", "shapes-ft",

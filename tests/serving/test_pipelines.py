@@ -6,7 +6,7 @@ import logging
 
 import pytest
 import transformers
-from model_fixtures import save_random_micro
+from model_fixtures import save_random_micro, train_constant_model
 
 import codetrans  # noqa: F401  (registers the pipelines)
 from codetrans.errors import CodeTransError
@@ -123,10 +123,24 @@ def test_unknown_language_and_task(model_dir):
         codetrans.pipeline("translate", model=model_dir)
 
 
-def test_synthesize_runs_the_program_on_given_args(model_dir):
+def test_synthesize_reports_a_program_that_does_not_run(model_dir):
+    # a random model writes no valid program: the error is reported, not raised
     pipe = transformers.pipeline("codetrans-synthesize", model=model_dir)
     out = pipe("(reduce a 0 +)", pretokenized=True, max_new_tokens=3, args={"a": [1, 2, 3]})[0]
     assert "program" in out and ("result" in out or "error" in out)
+
+
+@pytest.fixture(scope="module")
+def length_model_dir(tmp_path_factory):
+    """A micro model that writes the AlgoLisp program ``( len a )``, whatever it is asked."""
+    return train_constant_model(tmp_path_factory.mktemp("length"), "( len a )", max_steps=300)
+
+
+def test_synthesize_runs_the_program_on_given_args(length_model_dir):
+    pipe = transformers.pipeline("codetrans-synthesize", model=length_model_dir)
+    out = pipe("given an array of numbers a , find its length", args={"a": [4, 5, 6, 7]}, max_new_tokens=16)[0]
+    assert out["program"] == "( len a )"
+    assert out["result"] == 4 and "error" not in out
 
 
 def test_missing_default_model_message():
