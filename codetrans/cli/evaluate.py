@@ -35,6 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     dec.add_argument("--no-repeat-ngram", type=int, default=0, help="no-repeat n-gram size (0: off)")
     dec.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--backend", choices=["torch", "ct2"], default="torch",
+                        help="generate with torch or a CTranslate2 export of the model (default: %(default)s)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--limit", type=int, help="evaluate only the first N items of each sub-task")
     parser.add_argument("--train-split", default="train", help="pool for retrieval baselines (default: train)")
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
                                max_source_length=args.max_source_length, length_penalty=args.length_penalty,
                                no_repeat_ngram_size=args.no_repeat_ngram, batch_size=args.batch_size)
     record = evaluate(args.model, args.data, args.out, split=args.split, tasks=args.tasks, decoding=decoding,
-                      name=args.name, train_split=args.train_split, limit=args.limit, device=args.device,
+                      name=args.name, train_split=args.train_split, limit=args.limit, device=args.device, backend=args.backend,
                       overwrite=args.overwrite, progress=not args.no_progress)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"), end="")
     summary = {t: round(r["score"], 4) for t, r in record["results"].items()}

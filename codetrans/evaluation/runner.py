@@ -136,11 +136,12 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
              split: str = "test", tasks: Sequence[str] | None = None, decoding: DecodingOptions | None = None,
              name: str | None = None, train_split: str = "train", limit: int | None = None,
              device: str | None = None, overwrite: bool = False, progress: bool = True,
-             executor: Executor | None = None, train_data: Any = None) -> dict:
+             executor: Executor | None = None, train_data: Any = None, backend: str = "torch") -> dict:
     """Evaluate ``model`` (directory, zoo id, ``baseline:*`` or a Predictor) on ``data[split]``.
 
     Returns the metrics record also written to ``out_dir/metrics.json``. ``train_data`` (default:
-    ``data``'s ``train_split``) is the pool retrieval baselines search.
+    ``data``'s ``train_split``) is the pool retrieval baselines search. ``backend``: how a model generates,
+    "torch" or "ct2" (a CTranslate2 export made beside the model), through the serving pipelines.
     """
     from tqdm.auto import tqdm
 
@@ -150,7 +151,7 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     ds = load_split(data, split)
     task_col = ds["task"]
     chosen = select_tasks(task_col, tasks)
-    predictor = make_predictor(model, device=device)
+    predictor = make_predictor(model, device=device, backend=backend)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     train_ds = None
