@@ -16,7 +16,7 @@ file in a fresh process, ct2 backend, export already made; median of 3) and the 
 vs int8 CTranslate2 weights on the same 1,000 functions (references: their docstring summaries) and, with
 ``--dev``, on a held-out corpus split. The last line is one JSON object.
 
-Model used for the figures reported on issue 7 (tiny T5, 9.4M parameters, recipe ``training/quickstart.yaml``
+Model used for the figures in the README (tiny T5, 9.4M parameters, recipe ``training/quickstart.yaml``
 cut to 120 steps, ~2 min on 2 shared cores; it gives generic, repetitive summaries, which makes every output
 run to the full 32 tokens: a worst case for speed, but a weak probe of int8 quality):
 
