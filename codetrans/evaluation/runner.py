@@ -30,8 +30,8 @@ from typing import Any
 
 from codetrans.errors import CodeTransError, DataError
 from codetrans.evaluation.predictors import DecodingOptions, Predictor, make_predictor
-from codetrans.evaluation.table import column_label, render_table
 from codetrans.metrics import Executor, score
+from codetrans.metrics.table import column_label, render_table
 from codetrans.tasks import SUBTASKS, TASK_TYPES, get_subtask
 
 SCHEMA = "codetrans.eval/1"

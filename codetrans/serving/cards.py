@@ -124,7 +124,7 @@ class ModelCard:
     def _evaluation_section(self) -> str:
         if not self.evaluations:
             return "_No evaluation has been run for this model yet._"
-        from codetrans.evaluation.table import render_table
+        from codetrans.metrics.table import render_table
 
         parts = [render_table(self.evaluations)]
         for ev in self.evaluations:

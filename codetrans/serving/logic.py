@@ -237,10 +237,10 @@ class SynthesizeTask(TaskLogic):
         for r in results:
             r["program"] = r["generated_text"]
             if args is not None:
-                from codetrans import algolisp
+                from codetrans.algolisp import run as run_program
 
                 try:
-                    r["result"] = algolisp.run(r["program"], args)
+                    r["result"] = run_program(r["program"], args)
                 except CodeTransError as exc:
                     r["error"] = str(exc)
         return results
