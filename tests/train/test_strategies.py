@@ -57,7 +57,7 @@ def test_transfer_learning_pretrain_then_finetune(tmp_path, corpus_dir, tokenize
     ft = micro_recipe(tmp_path / "ft", corpus_dir, tokenizer_dir, "tf")
     ft["model"]["init_from"] = str(pre_final)
     ft["tokenizer"] = {}  # the pretrained model's own tokenizer
-    _check_falls(train(ft))
+    _check_falls(train(ft).model_dir)
 
 
 def test_multitask_then_finetune(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
