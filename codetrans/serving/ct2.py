@@ -244,6 +244,6 @@ class FastSynthesizePipeline(SynthesizeTask, FastPipeline):
 
 
 FAST_PIPELINES: dict[str, type[FastPipeline]] = {
-    cls.task_name: cls for cls in (FastDocumentPipeline, FastSummarizePipeline, FastCommentPipeline,
+    cls.task_type: cls for cls in (FastDocumentPipeline, FastSummarizePipeline, FastCommentPipeline,
                                    FastCommitPipeline, FastApiPipeline, FastSynthesizePipeline)
 }

@@ -49,16 +49,16 @@ def check_text(inputs: Any) -> str:
 
 
 class TaskLogic:
-    """What every task pipeline does whatever the backend: subclasses set ``task_name`` and may override
+    """What every task pipeline does whatever the backend: subclasses set ``task_type`` and may override
     :meth:`subtask`, :meth:`prepare` and :meth:`finish`. Backend classes (``CodeTransPipeline`` for
     torch, :class:`FastPipeline` for CTranslate2) add ``_forward``, ``_model_inputs`` and batching."""
 
-    task_name: str = ""
+    task_type: str = ""
     backend: str = ""
 
     @property
-    def task_type(self) -> TaskType:
-        return get_task_type(self.task_name)
+    def type(self) -> TaskType:
+        return get_task_type(self.task_type)
 
     def _sanitize_parameters(self, lang: str | None = None, pretokenized: bool | None = None,
                              max_input_length: int | None = None, **generate_kwargs: Any):
@@ -74,7 +74,7 @@ class TaskLogic:
     # -- the task-specific part ------------------------------------------------------------------
     def subtask(self, lang: str | None, text: str) -> SubTask:
         """The sub-task (language) an input belongs to."""
-        return get_subtask(self.task_name, lang)
+        return get_subtask(self.task_type, lang)
 
     def prepare(self, text: str, subtask: SubTask) -> str:
         """Raw input -> the model's source text (without prefix)."""
@@ -85,7 +85,7 @@ class TaskLogic:
                    max_input_length: int | None = None) -> dict[str, Any]:
         text = check_text(inputs)
         found, rest = strip_prefix(text)
-        if found is not None and found.task_type == self.task_name:
+        if found is not None and found.task_type == self.task_type:
             subtask, source = found, rest  # already in model format, prefix included
         else:
             subtask = self.subtask(lang, text)
@@ -126,7 +126,7 @@ class CodeTask(TaskLogic):
     def subtask(self, lang: str | None, text: str) -> SubTask:
         from codetrans.lang.tokenize import language_of
 
-        return get_subtask(self.task_name, language_of(lang, None, text))
+        return get_subtask(self.task_type, language_of(lang, None, text))
 
     def prepare(self, text: str, subtask: SubTask) -> str:
         from codetrans.lang.tokenize import tokenize_code
@@ -144,12 +144,12 @@ class DocumentTask(CodeTask):
     sub-task, see :data:`codetrans.tasks.FALLBACK_SUBTASKS`).
     """
 
-    task_name = "document"
+    task_type = "document"
 
     def subtask(self, lang: str | None, text: str) -> SubTask:
         from codetrans.lang.tokenize import language_of
 
-        return serving_subtask(self.task_name, language_of(lang, None, text))
+        return serving_subtask(self.task_type, language_of(lang, None, text))
 
     def __call__(self, inputs: Any, *args: Any, whole_file: bool | None = None, **kwargs: Any) -> Any:
         if isinstance(inputs, str) and whole_file is not False:
@@ -183,20 +183,20 @@ class DocumentTask(CodeTask):
 
 
 class SummarizeTask(CodeTask):
-    task_name = "summarize"
+    task_type = "summarize"
 
 
 class CommentTask(CodeTask):
-    task_name = "comment"
+    task_type = "comment"
 
     def subtask(self, lang: str | None, text: str) -> SubTask:
-        return get_subtask(self.task_name, lang or "java")
+        return get_subtask(self.task_type, lang or "java")
 
 
 class CommitTask(TaskLogic):
     """A unified diff (``git diff`` output) -> commit subject."""
 
-    task_name = "commit"
+    task_type = "commit"
 
     def prepare(self, text: str, subtask: SubTask) -> str:
         from codetrans.lang.diff import normalize_diff
@@ -210,7 +210,7 @@ class CommitTask(TaskLogic):
 class ApiTask(TaskLogic):
     """A natural-language query -> a ``Class.method`` call sequence."""
 
-    task_name = "api"
+    task_type = "api"
 
     def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
         return {**super().finish(text, subtask_id), "api_sequence": text.split()}
@@ -219,7 +219,7 @@ class ApiTask(TaskLogic):
 class SynthesizeTask(TaskLogic):
     """A problem description -> an AlgoLisp program, and its value when ``args`` are given."""
 
-    task_name = "synthesize"
+    task_type = "synthesize"
 
     def _sanitize_parameters(self, args: dict | None = None, **kwargs: Any):
         pre, fwd, post = super()._sanitize_parameters(**kwargs)
@@ -248,5 +248,5 @@ class SynthesizeTask(TaskLogic):
 
 
 TASKS: dict[str, type[TaskLogic]] = {
-    cls.task_name: cls for cls in (DocumentTask, SummarizeTask, CommentTask, CommitTask, ApiTask, SynthesizeTask)
+    cls.task_type: cls for cls in (DocumentTask, SummarizeTask, CommentTask, CommitTask, ApiTask, SynthesizeTask)
 }

@@ -99,7 +99,7 @@ class SynthesizePipeline(SynthesizeTask, CodeTransPipeline):
 
 
 PIPELINES: dict[str, type[CodeTransPipeline]] = {
-    cls.task_name: cls for cls in (DocumentPipeline, SummarizePipeline, CommentPipeline, CommitPipeline,
+    cls.task_type: cls for cls in (DocumentPipeline, SummarizePipeline, CommentPipeline, CommitPipeline,
                                    ApiPipeline, SynthesizePipeline)
 }
 

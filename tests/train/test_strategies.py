@@ -35,6 +35,13 @@ def test_single_task_loss_falls(tmp_path, corpus_dir, tokenizer_dir, micro_recip
     assert m["dev_loss"] is not None
     # length bucketing: little of the compute goes to padding
     assert m["padding"] < 0.25
+    # training describes the model for the zoo: it lists with its sub-tasks, size and strategy
+    meta = json.loads((final / "codetrans.json").read_text())
+    assert meta == {"tasks": ["code_documentation_generation_python"], "size": "micro", "strategy": "st"}
+    from codetrans.serving.zoo import _card_entry
+
+    entry = _card_entry(final, "local")
+    assert entry.tasks == meta["tasks"] and entry.languages == ["python"] and entry.size == "micro"
 
 
 def test_multitask_proportional_and_temperature(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
