@@ -76,3 +76,18 @@ def test_early_stopping_on_dev_loss(tmp_path, corpus_dir, tokenizer_dir, micro_r
     m = json.loads((final / "metrics.json").read_text())
     assert m["stopped_early"] and m["step"] == 6
     assert (final / "model.safetensors").is_file() and m["best_dev_loss"] is not None
+
+
+def test_time_budget_stops_or_ends_the_run(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
+    """A budget stops a run with a checkpoint to continue; with ``budget_ends_run`` it finishes it there."""
+    r = micro_recipe(tmp_path / "stop", corpus_dir, tokenizer_dir, "st", steps=100000, checkpoint_every=100000)
+    r["train"]["time_budget_min"] = 0.0001
+    stopped = train(r)
+    assert stopped.timed_out and not stopped.finished and stopped.model_dir is None
+    assert [p.name for p in list_checkpoints(stopped.run_dir / "checkpoints")] == [f"step-{stopped.step:08d}"]
+    r = micro_recipe(tmp_path / "end", corpus_dir, tokenizer_dir, "st", steps=100000, checkpoint_every=100000)
+    r["train"]["time_budget_min"] = 0.0001
+    ended = train(r, budget_ends_run=True)
+    assert ended.timed_out and ended.finished and ended.step < 100000
+    m = json.loads((ended.model_dir / "metrics.json").read_text())
+    assert m["finished"] and m["step"] == m["steps"] == ended.step
