@@ -16,7 +16,7 @@ file in a fresh process, ct2 backend, export already made; median of 3) and the 
 vs int8 CTranslate2 weights on the same 1,000 functions (references: their docstring summaries) and, with
 ``--dev``, on a held-out corpus split. The last line is one JSON object.
 
-Model used for the figures reported on issue 7 (tiny T5, 9.4M parameters, recipe ``training/quickstart.yaml``
+Model used for the figures in the README (tiny T5, 9.4M parameters, recipe ``training/quickstart.yaml``
 cut to 120 steps, ~2 min on 2 shared cores; it gives generic, repetitive summaries, which makes every output
 run to the full 32 tokens: a worst case for speed, but a weak probe of int8 quality):
 
@@ -100,14 +100,14 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     import codetrans
-    from codetrans import zoo
-    from codetrans.backends import cpu_threads
-    from codetrans.export import export_ct2
     from codetrans.lang import tokenize_code
     from codetrans.metrics import smoothed_bleu
+    from codetrans.serving import zoo
+    from codetrans.serving.ct2 import cpu_threads
+    from codetrans.serving.export import export_ct2
     from codetrans.tasks import format_input, get_subtask
 
-    logging.getLogger("codetrans.pipelines").setLevel(logging.ERROR)  # a few long functions get truncated
+    logging.getLogger("codetrans.serving.logic").setLevel(logging.ERROR)  # a few long functions get truncated
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     threads = cpu_threads()

@@ -127,9 +127,9 @@ def main() -> None:
 
     import datasets
 
-    from codetrans.modeling import build_model, count_parameters, round_vocab
     from codetrans.tasks import format_input
-    from codetrans.tokenizer import train_tokenizer
+    from codetrans.train.modeling import build_model, count_parameters, round_vocab
+    from codetrans.train.tokenizer import train_tokenizer
 
     records = load_records(a.data, a.limit)
     work = Path(tempfile.mkdtemp(prefix="train-bench-"))

@@ -4,10 +4,19 @@ Every other module (data builders, the training engine, evaluation, pipelines, t
 facts from here. Names and prefixes follow the original CodeTrans release (Elnaggar et al. 2021) so
 that checkpoints laid out like `SEBIS/code_trans_t5_*` work unchanged.
 
-Supervised datasets share one record shape (see :data:`SUPERVISED_COLUMNS`): ``task`` holds a
-sub-task id (the original task token, e.g. ``code_documentation_generation_python``), ``source`` the
-model input *without* its prefix, ``target`` the reference output. The prefix is added by
-:func:`format_input` when the data reaches a model, so datasets stay reusable across prefix schemes.
+Two words, used the same way everywhere: a **task type** (:class:`TaskType`, named ``document``,
+``summarize``, ... : what a pipeline and a CLI command serve) and a **sub-task** (:class:`SubTask`, a
+task type in one language, identified by the original task token such as
+``code_documentation_generation_python``: what datasets, models and tables are keyed by).
+
+Supervised datasets share one record shape (see :data:`SUPERVISED_COLUMNS`): the ``task`` column holds
+a sub-task id (the column keeps its name so saved corpora stay readable), ``source`` the model input
+*without* its prefix, ``target`` the reference output. The prefix is added by :func:`format_input` when
+the data reaches a model, so datasets stay reusable across prefix schemes.
+
+Besides prefixes and metrics the registry holds what the other layers show about a task type: how its
+input is read (``input_kind``), where training pairs come from (``harvested_from``), the demo's tab
+label and examples, and the model card's widget example and intended-use sentence.
 """
 
 from __future__ import annotations
@@ -32,9 +41,14 @@ class TaskType:
     name: str  # short name used by the CLI: document, summarize, ...
     pipeline: str  # transformers pipeline name
     title: str
-    input_kind: str  # "code", "diff" or "text": how raw input is preprocessed
+    input_kind: str  # "code", "diff" or "text": how raw input is preprocessed (and read by the CLI)
     metric: str  # headline metric: smoothed_bleu, corpus_bleu or execution_accuracy
     hub_stem: str  # the part of SEBIS hub names after the size
+    harvested_from: str = ""  # "tree" (functions of a working tree), "history" (git log), "" (research data)
+    label: str = ""  # the demo's tab label
+    use: str = ""  # the model card's intended use, completing "<title> for developers: ..."
+    widget: str = ""  # the model card's example input
+    examples: tuple[tuple[str, str], ...] = ()  # the demo's examples: (language or "", input)
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class SubTask:
     """A (task type, language) pair: the unit datasets, models and tables are keyed by."""
 
     id: str  # the original task token
-    task: str  # TaskType.name
+    task_type: str  # TaskType.name
     lang: str  # canonical language (CODE_LANGUAGES), "english" for the API query, "algolisp"
     prefix: str  # the original input prefix, trailing space included
     hub_suffix: str = ""  # language suffix of SEBIS hub names ("" for single-language tasks)
@@ -50,7 +64,7 @@ class SubTask:
 
     @property
     def type(self) -> TaskType:
-        return TASK_TYPES[self.task]
+        return TASK_TYPES[self.task_type]
 
     @property
     def metric(self) -> str:
@@ -61,23 +75,59 @@ class SubTask:
         return self.type.pipeline
 
 
+_DEMO_DOCUMENT = (
+    ("python", "def area(width, height):\n    return width * height\n"),
+    ("java", "public static int max(int[] values) {\n    int best = values[0];\n    for (int v : values) {\n"
+             "        if (v > best) best = v;\n    }\n    return best;\n}\n"),
+    ("go", "func Reverse(s string) string {\n\tr := []rune(s)\n\tfor i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {\n"
+           "\t\tr[i], r[j] = r[j], r[i]\n\t}\n\treturn string(r)\n}\n"),
+    ("php", "function slugify($text) {\n    $text = strtolower(trim($text));\n"
+            "    return preg_replace('/[^a-z0-9]+/', '-', $text);\n}\n"),
+    ("ruby", "def word_count(text)\n  text.split.each_with_object(Hash.new(0)) { |w, h| h[w] += 1 }\nend\n"),
+    ("javascript", "function debounce(fn, ms) {\n  let t;\n  return (...args) => {\n    clearTimeout(t);\n"
+                   "    t = setTimeout(() => fn(...args), ms);\n  };\n}\n"),
+)
+
 TASK_TYPES: dict[str, TaskType] = {
     t.name: t
     for t in (
         TaskType("document", "codetrans-document", "code documentation generation", "code",
-                 "smoothed_bleu", "code_documentation_generation"),
+                 "smoothed_bleu", "code_documentation_generation", "tree", "Documentation",
+                 "write the docstring summary of a function (or of every function in a file).",
+                 "def area(width, height):\n    return width * height", _DEMO_DOCUMENT),
         TaskType("summarize", "codetrans-summarize", "source code summarization", "code",
-                 "smoothed_bleu", "source_code_summarization"),
+                 "smoothed_bleu", "source_code_summarization", "tree", "Summarization",
+                 "summarize a code snippet in one line, like a question title.",
+                 "SELECT name, COUNT(*) FROM orders GROUP BY name",
+                 (("python", "with open('data.csv') as f:\n    rows = [line.split(',') for line in f]\n"),
+                  ("sql", "SELECT name, COUNT(*) FROM orders GROUP BY name HAVING COUNT(*) > 1"),
+                  ("c_sharp", "var items = list.Where(x => x.Age > 18).OrderBy(x => x.Name).ToList();"))),
         TaskType("comment", "codetrans-comment", "code comment generation", "code",
-                 "smoothed_bleu", "code_comment_generation"),
+                 "smoothed_bleu", "code_comment_generation", "tree", "Comment",
+                 "write the first sentence of a Java method's Javadoc.",
+                 "public boolean isEmpty() { return size == 0; }",
+                 (("java", "public boolean isEmpty() {\n    return size == 0;\n}\n"),)),
         TaskType("commit", "codetrans-commit", "git commit message generation", "diff",
-                 "corpus_bleu", "commit_generation"),
+                 "corpus_bleu", "commit_generation", "history", "Commit message",
+                 "propose a commit subject for a staged diff.",
+                 "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-Instal with pip.\n+Install with pip.",
+                 (("", "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n # Project\n-Instal with pip.\n"
+                       "+Install with pip.\n"),)),
         TaskType("api", "codetrans-api", "API sequence recommendation", "text",
-                 "smoothed_bleu", "api_generation"),
+                 "smoothed_bleu", "api_generation", "tree", "API sequence",
+                 "recommend a sequence of Java API calls for a natural-language query.",
+                 "read a text file line by line",
+                 (("", "read a text file line by line"), ("", "parse an xml document"))),
         TaskType("synthesize", "codetrans-synthesize", "program synthesis", "text",
-                 "execution_accuracy", "program_synthese"),
+                 "execution_accuracy", "program_synthese", "", "Program synthesis",
+                 "write an AlgoLisp program for a problem description.",
+                 "given an array of numbers a , find the sum of its elements",
+                 (("", "given an array of numbers a , find the sum of squares of its odd elements"),)),
     )
 }
+
+#: Task types whose training pairs are harvested from the functions of a working tree.
+CODE_TASK_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.harvested_from == "tree")
 
 # The original's language names in task tokens / prefixes differ from tree-sitter's for C#.
 _ORIGINAL_LANG = {"c_sharp": "csharp"}
@@ -133,7 +183,7 @@ def get_subtask(task: str, lang: str | None = None) -> SubTask:
     if task in SUBTASKS:
         return SUBTASKS[task]
     ttype = get_task_type(task)
-    candidates = [s for s in SUBTASKS.values() if s.task == ttype.name]
+    candidates = [s for s in SUBTASKS.values() if s.task_type == ttype.name]
     if lang is None:
         if len(candidates) == 1:
             return candidates[0]
@@ -147,10 +197,25 @@ def get_subtask(task: str, lang: str | None = None) -> SubTask:
         f"task {ttype.name!r} has no language {lang!r}; available: {', '.join(s.lang for s in candidates)}")
 
 
+#: Languages a task type serves through another sub-task, because the original has none of its own:
+#: C# methods are documented with the C# summarization sub-task (the model must have been trained on it).
+FALLBACK_SUBTASKS: dict[tuple[str, str], str] = {("document", "c_sharp"): "source_code_summarization_csharp"}
+
+
+def serving_subtask(task: str, lang: str | None = None) -> SubTask:
+    """The sub-task a pipeline uses for a task type and language: :func:`get_subtask`, or the registry's
+    fallback (:data:`FALLBACK_SUBTASKS`) for a language the task type has no sub-task of."""
+    if lang is not None:
+        fallback = FALLBACK_SUBTASKS.get((get_task_type(task).name, normalize_lang(lang)))
+        if fallback is not None:
+            return SUBTASKS[fallback]
+    return get_subtask(task, lang)
+
+
 def subtasks_of(task: str) -> list[SubTask]:
     """All sub-tasks of a task type."""
     ttype = get_task_type(task)
-    return [s for s in SUBTASKS.values() if s.task == ttype.name]
+    return [s for s in SUBTASKS.values() if s.task_type == ttype.name]
 
 
 def format_input(subtask: str | SubTask, source: str) -> str:

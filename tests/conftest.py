@@ -14,7 +14,7 @@ import torch  # noqa: E402
 torch.set_num_threads(1)
 
 import pytest  # noqa: E402
-from model_fixtures import CONSTANT_ANSWER  # noqa: E402
+from model_fixtures import CONSTANT_ANSWER, train_constant_model  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,32 +24,4 @@ def constant_model_dir(tmp_path_factory):
     Random micro models often generate nothing; tests of what happens *to* an answer (inserting it in a
     file, a commit hook, a web page) need a real, non-empty one.
     """
-    import torch
-
-    from codetrans.modeling import build_model
-    from codetrans.tasks import SUBTASKS, format_input
-    from codetrans.tokenizer import train_tokenizer
-
-    out = tmp_path_factory.mktemp("constant-model")
-    sources = ["def f ( x ) : return x", "int f ( ) { return 1 ; }", "SELECT a FROM t", "read a file",
-               "mmm a / x <nl> ppp b / x <nl> + b <nl>", "func F ( ) { }", "( reduce a 0 + )"]
-    # every prefix with one source each (rotating), so any task's input maps to the answer
-    inputs = [format_input(st, sources[i % len(sources)]) for i, st in enumerate(SUBTASKS.values())]
-    inputs += sources
-    tok = train_tokenizer(inputs * 5 + [CONSTANT_ANSWER] * 20, out, vocab_size=500, extra_ids=100)
-    torch.manual_seed(0)
-    model = build_model("micro", vocab_size=len(tok), seed=0, dropout_rate=0.0)
-    enc = tok(inputs, return_tensors="pt", padding=True)
-    labels = tok([CONSTANT_ANSWER] * len(inputs), return_tensors="pt", padding=True).input_ids
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    model.train()
-    for _ in range(150):
-        loss = model(**enc, labels=labels).loss
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
-        if loss.item() < 0.02:
-            break
-    model.eval()
-    model.save_pretrained(out)
-    return str(out)
+    return train_constant_model(tmp_path_factory.mktemp("constant-model"), CONSTANT_ANSWER)

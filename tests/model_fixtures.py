@@ -6,9 +6,41 @@ CONSTANT_ANSWER = "Compute the value"
 
 def save_random_micro(out, corpus: list[str], vocab_size: int, seed: int = 0):
     """A randomly initialised micro T5 with a tokenizer trained on ``corpus``, saved in ``out``; returns ``out``."""
-    from codetrans.modeling import build_model
-    from codetrans.tokenizer import train_tokenizer
+    from codetrans.train.modeling import build_model
+    from codetrans.train.tokenizer import train_tokenizer
 
     tok = train_tokenizer(corpus, out, vocab_size=vocab_size, extra_ids=100)
     build_model("micro", vocab_size=len(tok), seed=seed).save_pretrained(out)
     return out
+
+
+def train_constant_model(out, answer: str, max_steps: int = 150) -> str:
+    """A micro T5 trained in seconds to answer ``answer`` to any input of any task, saved in ``out``."""
+    import torch
+
+    from codetrans.tasks import SUBTASKS, format_input
+    from codetrans.train.modeling import build_model
+    from codetrans.train.tokenizer import train_tokenizer
+
+    sources = ["def f ( x ) : return x", "int f ( ) { return 1 ; }", "SELECT a FROM t", "read a file",
+               "mmm a / x <nl> ppp b / x <nl> + b <nl>", "func F ( ) { }", "( reduce a 0 + )"]
+    # every prefix with one source each (rotating), so any task's input maps to the answer
+    inputs = [format_input(st, sources[i % len(sources)]) for i, st in enumerate(SUBTASKS.values())]
+    inputs += sources
+    tok = train_tokenizer(inputs * 5 + [answer] * 20, out, vocab_size=500, extra_ids=100)
+    torch.manual_seed(0)
+    model = build_model("micro", vocab_size=len(tok), seed=0, dropout_rate=0.0)
+    enc = tok(inputs, return_tensors="pt", padding=True)
+    labels = tok([answer] * len(inputs), return_tensors="pt", padding=True).input_ids
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(max_steps):
+        loss = model(**enc, labels=labels).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if loss.item() < 0.02:
+            break
+    model.eval()
+    model.save_pretrained(out)
+    return str(out)

@@ -74,8 +74,8 @@ def pilot_log(out: Path) -> dict:
 def main() -> None:
     import torch
 
-    from codetrans.modeling import count_parameters
-    from codetrans.tokenizer import load_tokenizer
+    from codetrans.train.modeling import count_parameters
+    from codetrans.train.tokenizer import load_tokenizer
     from codetrans.train import load_recipe
     from codetrans.train.checkpoint import list_checkpoints
     from codetrans.train.engine import get_model

@@ -41,7 +41,7 @@ def max_new_tokens(data: str, tokenizer, tasks: list[str], cap: int = 256, sampl
 def main() -> None:
     from codetrans.evaluation.predictors import DecodingOptions
     from codetrans.evaluation.runner import evaluate, load_split
-    from codetrans.tokenizer import load_tokenizer
+    from codetrans.train.tokenizer import load_tokenizer
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("model")

@@ -37,6 +37,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from codetrans.data.corpus import load_corpus, save_corpus
 from codetrans.data.git import CommitFilters, iter_commits
 from codetrans.data.loaders import (
     commit_record,
@@ -95,7 +96,8 @@ class BuildConfig:
     api_jdk_only: bool = False
 
 
-def _row(**kw) -> dict:
+def make_row(**kw: object) -> dict:
+    """A corpus record with every column of :data:`COLUMNS` (strings; ``references`` a list)."""
     row = {c: "" for c in COLUMNS}
     row["references"] = []
     row.update({k: v for k, v in kw.items() if k in row})
@@ -188,13 +190,13 @@ def _tree_records(spec: SourceSpec, shard: dict, config: dict, report: SkipRepor
                         func_name=fn.get("func_name", ""), id=f"{f.source}/{f.path}:{fn.get('start_line', '')}",
                         group=f.group)
             if _wants(config, "document"):
-                yield _row(task=f"code_documentation_generation_{f.lang}", **base)
+                yield make_row(task=f"code_documentation_generation_{f.lang}", **base)
             if f.lang == "java" and _wants(config, "comment"):
-                yield _row(task="code_comment_generation_java", **base)
+                yield make_row(task="code_comment_generation_java", **base)
         for a in apis:
             seq = a.get("api_seq") or []
             if a.get("query") and seq:
-                yield _row(task="api_generation", source=" ".join(str(a["query"]).split()), target=" ".join(seq),
+                yield make_row(task="api_generation", source=" ".join(str(a["query"]).split()), target=" ".join(seq),
                            lang="java", repo=f.source, path=f.path, func_name=a.get("func_name", ""),
                            id=f"{f.source}/{f.path}:{a.get('func_name', '')}", group=f.group)
     # Function-level filters of the extractor, so the summary can say what was left out and why.
@@ -207,7 +209,7 @@ def _git_records(spec: SourceSpec, config: dict, report: SkipReport):
     filters = CommitFilters(**config["commit_filters"])
     for c in iter_commits(spec.path, filters, report):
         rec = commit_record(c)
-        yield _row(**rec, group=c["repo"], path=c["files"][0] if c["files"] else "")
+        yield make_row(**rec, group=c["repo"], path=c["files"][0] if c["files"] else "")
 
 
 def _research_records(spec: SourceSpec, config: dict, report: SkipReport):
@@ -237,13 +239,13 @@ def _research_records(spec: SourceSpec, config: dict, report: SkipReport):
             if r.get("repo") and refused.source(r["repo"]):
                 report.skip("reserved", r["repo"])
                 continue
-            task_type = SUBTASKS[r["task"]].task if r["task"] in SUBTASKS else ""
+            task_type = SUBTASKS[r["task"]].task_type if r["task"] in SUBTASKS else ""
             if not _wants(config, task_type):
                 continue
             hint = split_hint(fname, task_type)
             group = r.get("repo") or f"{r['task']}:{r.get('post_id') or r.get('id', '')}"
             meta = {k: r[k] for k in ("args", "tests", "return_type", "tags", "score", "post_id") if k in r}
-            yield _row(**{k: v for k, v in r.items() if k in COLUMNS and k != "meta"}, group=group,
+            yield make_row(**{k: v for k, v in r.items() if k in COLUMNS and k != "meta"}, group=group,
                        split_hint=hint, meta=json.dumps(meta) if meta else "")
 
 
@@ -286,7 +288,7 @@ def generate(shards: list[dict], config: dict):
                 # Counted once per source, not once per parallel part of it.
                 if shard["part"] == 0:
                     report.skip("reserved", f"{name} ({shard['spec']})")
-                yield _row(task=REPORT_TASK, meta=json.dumps(report.to_dict()))
+                yield make_row(task=REPORT_TASK, meta=json.dumps(report.to_dict()))
                 continue
             if shard["kind"] == "research":
                 yield from _research_records(spec, config, report)
@@ -301,7 +303,7 @@ def generate(shards: list[dict], config: dict):
             report.skip("source_crash", f"{shard['spec']}: {type(exc).__name__}: {exc}")
         if shard["kind"] == "git":
             report.source = f"git:{report.source}"
-        yield _row(task=REPORT_TASK, meta=json.dumps(report.to_dict()))
+        yield make_row(task=REPORT_TASK, meta=json.dumps(report.to_dict()))
 
 
 # ------------------------------------------------------------------------------------ split, dedup
@@ -502,15 +504,7 @@ def build_corpus(sources: list[str | SourceSpec], out: str | Path, config: Build
         raise DataError("no records came out of the sources; the skipped reasons were: "
                         + (", ".join(f"{r} {n}" for r, n in skipped.most_common(8)) or "none"))
     keep, dedup = assign_and_dedup(rows, config, progress=progress)
-    cols = [c for c in COLUMNS if c != "split_hint"]
-    feats = features()
-    del feats["split_hint"]
-    dd = datasets.DatasetDict({s: datasets.Dataset.from_dict({c: [rows[c][i] for i in keep[s]] for c in cols},
-                                                             features=feats) for s in SPLITS})
-    if out.exists():
-        shutil.rmtree(out)
-    # Explicit shard counts: datasets writes no file for an empty split otherwise, and cannot load it back.
-    dd.save_to_disk(str(out), num_shards={s: 1 + dd[s].data.nbytes // 400_000_000 for s in SPLITS})
+    save_corpus({s: {c: [rows[c][i] for i in keep[s]] for c in COLUMNS} for s in SPLITS}, out)
     counts: dict = defaultdict(lambda: defaultdict(Counter))
     for s in SPLITS:
         for i in keep[s]:
@@ -529,12 +523,11 @@ def build_corpus(sources: list[str | SourceSpec], out: str | Path, config: Build
 
 def corpus_stats(path: str | Path) -> dict:
     """Counts per task / language / split of a saved corpus, plus mean source/target lengths (tokens)."""
-    import datasets
 
     p = Path(path)
     if not (p / "dataset_dict.json").exists():
         raise DataError(f"not a saved corpus (no dataset_dict.json): {p}")
-    dd = datasets.load_from_disk(str(p))
+    dd = load_corpus(p)
     counts: dict = defaultdict(lambda: defaultdict(Counter))
     lengths: dict = defaultdict(lambda: [0, 0, 0])
     for s, ds in dd.items():

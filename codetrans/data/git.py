@@ -24,6 +24,7 @@ from pathlib import Path
 
 from codetrans.data.loaders import commit_record
 from codetrans.data.report import Records, SkipReport
+from codetrans.data.sources import PRIVATE_KEY, looks_secret
 from codetrans.errors import DataError
 
 BOT_MARKERS: tuple[str, ...] = ("[bot]", "dependabot", "renovate", "github-actions", "pre-commit-ci",
@@ -75,6 +76,7 @@ class CommitFilters:
     context_lines: int = 3
     rev: str = "HEAD"
     extra_skip_subjects: tuple[str, ...] = field(default_factory=tuple)  # more regexes, case-insensitive
+    drop_secrets: bool = True  # commits touching secret-looking files or adding a private key
 
 
 def is_bot(name: str, email: str, markers: tuple[str, ...] = BOT_MARKERS) -> bool:
@@ -99,7 +101,8 @@ def subject_reason(subject: str, filters: CommitFilters | None = None) -> str | 
     return None
 
 
-def _git(repo: Path, *args: str, check: bool = True) -> bytes:
+def run_git(repo: str | Path, *args: str, check: bool = True) -> bytes:
+    """``git -C repo ARGS`` -> stdout bytes; DataError when git is missing, hangs or (``check``) fails."""
     try:
         proc = subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
                               capture_output=True, timeout=600)
@@ -118,23 +121,39 @@ def repo_root(path: str | Path) -> Path:
     p = Path(path)
     if not p.exists():
         raise DataError(f"no such directory: {p}")
-    proc = subprocess.run(["git", "-C", str(p if p.is_dir() else p.parent), "rev-parse", "--show-toplevel"],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise DataError(f"not a git repository: {p}")
-    return Path(proc.stdout.strip())
+    try:
+        out = run_git(p if p.is_dir() else p.parent, "rev-parse", "--show-toplevel")
+    except DataError:
+        raise DataError(f"not a git repository: {p}") from None
+    return Path(out.decode("utf-8", "surrogateescape").strip())
+
+
+def head_commit(repo: str | Path, rev: str = "HEAD") -> str | None:
+    """The commit ``rev`` names, or None in a repository without commits."""
+    out = run_git(repo, "rev-parse", "--verify", "-q", rev + "^{commit}", check=False).decode().strip()
+    return out or None
+
+
+def listed_files(root: str | Path) -> set[str] | None:
+    """Files git would track under ``root`` (tracked + untracked, minus ignored), relative to root;
+    None when ``root`` is not inside a git work tree."""
+    try:
+        out = run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    except DataError:
+        return None
+    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
 def repo_name(repo: Path) -> str:
     """``owner/name`` from the ``origin`` remote URL, else the directory name."""
-    url = _git(repo, "config", "--get", "remote.origin.url", check=False).decode("utf-8", "replace").strip()
+    url = run_git(repo, "config", "--get", "remote.origin.url", check=False).decode("utf-8", "replace").strip()
     m = re.search(r"[:/]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
     return f"{m.group(1)}/{m.group(2)}" if m else repo.resolve().name
 
 
 def main_language(repo: Path, rev: str = "HEAD") -> str:
     """The language with the most bytes of source files at ``rev`` ("" when none is recognised)."""
-    out = _git(repo, "ls-tree", "-r", "-l", "-z", rev, check=False)
+    out = run_git(repo, "ls-tree", "-r", "-l", "-z", rev, check=False)
     size: Counter = Counter()
     for entry in out.split(b"\0"):
         meta, _, name = entry.partition(b"\t")
@@ -149,7 +168,7 @@ def main_language(repo: Path, rev: str = "HEAD") -> str:
 
 def _numstat(repo: Path, sha: str) -> list[tuple[int | None, int | None, str]]:
     """(added, deleted, path) per changed file; None counts for binary files."""
-    out = _git(repo, "show", "--numstat", "--no-renames", "-z", "--format=", sha)
+    out = run_git(repo, "show", "--numstat", "--no-renames", "-z", "--format=", sha)
     rows = []
     for entry in out.split(b"\0"):
         entry = entry.lstrip(b"\n")
@@ -178,12 +197,10 @@ def iter_commits(path: str | Path, filters: CommitFilters | None = None,
     report = report if report is not None else SkipReport()
     name = repo_name(repo)
     report.source = report.source or name
-    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "-q", f.rev + "^{commit}"],
-                          capture_output=True)
-    if head.returncode != 0:
+    if head_commit(repo, f.rev) is None:
         raise DataError(f"repository has no commits: {repo}")
     language = main_language(repo, f.rev)
-    log = _git(repo, "log", "--no-merges", "-z", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%B", f.rev)
+    log = run_git(repo, "log", "--no-merges", "-z", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%B", f.rev)
     entries = [e for e in log.split(b"\0") if e.strip()]
     seen: set[bytes] = set()
     kept = 0
@@ -216,7 +233,7 @@ def iter_commits(path: str | Path, filters: CommitFilters | None = None,
             continue
         try:
             stats = _numstat(repo, sha)
-            diff_bytes = _git(repo, "show", "--format=", "--no-color", "--no-ext-diff",
+            diff_bytes = run_git(repo, "show", "--format=", "--no-color", "--no-ext-diff",
                               f"-U{f.context_lines}", "--no-renames", sha)
         except DataError:
             report.skip("git_error", sha)
@@ -247,6 +264,11 @@ def iter_commits(path: str | Path, filters: CommitFilters | None = None,
                 report.skip("duplicate", sha)
                 continue
             seen.add(key)
+        if f.drop_secrets:
+            secret = next((p for _, _, p in stats if looks_secret(p)), None)
+            if secret or PRIVATE_KEY.search(diff):
+                report.skip("secret", f"{sha[:10]} ({secret or 'private key in the diff'})")
+                continue
         kept += 1
         report.keep()
         yield {"repo": name, "sha": sha, "date": date.strip(), "subject": subject, "body": body,

@@ -57,7 +57,8 @@ SECRET_NAMES: frozenset[str] = frozenset({
 SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".gpg", ".asc")
 _SECRET_NAME = re.compile(r"^(?:\.env\..+|credentials.*\.json|.*secrets?\.(?:json|ya?ml|toml)|"
                           r"id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?:\.(?!pub$)[^.]+)?)$")
-_PEM_PRIVATE = re.compile(rb"^\s*-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+#: The armour line of a PEM private key: files starting with one are skipped, commits adding one dropped.
+PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 ARCHIVE_SUFFIXES = (".zip", ".whl", ".jar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar",
                     ".deb")
 
@@ -167,7 +168,7 @@ def looks_secret(path: str) -> bool:
 
 def looks_like_private_key(data: bytes) -> bool:
     """True when content starts with a PEM private-key header (whatever the file is called)."""
-    return bool(_PEM_PRIVATE.match(data[:200]))
+    return bool(PRIVATE_KEY.match(data[:200].decode("latin-1").lstrip()))
 
 
 def _language(path: str, options: WalkOptions, report: SkipReport, where: str) -> str | None:
@@ -229,19 +230,17 @@ def _group(spec: SourceSpec, name: str, rel: str) -> str:
 def _git_listed(root: Path) -> set[str] | None:
     """Files git would track under ``root`` (tracked + untracked, minus ignored), relative to root;
     None when ``root`` is not inside a git work tree."""
-    try:
-        proc = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
-                               "--exclude-standard"], capture_output=True, timeout=600)
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
+    from codetrans.data.git import listed_files
+
+    listed = listed_files(root)
+    if listed is None:
         return None
     # A tree the enclosing repository ignores as a whole (e.g. an interpreter installed under a pyenv
     # checkout) is not that repository's source: walk it as a plain directory.
     ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True)
     if ignored.returncode == 0:
         return None
-    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
+    return listed
 
 
 def walk_directory(spec: SourceSpec, options: WalkOptions, report: SkipReport) -> Iterator[tuple[str, Path]]:

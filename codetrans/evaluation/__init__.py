@@ -15,7 +15,7 @@ from codetrans.evaluation.predictors import (
     resolve_model,
 )
 from codetrans.evaluation.runner import SCHEMA, evaluate, load_split, package_versions, select_tasks
-from codetrans.evaluation.table import column_label, load_results, merge_tables, render_table
+from codetrans.metrics.table import column_label, load_results, merge_tables, render_table
 
 __all__ = [
     "BASELINES", "SCHEMA", "BaselinePredictor", "DecodingOptions", "ModelPredictor",

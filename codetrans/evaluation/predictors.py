@@ -4,12 +4,13 @@ A predictor has a ``name``, an ``identity()`` for the reproducibility record, ``
 (baselines index the training pool of the sub-task; models do nothing) and
 ``predict(task, records, options, advance)`` returning one string per record, in order.
 :func:`make_predictor` turns a ``--model`` argument into one: ``baseline:bm25``, ``baseline:nngen``,
-``baseline:funcname``, a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.zoo`).
+``baseline:funcname``, a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.serving.zoo`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from codetrans.errors import CodeTransError
-from codetrans.tasks import format_input
+from codetrans.tasks import format_input, get_subtask
 
 BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname")
 
@@ -86,66 +87,85 @@ def hash_directory(path: Path) -> str:
 
 def resolve_model(spec: str) -> Path:
     """A model directory for ``spec``: a directory as is, else what the zoo resolves the id to."""
-    from codetrans import zoo
+    from codetrans.serving import zoo
 
     return Path(zoo.resolve(spec))
 
 
 class ModelPredictor:
-    """A seq2seq model directory (save_pretrained layout + tokenizer), decoded in length-sorted batches."""
+    """A seq2seq model directory (save_pretrained layout + tokenizer), decoded through the serving pipelines
+    (:func:`codetrans.serving.pipelines.pipeline`): the same truncation and batching as ``codetrans document``,
+    on the torch backend or a CTranslate2 export (``backend="ct2"``)."""
 
-    def __init__(self, spec: str | os.PathLike, device: str | None = None):
-        import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    #: records handed to a pipeline per call: progress moves at this grain, batching happens inside.
+    CHUNK_BATCHES = 8
 
+    def __init__(self, spec: str | os.PathLike, device: str | None = None, backend: str = "torch"):
         self.spec = str(spec)
         self.path = resolve_model(self.spec)
         self.name = self.path.name
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-            self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).to(self.device).eval()
-        except (OSError, ValueError) as exc:
-            raise CodeTransError(f"cannot load model/tokenizer from {self.path}: {exc}") from exc
+        self.backend = backend
+        self.model = self.tokenizer = None
+        self.device = device
+        if backend == "torch":
+            import torch
+            from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+            self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+            try:  # loaded once, shared by the pipelines of every task type
+                self.tokenizer = AutoTokenizer.from_pretrained(self.path)
+                self.model = AutoModelForSeq2SeqLM.from_pretrained(self.path).to(self.device).eval()
+            except (OSError, ValueError) as exc:
+                raise CodeTransError(f"cannot load model/tokenizer from {self.path}: {exc}") from exc
+        self._pipes: dict[str, Any] = {}
         self._hash: str | None = None
 
     def identity(self) -> dict:
         if self._hash is None:
             self._hash = hash_directory(self.path)
-        return {"kind": "model", "id": self.spec, "path": str(self.path.resolve()), "sha256": self._hash,
-                "parameters": sum(p.numel() for p in self.model.parameters()),
-                "architecture": type(self.model).__name__}
+        ident = {"kind": "model", "id": self.spec, "path": str(self.path.resolve()), "sha256": self._hash}
+        if self.model is not None:
+            ident.update(parameters=sum(p.numel() for p in self.model.parameters()),
+                         architecture=type(self.model).__name__)
+        else:
+            ident["backend"] = self.backend
+        return ident
 
     def prepare(self, task: str, train: Sequence[dict] | None) -> None:
         return None
 
+    def _pipeline(self, task_type: str, batch_size: int) -> Any:
+        from codetrans.serving.pipelines import pipeline
+
+        if task_type not in self._pipes:
+            if self.model is not None:
+                self._pipes[task_type] = pipeline(task_type, model=self.model, tokenizer=self.tokenizer,
+                                                  backend="torch", device=self.device, batch_size=batch_size)
+            else:
+                self._pipes[task_type] = pipeline(task_type, model=str(self.path), backend=self.backend,
+                                                  batch_size=batch_size)
+        return self._pipes[task_type]
+
     def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
                 advance: Callable[[int], None]) -> list[str]:
-        import torch
-
-        inputs = [format_input(task, r["source"]) for r in records]
-        enc = [self.tokenizer(t, truncation=True, max_length=options.max_source_length)["input_ids"]
-               for t in inputs]
-        # longest first: similar lengths share a batch (less padding) and memory peaks early
-        order = sorted(range(len(enc)), key=lambda i: -len(enc[i]))
-        out: list[str] = [""] * len(enc)
-        pad = self.tokenizer.pad_token_id or 0
-        kwargs = options.generate_kwargs()
-        with torch.inference_mode():
-            for start in range(0, len(order), options.batch_size):
-                idx = order[start:start + options.batch_size]
-                width = max(len(enc[i]) for i in idx)
-                ids = torch.full((len(idx), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                for row, i in enumerate(idx):
-                    ids[row, :len(enc[i])] = torch.tensor(enc[i])
-                    mask[row, :len(enc[i])] = 1
-                gen = self.model.generate(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
-                                          **kwargs)
-                texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)
-                for i, text in zip(idx, texts):
-                    out[i] = _one_line(text)
-                advance(len(idx))
+        st = get_subtask(task)
+        pipe = self._pipeline(st.task_type, options.batch_size)
+        # model-format inputs (prefix included): the pipeline takes them as they are
+        inputs = [format_input(st, r["source"]) for r in records]
+        out: list[str] = []
+        step = options.batch_size * self.CHUNK_BATCHES
+        quiet = logging.getLogger("codetrans.serving.logic")  # truncation to max_source_length is the protocol here
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            for start in range(0, len(inputs), step):
+                chunk = inputs[start:start + step]
+                results = pipe(chunk, max_input_length=options.max_source_length, batch_size=options.batch_size,
+                               **options.generate_kwargs())
+                out.extend(_one_line(r[0]["generated_text"]) for r in results)
+                advance(len(chunk))
+        finally:
+            quiet.setLevel(level)
         return out
 
 
@@ -208,11 +228,12 @@ class BaselinePredictor:
         return [_one_line(p) for p in preds]
 
 
-def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = None) -> Predictor:
+def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = None,
+                   backend: str = "torch") -> Predictor:
     """A predictor for a --model value (baseline name, model directory or zoo id), or pass one through."""
     if not isinstance(spec, str | os.PathLike):
         return spec
     s = str(spec)
     if s.startswith("baseline:"):
         return BaselinePredictor(s)
-    return ModelPredictor(s, device=device)
+    return ModelPredictor(s, device=device, backend=backend)

@@ -30,8 +30,8 @@ from typing import Any
 
 from codetrans.errors import CodeTransError, DataError
 from codetrans.evaluation.predictors import DecodingOptions, Predictor, make_predictor
-from codetrans.evaluation.table import column_label, render_table
 from codetrans.metrics import Executor, score
+from codetrans.metrics.table import column_label, render_table
 from codetrans.tasks import SUBTASKS, TASK_TYPES, get_subtask
 
 SCHEMA = "codetrans.eval/1"
@@ -54,13 +54,9 @@ def load_split(data: Any, split: str) -> Any:
     import datasets
 
     if isinstance(data, str | os.PathLike):
-        path = Path(data)
-        if not path.exists():
-            raise DataError(f"dataset directory {path} does not exist")
-        try:
-            data = datasets.load_from_disk(str(path))
-        except (FileNotFoundError, ValueError) as exc:
-            raise DataError(f"{path} is not a dataset saved with save_to_disk: {exc}") from exc
+        from codetrans.data.corpus import load_corpus
+
+        data = load_corpus(data)
     if isinstance(data, datasets.DatasetDict):
         if split not in data:
             raise DataError(f"the dataset has no split {split!r}; it has: {', '.join(data) or 'none'}")
@@ -83,7 +79,7 @@ def select_tasks(available: Sequence[str], wanted: Sequence[str] | None) -> list
     for w in wanted:
         if w in TASK_TYPES or w.removeprefix("codetrans-") in TASK_TYPES:
             ttype = w.removeprefix("codetrans-")
-            hits = [t for t in present if t in SUBTASKS and SUBTASKS[t].task == ttype]
+            hits = [t for t in present if t in SUBTASKS and SUBTASKS[t].task_type == ttype]
             if not hits:
                 raise DataError(f"the split has no {ttype!r} sub-task; it has: {', '.join(present)}")
             out += [h for h in hits if h not in out]
@@ -140,11 +136,12 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
              split: str = "test", tasks: Sequence[str] | None = None, decoding: DecodingOptions | None = None,
              name: str | None = None, train_split: str = "train", limit: int | None = None,
              device: str | None = None, overwrite: bool = False, progress: bool = True,
-             executor: Executor | None = None, train_data: Any = None) -> dict:
+             executor: Executor | None = None, train_data: Any = None, backend: str = "torch") -> dict:
     """Evaluate ``model`` (directory, zoo id, ``baseline:*`` or a Predictor) on ``data[split]``.
 
     Returns the metrics record also written to ``out_dir/metrics.json``. ``train_data`` (default:
-    ``data``'s ``train_split``) is the pool retrieval baselines search.
+    ``data``'s ``train_split``) is the pool retrieval baselines search. ``backend``: how a model generates,
+    "torch" or "ct2" (a CTranslate2 export made beside the model), through the serving pipelines.
     """
     from tqdm.auto import tqdm
 
@@ -154,7 +151,7 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     ds = load_split(data, split)
     task_col = ds["task"]
     chosen = select_tasks(task_col, tasks)
-    predictor = make_predictor(model, device=device)
+    predictor = make_predictor(model, device=device, backend=backend)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     train_ds = None

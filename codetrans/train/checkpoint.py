@@ -18,31 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from codetrans.fs import fsync_dir, fsync_file, replace_dir
+
 log = logging.getLogger("codetrans.train")
 
 PREFIX = "step-"
 MANIFEST = "manifest.json"
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # some filesystems refuse fsync on directories
-        pass
-    finally:
-        os.close(fd)
 
 
 def _sha256(path: Path) -> str:
@@ -80,20 +61,14 @@ def commit(tmp: Path, root: Path, step: int, keep: int) -> Path:
     files = {}
     for p in sorted(tmp.rglob("*")):
         if p.is_file():
-            _fsync_file(p)
+            fsync_file(p)
             files[str(p.relative_to(tmp))] = {"size": p.stat().st_size, "sha256": _sha256(p)}
     man = tmp / MANIFEST
     man.write_text(json.dumps({"step": step, "files": files}, indent=1), encoding="utf-8")
-    _fsync_file(man)
+    fsync_file(man)
     for d in sorted({p.parent for p in tmp.rglob("*")}, key=lambda p: len(p.parts), reverse=True):
-        _fsync_dir(d)
-    final = root / checkpoint_name(step)
-    if final.exists():  # re-saving the same step (e.g. after a resume): replace it
-        old = root / f".old-{final.name}-{os.getpid()}"
-        final.rename(old)
-        shutil.rmtree(old, ignore_errors=True)
-    tmp.rename(final)
-    _fsync_dir(root)
+        fsync_dir(d)
+    final = replace_dir(tmp, root / checkpoint_name(step), sync=True)  # re-saving a step (after a resume) replaces it
     for p in list_checkpoints(root)[keep:]:
         shutil.rmtree(p, ignore_errors=True)
     for p in root.glob(".tmp-*"):  # partial writes of crashed runs

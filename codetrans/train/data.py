@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,14 +27,10 @@ def load_splits(r: Recipe) -> dict[str, Any]:
         return synthetic_splits(r)
     import datasets
 
-    path = Path(r.data.path)
-    if not path.exists():
-        raise DataError(f"dataset {path} does not exist (data.path; build it with `codetrans data`, "
-                        f"or use data.path=synthetic for a smoke test)")
-    try:
-        ds = datasets.load_from_disk(str(path))
-    except Exception as exc:  # datasets raises FileNotFoundError / ValueError variants
-        raise DataError(f"{path} is not a dataset saved with save_to_disk: {exc}") from exc
+    from codetrans.data.corpus import load_corpus
+
+    ds = load_corpus(r.data.path, " (data.path; build it with `codetrans data`, or use data.path=synthetic "
+                     "for a smoke test)")
     splits = dict(ds) if isinstance(ds, datasets.DatasetDict) else {r.data.train_split: ds}
     return splits
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from codetrans.errors import ConfigError, DataError
+from codetrans.fs import fsync_file, replace_dir
 from codetrans.train import checkpoint as ckpt
 from codetrans.train import data as D
 from codetrans.train.recipe import Recipe, deepspeed_path, load_deepspeed_config, load_recipe
@@ -159,7 +160,7 @@ def seed_everything(seed: int) -> None:
 
 def get_tokenizer(r: Recipe, splits: dict[str, Any] | None = None, output_dir: Path | None = None) -> Any:
     """The recipe's tokenizer: ``tokenizer.path``, else ``init_from``'s, else the run's own (trained once)."""
-    from codetrans.tokenizer import load_tokenizer, train_tokenizer
+    from codetrans.train.tokenizer import load_tokenizer, train_tokenizer
 
     if r.tokenizer.path and not r.tokenizer.train_if_missing:
         return load_tokenizer(r.tokenizer.path)
@@ -193,7 +194,7 @@ def get_model(r: Recipe, tokenizer: Any) -> Any:
     """A new model of ``model.size`` sized to the tokenizer, or the ``init_from`` checkpoint."""
     from transformers import T5ForConditionalGeneration
 
-    from codetrans.modeling import build_model, round_vocab
+    from codetrans.train.modeling import build_model, round_vocab
 
     n_tok = len(tokenizer)
     if r.model.init_from:
@@ -224,8 +225,8 @@ class Loaders:
 def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = None, rank: int = 0,
                     world: int = 1) -> Loaders:
     """The training stream and fixed dev batches (bucketed supervised, or packed span corruption)."""
-    from codetrans.tokenizer import sentinel_ids
     from codetrans.train.span_corruption import SpanCorruptionCollator, compute_lengths
+    from codetrans.train.tokenizer import sentinel_ids
 
     if splits is None:
         splits = D.load_splits(r)
@@ -473,11 +474,8 @@ def _save_pretrained(model: Any, tokenizer: Any, out: Path, rt: Runtime) -> None
         if spm.is_file():  # the raw SentencePiece model, for tools that want it (not needed to load)
             shutil.copy2(spm, tmp / "spiece.model")
     for p in tmp.iterdir():
-        ckpt._fsync_file(p)
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
-    ckpt._fsync_dir(out.parent)
+        fsync_file(p)
+    replace_dir(tmp, out, sync=True)
 
 
 @dataclass
@@ -617,12 +615,164 @@ class Engine:
         return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev, self.rt)
 
 
-def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict | None = None) -> Path:
-    """Run a recipe; return the final model dir (``save_pretrained`` layout + recipe + metrics)."""
+@dataclass
+class TrainResult:
+    """What a training run did. ``model_dir`` is the final ``save_pretrained`` directory when the run
+    finished (all steps, early stop, or a time budget that ends the run), else None: the run stopped at
+    ``step`` with a checkpoint, and running it again continues."""
+
+    run_dir: Path  # train.output_dir: checkpoints, logs, recipe.yaml, metrics.json
+    model_dir: Path | None
+    step: int
+    steps: int  # the recipe's target
+    finished: bool
+    stopped_early: bool = False
+    timed_out: bool = False
+    metrics: dict = field(default_factory=dict)  # what metrics.json holds (main process)
+
+
+class _Window:
+    """Training-loss and throughput counters between two log lines."""
+
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+        self.real = self.padded = self.samples = 0
+        self.t0 = time.perf_counter()
+
+    def add(self, loss: float, real: int, padded: int, samples: int) -> None:
+        self.losses.append(loss)
+        self.real, self.padded, self.samples = self.real + real, self.padded + padded, self.samples + samples
+
+
+class Loop:
+    """One run of the optimizer loop in nanoT5's shape: a step, then ``maybe_log``, ``maybe_evaluate``
+    and ``maybe_save``, each deciding from the step counter whether it is due."""
+
+    def __init__(self, eng: Engine, log: RunLog, bar: Any, stop_at: int, deadline: float | None) -> None:
+        self.eng, self.r, self.st, self.log, self.bar = eng, eng.r, eng.state, log, bar
+        self.stop_at, self.deadline = stop_at, deadline
+        self.window = _Window()
+        self.timed_out = False
+
+    def step(self) -> None:
+        st = self.st
+        t0 = time.perf_counter()
+        loss, real, padded, samples = self.eng.train_step()
+        if not math.isfinite(loss):
+            raise DataError(f"loss became {loss} at step {st.step + 1}; lower optim.lr or check the data")
+        st.train_seconds += time.perf_counter() - t0
+        st.step += 1
+        st.tokens += real
+        st.padded += padded
+        st.samples += samples
+        self.window.add(loss, real, padded, samples)
+        self.bar.update(1)
+
+    @property
+    def last(self) -> bool:
+        return self.st.step == self.stop_at
+
+    def maybe_log(self) -> None:
+        st, w = self.st, self.window
+        if not (st.step % self.r.train.log_every == 0 or self.last):
+            return
+        dt = time.perf_counter() - w.t0
+        rec = {"event": "train", "step": st.step, "loss": round(float(np.mean(w.losses)), 5), "lr": self.eng.lr(),
+               "tokens_per_s": round(w.real / dt, 1), "samples_per_s": round(w.samples / dt, 2),
+               "padding": round(1 - w.real / max(w.padded, 1), 4), "epoch": self.eng.loaders.train.epoch,
+               "window_tokens": w.real, "window_s": round(dt, 4)}
+        st.loss_history.append([st.step, rec["loss"]])
+        self.log.write(rec)
+        self.bar.set_postfix(loss=f"{rec['loss']:.3f}", lr=f"{rec['lr']:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}")
+        self.window = _Window()
+
+    def maybe_evaluate(self) -> None:
+        eng, r, st = self.eng, self.r, self.st
+        if not (eng.loaders.dev and (st.step % r.train.eval_every == 0 or self.last)):
+            return
+        dl = eng.dev_loss()
+        st.last_dev = dl
+        if dl < st.best_dev - 1e-4:
+            st.best_dev, st.bad_evals = dl, 0
+            if r.train.early_stopping_patience:
+                _save_pretrained(eng.ds or eng.model, eng.tokenizer, eng.out / "best", eng.rt)
+        else:
+            st.bad_evals += 1
+        self.log.write({"event": "dev", "step": st.step, "dev_loss": round(dl, 5), "best_dev_loss": round(st.best_dev, 5)})
+        if r.train.early_stopping_patience and st.bad_evals >= r.train.early_stopping_patience:
+            st.stopped_early = True
+            self.bar.write(f"codetrans train: early stop at step {st.step}: dev loss has not improved "
+                           f"for {st.bad_evals} evaluations (best {st.best_dev:.4f})")
+
+    def maybe_save(self) -> None:
+        st, r = self.st, self.r
+        self.timed_out = self.deadline is not None and time.monotonic() > self.deadline
+        if st.step % r.train.checkpoint_every == 0 or st.stopped_early or self.timed_out or (
+                self.last and self.stop_at < r.train.steps):
+            self.eng.save_checkpoint()
+
+    def run(self) -> None:
+        self.eng.model.train()
+        while self.st.step < self.stop_at:
+            self.step()
+            self.maybe_log()
+            self.maybe_evaluate()
+            self.maybe_save()
+            if self.st.stopped_early or self.timed_out:
+                break
+        self.bar.close()
+
+
+def _run_metrics(eng: Engine, n_params: int, finished: bool, steps: int) -> dict:
+    r, rt, st = eng.r, eng.rt, eng.state
+    return {
+        "name": r.name, "strategy": r.strategy, "size": r.model.size, "params": n_params,
+        "step": st.step, "steps": steps, "finished": finished,
+        "stopped_early": st.stopped_early, "precision": rt.precision,
+        "deepspeed_zero_stage": rt.deepspeed.get("zero_optimization", {}).get("stage", 0) if rt.deepspeed else None,
+        "world_size": rt.world, "tokens": st.tokens, "padded_tokens": st.padded, "samples": st.samples,
+        "train_seconds": round(st.train_seconds, 2),
+        "tokens_per_s": round(st.tokens * rt.world / max(st.train_seconds, 1e-9), 1),
+        "padding": round(1 - st.tokens / max(st.padded, 1), 4),
+        "loss_first": st.loss_history[0][1] if st.loss_history else None,
+        "loss_last": st.loss_history[-1][1] if st.loss_history else None,
+        "dev_loss": st.last_dev, "best_dev_loss": None if math.isinf(st.best_dev) else st.best_dev,
+        "loss_history": st.loss_history, "data": eng.loaders.info,
+    }
+
+
+def _write_final(eng: Engine, final: Path, metrics: dict) -> None:
+    """The final model directory: the best dev checkpoint after an early stop, else the current weights;
+    plus the recipe, metrics and ``codetrans.json`` (what the zoo lists: sub-tasks, size, strategy)."""
+    import yaml
+
+    r, rt, st = eng.r, eng.rt, eng.state
+    if st.stopped_early and (eng.out / "best").is_dir() and rt.main:
+        if final.exists():
+            shutil.rmtree(final)
+        shutil.copytree(eng.out / "best", final)
+    else:
+        _save_pretrained(eng.ds or eng.model, eng.tokenizer, final, rt)
+    if not rt.main:
+        return
+    (final / "recipe.yaml").write_text(yaml.safe_dump(r.to_dict(), sort_keys=False), encoding="utf-8")
+    (final / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    tasks = list(eng.loaders.info.get("tasks", {})) or list(r.data.tasks)
+    meta = {"tasks": tasks, "size": r.model.size, "strategy": r.strategy}  # the id is the directory's name
+    (final / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict | None = None,
+          budget_ends_run: bool = False) -> TrainResult:
+    """Run a recipe; return what happened (:class:`TrainResult`).
+
+    ``budget_ends_run``: when ``train.time_budget_min`` runs out, finish the run at the step reached
+    (final model written) instead of stopping it with a checkpoint to be continued.
+    """
     import yaml
     from tqdm.auto import tqdm
 
-    from codetrans.modeling import count_parameters, format_count
+    from codetrans.train.modeling import count_parameters, format_count
 
     r = load_recipe(recipe, overrides)
     out = r.output_dir
@@ -646,97 +796,28 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
     deadline = time.monotonic() + 60 * r.train.time_budget_min if r.train.time_budget_min else None
     bar = tqdm(total=r.train.steps, initial=st.step, desc=r.name, unit="step",
                disable=not (r.train.progress and rt.main), dynamic_ncols=True)
-    win_loss: list[float] = []
-    win_real = win_pad = win_samples = 0
-    win_t = time.perf_counter()
-    interrupted = False
-    eng.model.train()
-    while st.step < stop_at:
-        t0 = time.perf_counter()
-        loss, real, padded, samples = eng.train_step()
-        if not math.isfinite(loss):
-            raise DataError(f"loss became {loss} at step {st.step + 1}; lower optim.lr or check the data")
-        st.train_seconds += time.perf_counter() - t0
-        st.step += 1
-        st.tokens += real
-        st.padded += padded
-        st.samples += samples
-        win_loss.append(loss)
-        win_real, win_pad, win_samples = win_real + real, win_pad + padded, win_samples + samples
-        bar.update(1)
-        last = st.step == stop_at
-        if st.step % r.train.log_every == 0 or last:
-            dt = time.perf_counter() - win_t
-            rec = {"event": "train", "step": st.step, "loss": round(float(np.mean(win_loss)), 5), "lr": eng.lr(),
-                   "tokens_per_s": round(win_real / dt, 1), "samples_per_s": round(win_samples / dt, 2),
-                   "padding": round(1 - win_real / max(win_pad, 1), 4), "epoch": eng.loaders.train.epoch,
-                   "window_tokens": win_real, "window_s": round(dt, 4)}
-            st.loss_history.append([st.step, rec["loss"]])
-            log.write(rec)
-            bar.set_postfix(loss=f"{rec['loss']:.3f}", lr=f"{rec['lr']:.2e}", tok_s=f"{rec['tokens_per_s']:.0f}")
-            win_loss, win_real, win_pad, win_samples, win_t = [], 0, 0, 0, time.perf_counter()
-        if eng.loaders.dev and (st.step % r.train.eval_every == 0 or last):
-            dl = eng.dev_loss()
-            st.last_dev = dl
-            improved = dl < st.best_dev - 1e-4
-            if improved:
-                st.best_dev, st.bad_evals = dl, 0
-                if r.train.early_stopping_patience:
-                    _save_pretrained(eng.ds or eng.model, eng.tokenizer, out / "best", rt)
-            else:
-                st.bad_evals += 1
-            log.write({"event": "dev", "step": st.step, "dev_loss": round(dl, 5), "best_dev_loss": round(st.best_dev, 5)})
-            if r.train.early_stopping_patience and st.bad_evals >= r.train.early_stopping_patience:
-                st.stopped_early = True
-                bar.write(f"codetrans train: early stop at step {st.step}: dev loss has not improved "
-                          f"for {st.bad_evals} evaluations (best {st.best_dev:.4f})")
-        timed_out = deadline is not None and time.monotonic() > deadline
-        if st.step % r.train.checkpoint_every == 0 or st.stopped_early or timed_out or (
-                last and stop_at < r.train.steps):
-            eng.save_checkpoint()
-        if st.stopped_early:
-            break
-        if timed_out:
-            interrupted = True
-            bar.write(f"codetrans train: time budget reached at step {st.step}; checkpoint saved, "
-                      f"run again to continue")
-            break
-    bar.close()
+    loop = Loop(eng, log, bar, stop_at, deadline)
+    loop.run()
+    if loop.timed_out and not budget_ends_run:
+        bar.write(f"codetrans train: time budget reached at step {st.step}; checkpoint saved, "
+                  f"run again to continue")
     if st.step >= r.train.steps and st.step % r.train.checkpoint_every != 0 and not st.stopped_early:
         eng.save_checkpoint()  # the final state, so a longer run (train.steps=...) can continue it
+    ended_by_budget = loop.timed_out and budget_ends_run
+    done = st.step >= r.train.steps or st.stopped_early or ended_by_budget
+    finished = done and not (loop.timed_out and not budget_ends_run)
     final = out / "final"
-    finished = st.step >= r.train.steps or st.stopped_early
-    if rt.main:
-        metrics = {
-            "name": r.name, "strategy": r.strategy, "size": r.model.size, "params": n_params,
-            "step": st.step, "steps": r.train.steps, "finished": finished and not interrupted,
-            "stopped_early": st.stopped_early, "precision": rt.precision,
-            "deepspeed_zero_stage": rt.deepspeed.get("zero_optimization", {}).get("stage", 0) if rt.deepspeed else None,
-            "world_size": rt.world, "tokens": st.tokens, "padded_tokens": st.padded, "samples": st.samples,
-            "train_seconds": round(st.train_seconds, 2),
-            "tokens_per_s": round(st.tokens * rt.world / max(st.train_seconds, 1e-9), 1),
-            "padding": round(1 - st.tokens / max(st.padded, 1), 4),
-            "loss_first": st.loss_history[0][1] if st.loss_history else None,
-            "loss_last": st.loss_history[-1][1] if st.loss_history else None,
-            "dev_loss": st.last_dev, "best_dev_loss": None if math.isinf(st.best_dev) else st.best_dev,
-            "loss_history": st.loss_history, "data": eng.loaders.info,
-        }
-    if finished:
-        if st.stopped_early and (out / "best").is_dir() and rt.main:
-            if final.exists():
-                shutil.rmtree(final)
-            shutil.copytree(out / "best", final)
-        else:
-            _save_pretrained(eng.ds or eng.model, eng.tokenizer, final, rt)
-        if rt.main:
-            (final / "recipe.yaml").write_text(yaml.safe_dump(r.to_dict(), sort_keys=False), encoding="utf-8")
-            (final / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    # A run the budget ended reached its target there: the card and report name the steps it took.
+    metrics = _run_metrics(eng, n_params, finished, st.step if ended_by_budget else r.train.steps) if rt.main else {}
+    if done:
+        _write_final(eng, final, metrics)
     if rt.main:
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         log.write({"event": "end", "step": st.step, "tokens_per_s": metrics["tokens_per_s"],
                    "finished": metrics["finished"]})
-        print(f"codetrans train: {'saved ' + str(final) if finished else 'stopped at step ' + str(st.step)} "
+        print(f"codetrans train: {'saved ' + str(final) if done else 'stopped at step ' + str(st.step)} "
               f"(loss {metrics['loss_first']} -> {metrics['loss_last']}, {metrics['tokens_per_s']:.0f} tokens/s)",
               flush=True)
     log.close()
-    return final if finished else out
+    return TrainResult(out, final if done else None, st.step, r.train.steps, finished, st.stopped_early,
+                       loop.timed_out, metrics)

@@ -220,9 +220,18 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def training_dir() -> Path:
-    """The recipe hub: ``training/`` of the source checkout (or of the current directory)."""
+    """The recipe hub: ``training/`` of the source checkout; in an installed package, its copy shipped as
+    package data (``codetrans/recipes``, a link to ``training/`` in the checkout: one copy of each recipe)."""
     here = Path(__file__).resolve().parents[2] / "training"
-    return here if here.is_dir() else Path("training")
+    if here.is_dir():
+        return here
+    packaged = Path(__file__).resolve().parents[1] / "recipes"
+    return packaged if packaged.is_dir() else Path("training")
+
+
+def recipe_file(name: str) -> Path:
+    """A recipe of the hub by name (``finetune``, ``tiny/st_doc_python``), wherever the package runs from."""
+    return resolve_recipe_path(name)
 
 
 def resolve_recipe_path(name: str | os.PathLike) -> Path:
@@ -266,8 +275,8 @@ def load_recipe(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] 
 
 def validate(r: Recipe) -> None:
     """Cross-field checks that need no data (files named by the recipe are checked at train time)."""
-    from codetrans.modeling import SIZES
     from codetrans.tasks import SUBTASKS
+    from codetrans.train.modeling import SIZES
 
     def bad(msg: str) -> None:
         raise ConfigError(f"recipe {r.name!r}: {msg}")

@@ -104,3 +104,23 @@ def test_bot_and_subject_rules():
     assert subject_reason("Version 1.2.3 released") == "version_only"
     assert subject_reason("Fix a typo in README") is None
     assert subject_reason(" ".join(["word"] * 31)) == "subject_length"
+
+
+def test_commits_touching_secrets_are_dropped(tmp_path):
+    """The secret filter is a commit filter: `codetrans data build` and finetune both drop such commits."""
+    from codetrans.data.git import iter_commits
+    from codetrans.data.report import SkipReport
+
+    r = tmp_path / "secrets"
+    r.mkdir()
+    _git(r, "init", "-q", "-b", "main")
+    _commit(r, {"app.py": "x = 1\n"}, "Add the application entry point")
+    _commit(r, {".env": "TOKEN=abc\n", "app.py": "x = 2\n"}, "Read the token from the environment")
+    _commit(r, {"deploy.txt": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n"}, "Add the deployment notes file")
+    _commit(r, {"app.py": "x = 3\n"}, "Change the entry point value again")
+    report = SkipReport()
+    kept = [c["subject"] for c in iter_commits(r, CommitFilters(), report)]
+    assert kept == ["Change the entry point value again", "Add the application entry point"]
+    assert report.skipped["secret"] == 2 and report.kept == 2
+    loose = [c["subject"] for c in iter_commits(r, CommitFilters(drop_secrets=False))]
+    assert len(loose) == 4

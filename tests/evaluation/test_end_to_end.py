@@ -36,7 +36,7 @@ def trained_model(synthetic_data, tmp_path_factory, one_thread) -> Path:
                   "precision": "fp32", "threads": 1, "log_every": 10, "eval_every": 1000, "eval_batches": 2,
                   "checkpoint_every": 1000, "resume": "never", "tensorboard": False, "progress": False},
     })
-    return Path(final)
+    return final.model_dir
 
 
 def test_train_evaluate_baselines_and_table(trained_model, synthetic_data, tmp_path):

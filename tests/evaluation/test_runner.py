@@ -152,3 +152,27 @@ def test_datasets_objects_and_a_separate_train_pool(synthetic_data, tmp_path):
     rec = evaluate("baseline:bm25", dd["test"], tmp_path / "obj", train_data=dd, tasks=[COMMIT], progress=False)
     assert rec["dataset"]["path"] is None and rec["results"][COMMIT]["n"] == 24
     assert rec["decoding"] is None  # baselines do not decode
+
+
+@pytest.mark.parametrize("backend", ["torch", "ct2"])
+def test_models_generate_through_the_serving_pipelines(backend, constant_model_dir, tmp_path):
+    """Evaluation decodes with the serving pipelines, so the CTranslate2 backend can be scored too."""
+    import shutil
+
+    import datasets
+    from model_fixtures import CONSTANT_ANSWER
+
+    from codetrans.evaluation import DecodingOptions, evaluate
+
+    if backend == "ct2":
+        pytest.importorskip("ctranslate2")
+    model = shutil.copytree(constant_model_dir, tmp_path / "model", ignore=shutil.ignore_patterns("ct2-*"))  # exports go beside it
+    rows = [{"task": "code_documentation_generation_python", "source": f"def f{i} ( x ) : return x",
+             "target": CONSTANT_ANSWER} for i in range(5)]
+    data = datasets.DatasetDict({"test": datasets.Dataset.from_list(rows)})
+    rec = evaluate(str(model), data, tmp_path / "eval", decoding=DecodingOptions(num_beams=1, max_length=32),
+                   backend=backend, progress=False)
+    preds = (tmp_path / "eval" / "code_documentation_generation_python.pred.txt").read_text().splitlines()
+    assert preds == [CONSTANT_ANSWER] * 5
+    assert rec["results"]["code_documentation_generation_python"]["n"] == 5
+    assert (model / "ct2-int8").is_dir() == (backend == "ct2")

@@ -38,7 +38,7 @@ def tokenizer_dir(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) ->
     import datasets
 
     from codetrans.tasks import format_input
-    from codetrans.tokenizer import train_tokenizer
+    from codetrans.train.tokenizer import train_tokenizer
 
     ds = datasets.load_from_disk(str(corpus_dir))["train"]
     texts = [format_input(t, s) for t, s in zip(ds["task"], ds["source"])] + list(ds["target"]) + list(ds["text"])

@@ -72,7 +72,7 @@ def test_cli_runs_a_recipe(tmp_path, capsys):
 
 
 def test_bf16_autocast_trains(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
-    final = train(micro_recipe(tmp_path, corpus_dir, tokenizer_dir, "st", precision="bf16"))
+    final = train(micro_recipe(tmp_path, corpus_dir, tokenizer_dir, "st", precision="bf16")).model_dir
     m = json.loads((final / "metrics.json").read_text())
     assert m["precision"] == "bf16" and m["loss_last"] < 0.85 * m["loss_first"]
 

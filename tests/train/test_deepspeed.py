@@ -19,9 +19,9 @@ deepspeed = pytest.importorskip("deepspeed", reason="DeepSpeed is the [deepspeed
 
 def test_zero2_losses_match_plain_torch(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
     kw = dict(steps=6, log_every=1, grad_accum=2, checkpoint_every=3, eval_every=3)
-    plain = train(micro_recipe(tmp_path / "plain", corpus_dir, tokenizer_dir, "mt", **kw))
+    plain = train(micro_recipe(tmp_path / "plain", corpus_dir, tokenizer_dir, "mt", **kw)).model_dir
     ds = train(micro_recipe(tmp_path / "ds", corpus_dir, tokenizer_dir, "mt",
-                            deepspeed="training/deepspeed/zero2.json", **kw))
+                            deepspeed="training/deepspeed/zero2.json", **kw)).model_dir
     mp = json.loads((plain / "metrics.json").read_text())
     md = json.loads((ds / "metrics.json").read_text())
     assert md["deepspeed_zero_stage"] == 2
@@ -42,13 +42,14 @@ def test_zero2_losses_match_plain_torch(tmp_path, corpus_dir, tokenizer_dir, mic
 def test_zero2_checkpoint_resumes(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
     r = micro_recipe(tmp_path, corpus_dir, tokenizer_dir, "st", steps=6, checkpoint_every=3, stop_at_step=3,
                      deepspeed="training/deepspeed/zero2.json")
-    out = train(r)
-    assert not (out / "final").exists()
+    stopped = train(r)
+    assert not stopped.finished and stopped.model_dir is None and stopped.step == 3
+    assert not (stopped.run_dir / "final").exists()
     r["train"].update(stop_at_step=None, resume="auto")
-    final = train(r)
+    final = train(r).model_dir
     m = json.loads((final / "metrics.json").read_text())
     assert m["step"] == 6 and m["finished"]
-    start = [json.loads(x) for x in (out / "logs" / "train.jsonl").read_text().splitlines() if '"start"' in x][-1]
+    start = [json.loads(x) for x in (stopped.run_dir / "logs" / "train.jsonl").read_text().splitlines() if '"start"' in x][-1]
     assert start["resumed_from"].endswith("step-00000003")
 
 
@@ -63,7 +64,7 @@ def test_zero2_two_processes_match_one_with_doubled_batch(tmp_path, corpus_dir, 
     import yaml
 
     kw = dict(steps=4, log_every=1, checkpoint_every=100, eval_every=100, deepspeed="training/deepspeed/zero2.json")
-    one = train(micro_recipe(tmp_path / "one", corpus_dir, tokenizer_dir, "mt", grad_accum=2, **kw))
+    one = train(micro_recipe(tmp_path / "one", corpus_dir, tokenizer_dir, "mt", grad_accum=2, **kw)).model_dir
     recipe = micro_recipe(tmp_path / "two", corpus_dir, tokenizer_dir, "mt", **kw)
     (tmp_path / "two.yaml").write_text(yaml.safe_dump(recipe))
     with socket.socket() as s:

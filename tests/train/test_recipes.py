@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import datasets
@@ -10,10 +11,10 @@ import pytest
 
 from codetrans.cli import main as cli_main
 from codetrans.errors import ConfigError, DataError
-from codetrans.modeling import SIZES
 from codetrans.tasks import SUBTASKS
 from codetrans.train import load_recipe, train
 from codetrans.train.engine import _deepspeed_config
+from codetrans.train.modeling import SIZES
 from codetrans.train.recipe import STRATEGIES, training_dir
 
 HUB = training_dir()
@@ -108,3 +109,26 @@ def test_vocab_mismatch_is_refused(tmp_path, micro_recipe, tokenizer_dir, corpus
     r["model"]["init_from"] = str(tmp_path / "missing")
     with pytest.raises(ConfigError, match="not a saved model"):
         train(r)
+
+
+def test_recipes_travel_with_the_package(tmp_path):
+    """An installed copy of the package (no checkout around it) finds its recipes, e.g. finetune's."""
+    import shutil
+    import subprocess
+    import sys
+
+    import codetrans
+
+    site = tmp_path / "site"
+    # the wheel's layout: codetrans/recipes holds real files (the checkout's link to training/ is followed)
+    shutil.copytree(Path(codetrans.__file__).parent, site / "codetrans", symlinks=False,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = ("from codetrans.train.recipe import load_recipe, recipe_file; p = recipe_file('finetune'); "
+            "print(p); print(load_recipe(p).optim.schedule)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(site)})
+    assert proc.returncode == 0, proc.stderr
+    path, schedule = proc.stdout.split()
+    assert path == str(site / "codetrans" / "recipes" / "finetune.yaml") and schedule == "constant"

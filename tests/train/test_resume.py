@@ -21,16 +21,19 @@ def test_resume_matches_straight_run(tmp_path, corpus_dir, tokenizer_dir, micro_
     straight = micro_recipe(tmp_path / "straight", corpus_dir, tokenizer_dir, "mt", steps=2 * n, eval_every=5,
                             checkpoint_every=n)
     straight["model"]["overrides"] = {"dropout_rate": 0.1}
-    a = train(straight)
+    a = train(straight).model_dir
 
     split = micro_recipe(tmp_path / "split", corpus_dir, tokenizer_dir, "mt", steps=2 * n, eval_every=5,
                          checkpoint_every=100, stop_at_step=n)
     split["model"]["overrides"] = {"dropout_rate": 0.1}
     partial = train(split)
-    assert not (partial / "final").exists()
-    assert [p.name for p in list_checkpoints(partial / "checkpoints")] == [f"step-{n:08d}"]
+    assert not partial.finished and partial.model_dir is None and partial.step == n
+    assert not (partial.run_dir / "final").exists()
+    assert [p.name for p in list_checkpoints(partial.run_dir / "checkpoints")] == [f"step-{n:08d}"]
     split["train"].update(stop_at_step=None, resume="auto")
-    b = train(split)
+    resumed = train(split)
+    assert resumed.finished and resumed.step == 2 * n
+    b = resumed.model_dir
     assert json.loads((b / "metrics.json").read_text())["step"] == 2 * n
     pa, pb = _params(a), _params(b)
     for k in pa:
@@ -45,7 +48,7 @@ def test_corrupt_checkpoint_falls_back(tmp_path, corpus_dir, tokenizer_dir, micr
     r = micro_recipe(tmp_path, corpus_dir, tokenizer_dir, "st", steps=12, checkpoint_every=4, keep_checkpoints=3,
                      stop_at_step=12)
     r["train"]["steps"] = 20
-    out = train(r)
+    out = train(r).run_dir
     ckpts = list_checkpoints(out / "checkpoints")
     assert [p.name for p in ckpts] == ["step-00000012", "step-00000008", "step-00000004"]
     # a torn write of the newest state, and a crashed write that never got renamed
@@ -53,7 +56,7 @@ def test_corrupt_checkpoint_falls_back(tmp_path, corpus_dir, tokenizer_dir, micr
     state.write_bytes(state.read_bytes()[:100])
     (out / "checkpoints" / ".tmp-step-00000016-999").mkdir()
     r["train"].update(resume="auto", stop_at_step=None)
-    final = train(r)
+    final = train(r).model_dir
     err = capsys.readouterr().out
     assert "step-00000012 is unusable" in err
     start = [json.loads(x) for x in (out / "logs" / "train.jsonl").read_text().splitlines() if '"start"' in x][-1]
@@ -67,7 +70,24 @@ def test_early_stopping_on_dev_loss(tmp_path, corpus_dir, tokenizer_dir, micro_r
     r = micro_recipe(tmp_path, corpus_dir, tokenizer_dir, "st", steps=200, eval_every=2,
                      early_stopping_patience=2)
     r["optim"]["lr"] = 1e-9
-    final = train(r)
+    result = train(r)
+    assert result.finished and result.stopped_early
+    final = result.model_dir
     m = json.loads((final / "metrics.json").read_text())
     assert m["stopped_early"] and m["step"] == 6
     assert (final / "model.safetensors").is_file() and m["best_dev_loss"] is not None
+
+
+def test_time_budget_stops_or_ends_the_run(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
+    """A budget stops a run with a checkpoint to continue; with ``budget_ends_run`` it finishes it there."""
+    r = micro_recipe(tmp_path / "stop", corpus_dir, tokenizer_dir, "st", steps=100000, checkpoint_every=100000)
+    r["train"]["time_budget_min"] = 0.0001
+    stopped = train(r)
+    assert stopped.timed_out and not stopped.finished and stopped.model_dir is None
+    assert [p.name for p in list_checkpoints(stopped.run_dir / "checkpoints")] == [f"step-{stopped.step:08d}"]
+    r = micro_recipe(tmp_path / "end", corpus_dir, tokenizer_dir, "st", steps=100000, checkpoint_every=100000)
+    r["train"]["time_budget_min"] = 0.0001
+    ended = train(r, budget_ends_run=True)
+    assert ended.timed_out and ended.finished and ended.step < 100000
+    m = json.loads((ended.model_dir / "metrics.json").read_text())
+    assert m["finished"] and m["step"] == m["steps"] == ended.step

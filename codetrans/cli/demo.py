@@ -1,0 +1,27 @@
+"""`codetrans demo`: serve the web demo (Gradio) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+
+from codetrans.errors import CodeTransError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", "-m", action="append", default=[],
+                        help="model directory or zoo id to offer (repeatable)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    parser.add_argument("--port", type=int, default=7860)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import gradio  # noqa: F401
+    except ImportError:
+        raise CodeTransError("the demo needs Gradio: pip install 'codetrans[demo]'") from None
+    from codetrans.serving import zoo
+    from codetrans.serving.demo import launch
+
+    models = [zoo.resolve(m) for m in args.model]
+    launch(models, host=args.host, port=args.port)
+    return 0

@@ -1,0 +1,192 @@
+"""``codetrans finetune``: fine-tune a model on one repository, end to end, in one command.
+
+    codetrans finetune --repo ~/src/myproject --base runs/quickstart/final --minutes 10
+
+An orchestrator over the library: **harvest and split** the repository (:mod:`codetrans.data.repository`;
+``--dry-run`` stops after printing the counts), **fine-tune** the base model (:mod:`codetrans.finetune.base`)
+with the training engine and the packaged recipe ``finetune.yaml`` within ``--steps`` or ``--minutes``,
+**evaluate before and after** on the held-out part with the harness, and move the finished model
+directory (weights, tokenizer, ``codetrans.json``, card, ``finetune.json``, both evaluation records) into
+``--out`` in one rename (default ``$CODETRANS_HOME/models/<id>``, usable by id at once).
+
+Work happens in a stable work dir beside ``--out`` (``.<name>.finetune-work``), so rerunning an
+interrupted command continues from the last checkpoint. Bad input raises a :class:`CodeTransError`
+subclass before anything is written to ``--out``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from codetrans.data.repository import Harvest, find_repository, harvest_repository, load_harvest, save_harvest
+from codetrans.errors import ConfigError
+from codetrans.finetune import report as R
+from codetrans.finetune.base import BaseModel, FinetuneError, check_base, signature
+from codetrans.finetune.options import (
+    DEFAULT_MINUTES,
+    EPOCH_CAP,
+    TASK_CHOICES,
+    default_model_id,
+    expand_tasks,
+    parse_sets,
+    resolve_deepspeed,
+    slug,
+    work_dir_for,
+)
+from codetrans.fs import replace_dir
+
+__all__ = ["DEFAULT_MINUTES", "TASK_CHOICES", "BaseModel", "FinetuneError", "FinetuneResult", "OutputExistsError",
+           "finetune", "parse_sets"]
+
+
+class OutputExistsError(FinetuneError):
+    pass
+
+
+@dataclass
+class FinetuneResult:
+    out: Path | None
+    model_id: str
+    harvest: Harvest
+    before: dict = field(default_factory=dict)  # sub-task -> score
+    after: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    steps: int | None = None
+
+
+def _check_out(out_dir: Path, root: Path, dry_run: bool, force: bool) -> None:
+    if out_dir.exists() and not dry_run and not force:
+        raise OutputExistsError(f"--out {out_dir} already exists; choose another --out (or --id), or pass --force "
+                                "to replace it once the new model is ready")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"--out {out_dir} exists and is not a directory")
+    if out_dir.resolve() == root.resolve() or root.resolve() in out_dir.resolve().parents:
+        raise ConfigError(f"--out {out_dir} is inside the repository being harvested; choose a directory outside it")
+
+
+def _harvest_or_continue(root: Path, work: Path, task_types: list[str], sig: dict | None, progress: bool) -> Harvest:
+    """The harvest a previous, interrupted run of the same command left in ``work``, or a fresh one."""
+    if sig is not None and work.is_dir():
+        try:
+            old = json.loads((work / "signature.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+        if old == sig and (work / "data" / "harvest.json").is_file():
+            R.console().print(f"continuing the unfinished run in {work} (delete it to start over)")
+            return load_harvest(work / "data")
+        R.console().print(f"note: discarding {work}: it was left by a run with other settings")
+        shutil.rmtree(work)
+    h = harvest_repository(root, task_types, progress=progress)
+    if sig is not None:
+        work.mkdir(parents=True, exist_ok=True)
+        save_harvest(h, work / "data")
+        (work / "signature.json").write_text(json.dumps(sig, indent=1), encoding="utf-8")
+    return h
+
+
+def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None, out: str | os.PathLike | None = None,
+             minutes: float | None = None, steps: int | None = None, deepspeed: str | None = None,
+             dry_run: bool = False, force: bool = False, model_id: str | None = None, beams: int = 1,
+             eval_limit: int | None = 200, threads: int = 0, sets: dict | None = None,
+             progress: bool = True, argv: list[str] | None = None, license: str = "other") -> FinetuneResult:
+    """Harvest ``repo``, fine-tune ``base`` on it, evaluate before/after and write the model to ``out``.
+
+    ``license``: stamped on the model (``codetrans.json``) and its card; "other" by default, since the
+    training data is a repository whose license the owner knows, not CodeTrans."""
+    from codetrans.data.git import repo_name
+    from codetrans.evaluation import DecodingOptions, evaluate
+    from codetrans.serving import zoo
+    from codetrans.train import train
+    from codetrans.train.recipe import load_recipe, recipe_file
+
+    t_start = time.perf_counter()
+    if minutes is not None and steps is not None:
+        raise ConfigError("give --minutes or --steps, not both")
+    if minutes is not None and minutes <= 0 or steps is not None and steps < 1:
+        raise ConfigError("--minutes and --steps must be positive")
+    if beams < 1:
+        raise ConfigError("--beams must be >= 1")
+    minutes = DEFAULT_MINUTES if minutes is None and steps is None else minutes
+    task_types, root = expand_tasks(task), find_repository(repo)
+    model_id = model_id or default_model_id(repo_name(root), task)
+    out_dir = (Path(out).expanduser() if out else zoo.home() / "models" / model_id).absolute()
+    _check_out(out_dir, root, dry_run, force)
+    base_model = check_base(base, task_types) if (base is not None or not dry_run) else None
+    ds_path, sets, work = resolve_deepspeed(deepspeed), dict(sets or {}), work_dir_for(out_dir)
+    sig = signature(root, task_types, base_model) if base_model and not dry_run else None
+
+    t0 = time.perf_counter()
+    h = _harvest_or_continue(root, work, task_types, sig, progress)
+    timings = {"harvest_s": round(time.perf_counter() - t0, 1)}
+    R.print_harvest(h)
+    train_tasks, eval_tasks = h.tasks_in("train"), h.tasks_in("test")
+    has_dev = bool(set(h.tasks_in("validation")) & set(train_tasks))
+    cap = max(50, math.ceil(EPOCH_CAP * len(h.split_rows("train")) / int(sets.get("train.batch_size", 16))))
+    budget = f"{steps} steps" if steps else f"{minutes:g} minutes of training (at most {cap} steps = {EPOCH_CAP} epochs)"
+    plan = R.plan_rows(root, h, base_model, train_tasks, eval_tasks, eval_limit, beams, budget, ds_path, work,
+                       model_id, out_dir)
+    if dry_run:
+        R.print_examples(h)
+        R.print_plan(plan, "dry run: what finetune would use (nothing was written)")
+        return FinetuneResult(None, model_id, h, timings=timings)
+    assert base_model is not None
+    R.print_plan(plan, "fine-tuning plan")
+
+    recipe_path = recipe_file("finetune")
+    recipe = load_recipe(recipe_path)
+    decoding = DecodingOptions(num_beams=beams, batch_size=16,
+                               max_length=int(sets.get("data.max_target_length", recipe.data.max_target_length)),
+                               max_source_length=int(sets.get("data.max_source_length", recipe.data.max_source_length)))
+    data_dir, records = work / "data", {}
+
+    def run_eval(which: str, model: str, name: str) -> None:
+        R.console().print(f"[b]evaluating the {'base' if which == 'before' else 'fine-tuned'} model[/b] on "
+                          + ", ".join(eval_tasks))
+        t0 = time.perf_counter()
+        records[which] = evaluate(model, str(data_dir), work / f"eval-{which}", split="test", tasks=eval_tasks,
+                                  decoding=decoding, name=name, limit=eval_limit, progress=progress,
+                                  overwrite=which == "after")
+        timings[f"eval_{which}_s"] = round(time.perf_counter() - t0, 1)
+
+    run_eval("before", str(base_model.path), f"before: {base_model.ref}")
+    overrides: dict[str, Any] = {
+        "name": slug(model_id), "strategy": "tf" if len(train_tasks) == 1 else "mt",
+        "model.init_from": str(base_model.path), "model.size": base_model.size if base_model.size != "custom" else "tiny",
+        "data.path": str(data_dir), "data.tasks": train_tasks, "data.dev_split": "validation" if has_dev else None,
+        "train.output_dir": str(work / "run"), "train.resume": "auto",
+        "train.steps": steps or cap, "train.time_budget_min": None if steps else minutes,
+        "train.early_stopping_patience": 4 if has_dev else 0,
+        "train.deepspeed": ds_path, "train.threads": threads, "train.progress": progress, **sets,
+    }
+    R.console().print(f"[b]fine-tuning[/b] ({budget}); interrupted? rerun the same command to continue")
+    t0 = time.perf_counter()
+    trained = train(recipe_path, overrides, budget_ends_run=True)  # the time budget closes the run at its step
+    timings["train_s"] = round(time.perf_counter() - t0, 1)
+    run_eval("after", str(trained.model_dir), f"after: {model_id}")
+    timings = {k: timings[k] for k in ("harvest_s", "eval_before_s", "train_s", "eval_after_s")}
+
+    run_report = {"id": model_id, "command": argv, "repo": h.summary(),
+                  "base": {**asdict(base_model), "path": str(base_model.path)}, "train_tasks": train_tasks,
+                  "eval_tasks": eval_tasks, "steps": trained.step, "decoding": decoding.as_dict(), "before": None,
+                  "after": None, "timings": timings, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    model_dir = work / "model"
+    table = R.write_model_dir(model_dir, trained.model_dir, work, h, base_model, model_id, train_tasks, records,
+                              run_report, trained.metrics, argv, license)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    replace_dir(model_dir, out_dir)  # --force: the old model goes only now that the new one is complete
+    shutil.rmtree(work, ignore_errors=True)
+    timings["total_s"] = round(time.perf_counter() - t_start, 1)
+    R.print_finished(table, base_model, timings, trained.step, out_dir, model_id, train_tasks,
+                     in_home=out_dir.parent == (zoo.home() / "models").absolute())
+    before = {t: float(r["score"]) for t, r in records["before"]["results"].items()}
+    after = {t: float(r["score"]) for t, r in records["after"]["results"].items()}
+    return FinetuneResult(out_dir, model_id, h, before, after, timings, trained.step)
+

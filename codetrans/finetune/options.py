@@ -1,0 +1,55 @@
+"""The settings of a fine-tune: task choices, ids, the work directory, DeepSpeed configs, ``--set`` items."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from codetrans.errors import ConfigError
+
+TASK_CHOICES = ("document", "comment", "summarize", "commit", "api", "all")
+#: What ``--task all`` means. ``summarize`` relabels the Python documentation pairs (the repository
+#: has no question titles), so it is only harvested when asked for by name.
+ALL_TASKS = ("document", "comment", "commit", "api")
+DEFAULT_MINUTES = 10.0
+EPOCH_CAP = 20  # --minutes on a small repository: stop after this many passes over its training part
+
+
+def expand_tasks(task: str) -> list[str]:
+    if task == "all":
+        return list(ALL_TASKS)
+    if task not in TASK_CHOICES:
+        raise ConfigError(f"unknown --task {task!r}; choose from {', '.join(TASK_CHOICES)}")
+    return [task]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "repo"
+
+
+def default_model_id(repo_name: str, task: str) -> str:
+    return f"{slug(repo_name.split('/')[-1])}-{task}-finetuned"
+
+
+def work_dir_for(out: Path) -> Path:
+    """The stable work dir of a run writing ``out``: beside it (same filesystem: the final move is one rename)."""
+    return out.parent / f".{out.name}.finetune-work"
+
+
+def resolve_deepspeed(value: str | None) -> str | None:
+    if not value:
+        return None
+    from codetrans.train.recipe import training_dir
+
+    for cand in (Path(value), training_dir() / "deepspeed" / value, training_dir() / "deepspeed" / f"{value}.json"):
+        if cand.is_file():
+            return str(cand.resolve())
+    raise ConfigError(f"--deepspeed {value!r} not found (a JSON file, or a name in {training_dir() / 'deepspeed'}: "
+                      + ", ".join(p.stem for p in sorted((training_dir() / "deepspeed").glob("*.json"))) + ")")
+
+
+def parse_sets(items: list[str] | None) -> dict:
+    """``--set section.key=value`` items -> {dotted key: value}, parsed like `codetrans train` overrides."""
+    from codetrans.train.recipe import override_pairs
+
+    return dict(override_pairs(items or []))

@@ -1,0 +1,176 @@
+"""What ``codetrans finetune`` prints and writes about a run: harvest counts, the plan, the before/after
+table (terminal and Markdown) and the model card section of a fine-tune."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from codetrans.data.repository import Harvest
+from codetrans.finetune.base import BaseModel
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console(file=sys.stdout, width=140)
+
+
+def print_harvest(h: Harvest) -> None:
+    from codetrans.data.build import print_summary
+
+    print_summary(h.counts(), h.skipped, h.examples, h.dedup, h.seconds)
+    con = console()
+    for note in h.notes:
+        con.print(f"note: {note}")
+
+
+def print_examples(h: Harvest, n: int = 1) -> None:
+    from rich.table import Table
+
+    t = Table(title="what the model will learn (one training pair per sub-task)")
+    for col in ("sub-task", "file / commit", "input (start)", "target"):
+        t.add_column(col, overflow="fold")
+    shown: Counter = Counter()
+    for r in h.rows:
+        if r["split_hint"] == "train" and shown[r["task"]] < n:
+            shown[r["task"]] += 1
+            where = r["id"][:10] if r["task"] == "commit_generation" else r["path"]
+            t.add_row(r["task"], where, r["source"][:70], r["target"][:70])
+    console().print(t)
+
+
+def print_plan(rows: list[tuple[str, str]], title: str) -> None:
+    from rich.table import Table
+
+    t = Table(title=title, show_header=False)
+    t.add_column("what")
+    t.add_column("value", overflow="fold")
+    for k, v in rows:
+        t.add_row(k, v)
+    console().print(t)
+
+
+def before_after_table(h_counts: dict, before: dict, after: dict, metrics: dict) -> list[tuple]:
+    rows = []
+    for task in after:
+        b, a = before.get(task), after[task]
+        n = sum(v.get("test", 0) for v in h_counts.get(task, {}).values())
+        rows.append((task, metrics.get(task, ""), n, b, a, None if b is None else round(a - b, 2) + 0.0))
+    return rows
+
+
+def print_before_after(rows: list[tuple], base_ref: str) -> None:
+    from rich.table import Table
+
+    t = Table(title="before/after fine-tuning, on the held-out test part", caption=f"before = the base model {base_ref}")
+    for col, j in (("sub-task", "left"), ("metric", "left"), ("test items", "right"), ("before", "right"),
+                   ("after", "right"), ("change", "right")):
+        t.add_column(col, justify=j)
+    for task, metric, n, b, a, d in rows:
+        t.add_row(task, metric, str(n), "-" if b is None else f"{b:.2f}", f"{a:.2f}",
+                  "-" if d is None else f"{d:+.2f}")
+    console().print(t)
+
+
+def markdown_before_after(rows: list[tuple]) -> str:
+    lines = ["| sub-task | metric | test items | before | after | change |", "|---|---|---:|---:|---:|---:|"]
+    for task, metric, n, b, a, d in rows:
+        lines.append(f"| {task} | {metric} | {n} | {'-' if b is None else f'{b:.2f}'} | {a:.2f} | "
+                     f"{'-' if d is None else f'{d:+.2f}'} |")
+    return "\n".join(lines)
+
+
+def write_card(model_dir: Path, model_id: str, tasks: list[str], base: BaseModel, h: Harvest, table: list[tuple],
+                training: dict, argv: list[str] | None) -> None:
+    from codetrans.serving.cards import card_from_dirs
+
+    card = card_from_dirs(model_dir, [model_dir / "eval" / "after" / "metrics.json"], model_id=model_id, tasks=tasks)
+    card.size = base.size
+    card.strategy = f"fine-tuned on one repository ({training.get('strategy', '?')})"
+    card.datasets = [f"{h.repo} (documented functions and commits of one repository)"]
+    counts = h.counts()
+    data_rows = "\n".join(f"| {t} | {sum(v.get('train', 0) for v in d.values())} | "
+                          f"{sum(v.get('validation', 0) for v in d.values())} | {sum(v.get('test', 0) for v in d.values())} |"
+                          for t, d in sorted(counts.items()))
+    cmd = " ".join(argv) if argv else "codetrans finetune"
+    extra = (f"\n\n## Fine-tuning on {h.repo}\n\n"
+             f"Base model: `{base.ref}`. Repository `{h.repo}` at `{h.head or 'no commit'}`, harvested by "
+             f"`{cmd}`. Documentation pairs are split by file, commits by time (the newest are the test part); "
+             f"duplicates across splits were removed.\n\n"
+             "| sub-task | train | validation | test |\n|---|---:|---:|---:|\n" + data_rows +
+             "\n\nHeld-out test part, the base model before and this model after fine-tuning:\n\n"
+             + markdown_before_after(table) + "\n")
+    card.reproduce = f"`{cmd}` (see below)"  # a fine-tune is reproduced by the command, not the bare recipe
+    text = card.render()
+    marker = "\n## Limitations"
+    text = text.replace(marker, extra + marker, 1) if marker in text else text + extra
+    (model_dir / "README.md").write_text(text, encoding="utf-8")
+
+
+
+def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: BaseModel, model_id: str,
+                    train_tasks: list[str], records: dict[str, dict], report: dict, training: dict,
+                    argv: list[str] | None, license: str = "other") -> list[tuple]:
+    """Assemble the fine-tuned model directory in the work dir: weights, both evaluation records (with the
+    predictions they were computed from), ``codetrans.json``, ``finetune.json`` and the card. Returns the
+    before/after table."""
+    import json
+    import shutil
+
+    before = {t: float(r["score"]) for t, r in records["before"]["results"].items()}
+    after = {t: float(r["score"]) for t, r in records["after"]["results"].items()}
+    metric_of = {t: r["metric"] for t, r in records["after"]["results"].items()}
+    shutil.rmtree(model_dir, ignore_errors=True)
+    shutil.copytree(final, model_dir)
+    # The work dir goes away: the copied records name the data by repository and commit instead.
+    data_name = f"{h.repo}@{(h.head or 'worktree')[:10]} held-out test part"
+    for name, rec in records.items():
+        rec_dir, dest = work / f"eval-{name}", model_dir / "eval" / name
+        dest.mkdir(parents=True, exist_ok=True)
+        rec["dataset"]["path"] = data_name
+        (dest / "metrics.json").write_text(json.dumps(rec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        for f in [rec_dir / "results.md", *rec_dir.glob("*.pred.txt"), *rec_dir.glob("*.ref.txt")]:
+            if f.is_file():  # predictions beside references: what the figures were computed from
+                shutil.copy2(f, dest / f.name)
+    meta = {"id": model_id, "tasks": train_tasks, "size": base.size, "strategy": "finetune",
+            "metrics": {t: {"metric": metric_of[t], "score": round(after[t], 4),
+                            "before": None if t not in before else round(before[t], 4),
+                            "n": records["after"]["results"][t]["n"], "split": f"{h.repo} held-out test part"}
+                        for t in after},
+            "base": base.ref, "repo": h.repo, "head": h.head, "license": license}
+    (model_dir / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    report = {**report, "before": before, "after": after}
+    (model_dir / "finetune.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    table = before_after_table(h.counts(), before, after, metric_of)
+    write_card(model_dir, model_id, train_tasks, base, h, table, training, argv)
+    return table
+
+
+def plan_rows(root: Path, h: Harvest, base: BaseModel | None, train_tasks: list[str], eval_tasks: list[str],
+              eval_limit: int | None, beams: int, budget: str, deepspeed: str | None, work: Path, model_id: str,
+              out_dir: Path) -> list[tuple[str, str]]:
+    return [("repository", f"{root} ({h.repo}, HEAD {h.head[:10] if h.head else 'none'})"),
+            ("base model", f"{base.path} (size {base.size}, vocab {base.vocab_size})" if base
+             else "none given: --base DIR or ID is required to train"),
+            ("train on", ", ".join(train_tasks)),
+            ("evaluate on", ", ".join(eval_tasks) + f" (test part, at most {eval_limit} items each, "
+                                                    f"{'greedy' if beams == 1 else f'beam {beams}'})"),
+            ("budget", budget), ("deepspeed", deepspeed or "no"), ("work dir", str(work)),
+            ("model id", model_id), ("output", str(out_dir) + (" (replaced at the end: --force)" if out_dir.exists() else ""))]
+
+
+def print_finished(table: list[tuple], base: BaseModel, timings: dict, steps: int, out_dir: Path, model_id: str,
+                   train_tasks: list[str], in_home: bool) -> None:
+    from codetrans.tasks import SUBTASKS
+
+    print_before_after(table, base.ref)
+    con = console()
+    con.print("time: " + ", ".join(f"{k[:-2].replace('_', ' ')} {v:.0f} s" for k, v in timings.items())
+              + f"; {steps} steps")
+    ref = model_id if in_home else str(out_dir)
+    first = SUBTASKS[train_tasks[0]].task_type
+    con.print(f"saved [b]{out_dir}[/b]" + (f" (id {model_id})" if in_home else "")
+              + f"; try: codetrans {first} --model {ref} {'FILE' if first != 'commit' else '< DIFF'}")

@@ -1,0 +1,84 @@
+"""Markdown tables in the paper's layout: one row per model/strategy, one column per sub-task."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from codetrans.errors import CodeTransError
+from codetrans.tasks import SUBTASKS
+
+_TYPE_LABEL = {"document": "Doc", "summarize": "Sum", "comment": "Comment", "commit": "Commit",
+               "api": "API", "synthesize": "AlgoLisp"}
+_LANG_LABEL = {"python": "Python", "java": "Java", "go": "Go", "php": "PHP", "ruby": "Ruby",
+               "javascript": "JS", "sql": "SQL", "c_sharp": "C#"}
+_METRIC_LABEL = {"smoothed_bleu": "smoothed BLEU-4 (CodeXGLUE)", "corpus_bleu": "corpus BLEU-4 (multi-bleu)",
+                 "execution_accuracy": "execution accuracy %", "exact_match": "exact match %"}
+
+
+def column_label(task: str) -> str:
+    """``code_documentation_generation_python`` -> ``Doc Python``; unknown ids stay as they are."""
+    st = SUBTASKS.get(task)
+    if st is None:
+        return task
+    if st.task_type in ("commit", "api", "synthesize"):
+        return _TYPE_LABEL[st.task_type]
+    return f"{_TYPE_LABEL[st.task_type]} {_LANG_LABEL.get(st.lang, st.lang)}"
+
+
+def load_results(paths: Iterable[str | Path]) -> list[dict]:
+    """Metrics records from JSON files (or evaluation output folders holding metrics.json)."""
+    out = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            path = path / "metrics.json"
+        try:
+            rec = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise CodeTransError(f"no results file at {path}") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise CodeTransError(f"{path} is not a metrics JSON: {exc}") from exc
+        if not isinstance(rec, dict) or "results" not in rec:
+            raise CodeTransError(f"{path} is not a metrics JSON written by `codetrans evaluate`")
+        out.append(rec)
+    return out
+
+
+def render_table(records: Sequence[dict], metric: str = "score", digits: int = 2) -> str:
+    """A markdown table of ``metric`` (default each sub-task's headline ``score``) for the records.
+
+    Records with the same ``name`` share a row (a model evaluated one sub-task at a time); rows keep
+    first-seen order, columns follow the task registry's order (unknown sub-tasks last).
+    """
+    rows: dict[str, dict[str, float]] = {}
+    for rec in records:
+        row = rows.setdefault(str(rec.get("name", "?")), {})
+        for task, res in rec.get("results", {}).items():
+            if metric in res and res[metric] is not None:
+                row[task] = float(res[metric])
+    order = list(SUBTASKS)
+    tasks = sorted({t for r in rows.values() for t in r},
+                   key=lambda t: (order.index(t) if t in order else len(order), t))
+    if not tasks:
+        raise CodeTransError(f"no results for metric {metric!r} in the given records")
+    lines = ["| Model | " + " | ".join(column_label(t) for t in tasks) + " |",
+             "|---|" + "---:|" * len(tasks)]
+    for name, row in rows.items():
+        cells = [f"{row[t]:.{digits}f}" if t in row else "–" for t in tasks]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if metric == "score":
+        used = {}
+        for t in tasks:
+            m = SUBTASKS[t].metric if t in SUBTASKS else "smoothed_bleu"
+            used.setdefault(m, []).append(column_label(t))
+        note = "; ".join(f"{_METRIC_LABEL.get(m, m)}: {', '.join(cols)}" for m, cols in used.items())
+    else:
+        note = f"{_METRIC_LABEL.get(metric, metric)} for every column"
+    return "\n".join(lines) + f"\n\nScores: {note}.\n"
+
+
+def merge_tables(paths: Iterable[str | Path], metric: str = "score") -> str:
+    """One table from several metrics JSONs (files or evaluation output folders)."""
+    return render_table(load_results(paths), metric=metric)

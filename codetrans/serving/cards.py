@@ -1,0 +1,170 @@
+"""Model cards rendered from measured results, never typed by hand.
+
+A :class:`ModelCard` is filled from what training wrote beside the weights (``recipe.yaml``,
+``metrics.json``, ``codetrans.json``) and from evaluation harness results (``metrics.json`` of
+``codetrans evaluate``), then rendered with ``templates/model_card.md`` into a Hugging Face style card:
+YAML metadata (languages, tags, datasets, metrics, widget example, model-index) and a body with intended
+use, the training recipe and data counts, and the evaluation table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from codetrans.errors import CodeTransError
+from codetrans.fs import check_model_dir
+from codetrans.tasks import SUBTASKS, get_subtask
+
+TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
+_METRIC_NAMES = {"smoothed_bleu": "smoothed BLEU-4 (CodeXGLUE)", "corpus_bleu": "corpus BLEU-4 (multi-bleu)",
+                 "execution_accuracy": "execution accuracy", "exact_match": "exact match"}
+
+
+@dataclass
+class ModelCard:
+    model_id: str
+    tasks: list[str]  # sub-task ids
+    size: str = "?"
+    strategy: str = "?"
+    params: int | None = None
+    recipe: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)  # the training metrics.json
+    evaluations: list[dict[str, Any]] = field(default_factory=list)  # harness metrics.json records
+    datasets: list[str] = field(default_factory=list)
+    reproduce: str | None = None  # how to rerun it; default: `codetrans train <recipe>`
+    license: str = "apache-2.0"  # models trained on private data say "other" unless their owner decides
+
+    @property
+    def primary(self):
+        return SUBTASKS[self.tasks[0]] if self.tasks and self.tasks[0] in SUBTASKS else None
+
+    def languages(self) -> list[str]:
+        langs = {SUBTASKS[t].lang for t in self.tasks if t in SUBTASKS}
+        return sorted({"code", "en"} | {lang.replace("c_sharp", "c#") for lang in langs if lang != "english"})
+
+    def metadata(self) -> dict[str, Any]:
+        st = self.primary
+        tags = ["codetrans", "t5", "code", "text2text-generation"] + sorted(
+            {SUBTASKS[t].task_type for t in self.tasks if t in SUBTASKS})
+        meta: dict[str, Any] = {
+            "language": self.languages(),
+            "license": self.license,
+            "library_name": "transformers",
+            "pipeline_tag": "text2text-generation",
+            "tags": tags,
+            "datasets": self.datasets or ["codetrans-harvested"],
+            "metrics": sorted({SUBTASKS[t].metric for t in self.tasks if t in SUBTASKS}),
+        }
+        if st is not None:
+            meta["widget"] = [{"text": st.prefix + st.type.widget}]
+        results = []
+        for ev in self.evaluations:
+            for task_id, res in ev.get("results", {}).items():
+                if task_id not in SUBTASKS or "score" not in res:
+                    continue
+                results.append({
+                    "task": {"type": "text2text-generation", "name": SUBTASKS[task_id].type.title},
+                    "dataset": {"name": f"{ev.get('dataset', {}).get('path', '?')} ({ev.get('dataset', {}).get('split', '?')})",
+                                "type": task_id},
+                    "metrics": [{"type": res.get("metric", SUBTASKS[task_id].metric),
+                                 "value": round(float(res["score"]), 2), "name": _METRIC_NAMES.get(res.get("metric"), "")}],
+                })
+        if results:
+            meta["model-index"] = [{"name": self.model_id, "results": results}]
+        return meta
+
+    def render(self, model_ref: str | None = None) -> str:
+        st = self.primary
+        if st is None:
+            raise CodeTransError("the model card needs at least one known sub-task")
+        tr = self.training
+        rows = [("model size", f"{self.size} ({self.params:,} parameters)" if self.params else self.size),
+                ("strategy", self.strategy), ("steps", tr.get("steps", "?")),
+                ("tokens seen", f"{tr['tokens']:,}" if isinstance(tr.get("tokens"), int) else "?"),
+                ("training time", f"{tr['train_seconds']:.0f} s" if "train_seconds" in tr else "?"),
+                ("final training loss", tr.get("loss_last", "?")),
+                ("best dev loss", f"{tr['best_dev_loss']:.4f}" if isinstance(tr.get("best_dev_loss"), float) else "?"),
+                ("precision", tr.get("precision", "?"))]
+        counts = tr.get("data", {}).get("tasks", {})
+        data_table = "\n".join(["| sub-task | examples |", "|---|---:|"] + [f"| {t} | {n:,} |" for t, n in counts.items()]) \
+            if counts else "_not recorded_"
+        ref = model_ref or self.model_id
+        example = st.type.widget
+        lang_kw = f', lang="{st.lang}"' if st.type.input_kind == "code" else ""
+        values = {
+            "metadata": yaml.safe_dump(self.metadata(), sort_keys=False, allow_unicode=True).strip(),
+            "title": self.model_id,
+            "summary": f"A CodeTrans T5 model ({self.size}, {self.strategy}) for "
+                       + ", ".join(f"{SUBTASKS[t].type.title} ({SUBTASKS[t].lang})" for t in self.tasks if t in SUBTASKS)
+                       + ". Inputs are raw source code, diffs or text; the pipeline tokenizes them with tree-sitter "
+                         "and adds the task prefix.",
+            "intended_use": f"{st.type.title.capitalize()} for developers: {st.type.use}",
+            "pipeline": st.pipeline,
+            "model_ref": ref,
+            "example_call": f"{json.dumps(example)}{lang_kw}",
+            "cli_example": f"codetrans {st.task_type} --model {ref} " + ("FILE" if st.type.input_kind != "text" else '"..."'),
+            "training_table": "\n".join(f"| {k} | {v} |" for k, v in rows),
+            "data_table": data_table,
+            "recipe_name": self.recipe.get("name", "?"),
+            "strategy": self.strategy,
+            "reproduce": self.reproduce or "`codetrans train "
+            + self.recipe.get("source", f"training/{self.recipe.get('name', '?')}.yaml") + "`",
+            "evaluation": self._evaluation_section(),
+            "limitations": "Trained on public code; it writes plausible but unverified text. Check generated "
+                           "documentation before committing it. Figures above are from the evaluation harness on the "
+                           "splits named there; they are not comparable with other splits.",
+        }
+        return TEMPLATE.read_text(encoding="utf-8").format_map(values)
+
+    def _evaluation_section(self) -> str:
+        if not self.evaluations:
+            return "_No evaluation has been run for this model yet._"
+        from codetrans.metrics.table import render_table
+
+        parts = [render_table(self.evaluations)]
+        for ev in self.evaluations:
+            ds = ev.get("dataset", {})
+            dec = ev.get("decoding") or {}
+            parts.append(f"- `{ev.get('name')}` on `{ds.get('path')}` split `{ds.get('split')}` "
+                         f"(fingerprint {ds.get('fingerprint')}), decoding {json.dumps(dec, sort_keys=True)}, "
+                         f"{ev.get('time', {}).get('finished', '?')}")
+        return "\n".join(parts)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CodeTransError(f"no such file: {path}") from None
+    except ValueError as exc:
+        raise CodeTransError(f"{path} is not valid JSON: {exc}") from None
+
+
+def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), model_id: str | None = None,
+                   tasks: list[str] | None = None, license: str | None = None) -> ModelCard:
+    """A card from a trained model directory and any number of harness results (files or run dirs)."""
+    model_dir = check_model_dir(model_dir)
+    recipe = yaml.safe_load((model_dir / "recipe.yaml").read_text()) if (model_dir / "recipe.yaml").is_file() else {}
+    training = _read_json(model_dir / "metrics.json") if (model_dir / "metrics.json").is_file() else {}
+    meta = _read_json(model_dir / "codetrans.json") if (model_dir / "codetrans.json").is_file() else {}
+    evaluations = []
+    for item in eval_results:
+        p = Path(item)
+        evaluations.append(_read_json(p / "metrics.json" if p.is_dir() else p))
+    task_ids = tasks or meta.get("tasks") or list(training.get("data", {}).get("tasks", {})) \
+        or [t for ev in evaluations for t in ev.get("results", {})]
+    order = list(SUBTASKS)  # registry order: the card leads with the first task of the paper's table
+    task_ids = sorted({get_subtask(t).id for t in task_ids}, key=order.index)
+    if not task_ids:
+        raise CodeTransError("cannot tell the model's tasks: pass --task, or train/evaluate it first")
+    default_id = model_dir.parent.name if model_dir.name == "final" else model_dir.name  # runs/<name>/final
+    return ModelCard(model_id=model_id or meta.get("id") or default_id, tasks=task_ids,
+                     size=training.get("size", meta.get("size", "?")),
+                     strategy=training.get("strategy", meta.get("strategy", "?")),
+                     params=training.get("params"), recipe=recipe, training=training, evaluations=evaluations,
+                     license=license or meta.get("license") or "apache-2.0")

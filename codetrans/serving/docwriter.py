@@ -1,0 +1,172 @@
+"""Insert generated documentation into source files, safely.
+
+Only functions without documentation get some. The edited text must parse as cleanly as the
+original (tree-sitter reparse check) or nothing is written; files are replaced atomically (write a
+temporary file beside it, fsync, rename) and the original is kept as ``FILE.orig`` (never overwriting
+an earlier backup: ``FILE.orig.1``, ...) unless the caller opts out.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codetrans.errors import CodeTransError
+
+
+def _line_start(src: bytes, offset: int) -> int:
+    return src.rfind(b"\n", 0, offset) + 1
+
+
+def _indent_of(src: bytes, offset: int) -> bytes:
+    start = _line_start(src, offset)
+    return re.match(rb"[ \t]*", src[start:offset]).group(0)
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text[:1].upper() + text[1:]
+
+
+def render_doc(lang: str, text: str, func_name: str = "") -> list[str]:
+    """The documentation lines for a language (without indentation)."""
+    text = _sentence(text)
+    if lang == "python":
+        text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+        return [f'"""{text}"""']
+    if lang in ("java", "javascript", "php"):
+        return [f"/** {text.replace('*/', '* /')} */"]
+    if lang == "c_sharp":
+        safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return [f"/// <summary>{safe}</summary>"]
+    if lang == "go":
+        name = func_name.rsplit(".", 1)[-1]
+        return [f"// {name} {text[:1].lower()}{text[1:]}" if name and not text.startswith(name) else f"// {text}"]
+    if lang == "ruby":
+        return [f"# {text}"]
+    raise CodeTransError(f"cannot write documentation into {lang} files")
+
+
+def insert_docs(source: str, lang: str, docs: list[tuple[dict, str]]) -> tuple[str, int, list[str]]:
+    """Insert ``(function, text)`` docs (functions from :func:`codetrans.lang.list_functions`).
+
+    Returns (new source, number inserted, notes on functions skipped). Raises CodeTransError when the
+    result would not parse as cleanly as the input.
+    """
+    from codetrans.lang.grammars import get_parser
+
+    src = source.encode("utf-8", "surrogatepass")
+    nl = b"\r\n" if b"\r\n" in src else b"\n"  # keep the file's line endings
+    notes: list[str] = []
+    edits: list[tuple[int, bytes]] = []
+    for func, text in docs:
+        if func.get("documented"):
+            continue
+        if not text.strip():
+            notes.append(f"{func['func_name']}: the model produced no text; left undocumented")
+            continue
+        lines = render_doc(lang, text, func["func_name"])
+        if lang == "python":
+            body = func.get("body_start_byte")
+            if body is None:
+                notes.append(f"{func['func_name']}: no body found")
+                continue
+            if _line_start(src, body) <= func["start_byte"]:
+                notes.append(f"{func['func_name']}: body on the def line; left undocumented")
+                continue
+            indent = _indent_of(src, body)
+            edits.append((body, lines[0].encode() + nl + indent))
+        else:
+            anchor = func["anchor_start_byte"]
+            if src[_line_start(src, anchor):anchor].strip():
+                notes.append(f"{func['func_name']}: shares its line with other code; left undocumented")
+                continue
+            indent = _indent_of(src, anchor)
+            block = b"".join(line.encode() + nl + indent for line in lines)
+            edits.append((anchor, block))
+    new = src
+    for offset, text in sorted(edits, key=lambda e: -e[0]):  # bottom-up keeps offsets valid
+        new = new[:offset] + text + new[offset:]
+    if edits:
+        parser = get_parser(lang)
+        if parser.parse(new).root_node.has_error and not parser.parse(src).root_node.has_error:
+            raise CodeTransError("inserting the documentation would break the file's syntax; nothing written")
+    return new.decode("utf-8", "surrogatepass"), len(edits), notes
+
+
+def backup_path(path: Path) -> Path:
+    candidate = path.with_name(path.name + ".orig")
+    n = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.orig.{n}")
+        n += 1
+    return candidate
+
+
+def write_atomic(path: Path, text: str, backup: bool = True) -> Path | None:
+    """Replace ``path``'s content atomically; keep the original as a backup. Returns the backup path."""
+    original = path.read_bytes()
+    saved = None
+    if backup:
+        saved = backup_path(path)
+        saved.write_bytes(original)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, path.stat().st_mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return saved
+
+
+@dataclass
+class DocsWritten:
+    """What :func:`write_docs` did to one file."""
+
+    inserted: int = 0
+    notes: list[str] = field(default_factory=list)  # functions skipped, and why
+    backup: Path | None = None
+    complete: bool = False  # every function had documentation already
+
+    @property
+    def message(self) -> str:
+        if self.complete:
+            return "every function is documented already; unchanged"
+        if self.inserted == 0:
+            return "nothing inserted; unchanged"
+        return f"documented {self.inserted} function(s)" + (f"; original kept as {self.backup}" if self.backup else "")
+
+
+def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup: bool = True,
+               **generate: Any) -> DocsWritten:
+    """Document the undocumented functions of the file ``path`` (content ``text``) with a document pipeline
+    and write the result in place (atomically, keeping a backup unless told otherwise)."""
+    from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+
+    path = Path(path)
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise CodeTransError(f"{path} is not valid UTF-8; refusing to rewrite it") from None
+    if lang not in EXTRACT_LANGUAGES:
+        raise CodeTransError(f"{path}: --write supports {', '.join(EXTRACT_LANGUAGES)}, not {lang}")
+    todo = [f for f in list_functions(text, lang) if not f["documented"]]
+    if not todo:
+        return DocsWritten(complete=True)
+    results = pipe.document_file(text, todo, lang=lang, **generate)
+    new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(todo, results)])
+    if not inserted:
+        return DocsWritten(notes=notes)
+    return DocsWritten(inserted, notes, write_atomic(path, new, backup=backup))

@@ -1,0 +1,133 @@
+"""`codetrans export MODEL --to ct2`: convert a model for CTranslate2 (fast CPU inference).
+
+The export lives beside the model, ``MODEL/ct2-<quantization>/`` (CTranslate2's ``model.bin``,
+``config.json`` and vocabulary, plus the tokenizer as ``tokenizer.json`` and ``codetrans_export.json``),
+and is reused while the model's weights are unchanged. It is written to a temporary directory and
+renamed into place, so a crash or a concurrent export never leaves a half-written one behind.
+Conversion runs offline on the local directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from codetrans.errors import CodeTransError
+from codetrans.fs import WEIGHT_FILES, check_model_dir, replace_dir
+from codetrans.serving.ct2 import CT2_QUANTIZATIONS, DEFAULT_CT2_QUANTIZATION, METADATA
+
+FORMAT = 1
+
+
+def export_path(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION) -> Path:
+    return Path(model_dir) / f"ct2-{quantization}"
+
+
+def fingerprint(model_dir: str | os.PathLike) -> list[list[Any]]:
+    """Names, sizes and mtimes of the files an export is made from: a changed model invalidates it."""
+    model_dir = Path(model_dir)
+    out = []
+    for name in ("config.json", *WEIGHT_FILES, "tokenizer.json", "spiece.model"):
+        p = model_dir / name
+        if p.is_file():
+            st = p.stat()
+            out.append([name, st.st_size, st.st_mtime_ns])
+    return out
+
+
+def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION) -> Path | None:
+    """The existing, up-to-date export of ``model_dir`` with these weights, or None. Cheap (no imports)."""
+    path = export_path(model_dir, quantization)
+    try:
+        meta = json.loads((path / METADATA).read_text())
+    except (OSError, ValueError):
+        return None
+    if meta.get("format") != FORMAT or meta.get("quantization") != quantization:
+        return None
+    if meta.get("fingerprint") != fingerprint(model_dir):
+        return None
+    if not all((path / f).is_file() for f in ("model.bin", "tokenizer.json")):
+        return None
+    return path
+
+
+def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
+               force: bool = False) -> Path:
+    """Convert ``model`` (a directory or zoo id) for CTranslate2; returns the export directory.
+
+    An up-to-date export is reused unless ``force``.
+    """
+    if quantization not in CT2_QUANTIZATIONS:
+        raise CodeTransError(f"unknown quantization {quantization!r}; choose from {', '.join(CT2_QUANTIZATIONS)}")
+    from codetrans.serving import zoo
+
+    model_dir = Path(zoo.resolve(str(model)))
+    check_model_dir(model_dir, weights=True)
+    if not force:
+        cached = cached_export(model_dir, quantization)
+        if cached is not None:
+            return cached
+    try:
+        import ctranslate2
+    except ImportError:
+        raise CodeTransError("exporting needs CTranslate2: pip install 'codetrans[fast]'") from None
+    if not os.access(model_dir, os.W_OK):
+        raise CodeTransError(f"cannot write the export beside the model: {model_dir} is read-only")
+    final = export_path(model_dir, quantization)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=model_dir))
+    try:
+        _convert(model_dir, tmp / "out", quantization, ctranslate2)
+        replace_dir(tmp / "out", final, keep_concurrent=True)  # a concurrent export of the same model: keep theirs
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def _convert(model_dir: Path, out: Path, quantization: str, ctranslate2: Any) -> None:
+    import logging
+
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    logging.getLogger("ctranslate2").setLevel(logging.ERROR)
+    try:
+        tok = AutoTokenizer.from_pretrained(str(model_dir))
+    except Exception as exc:  # broken/unknown tokenizer files: say which model, not a traceback
+        raise CodeTransError(f"cannot load the tokenizer of {model_dir}: {exc}") from None
+    backend = getattr(tok, "backend_tokenizer", None)
+    if backend is None:
+        raise CodeTransError(f"the tokenizer of {model_dir} has no tokenizers (fast) form; the ct2 backend needs one")
+    prints = fingerprint(model_dir)  # before converting: a model rewritten meanwhile is not marked fresh
+    try:
+        converter = ctranslate2.converters.TransformersConverter(str(model_dir), low_cpu_mem_usage=True)
+        converter.convert(str(out), quantization=quantization, force=True)
+    except Exception as exc:  # unsupported architectures and the like
+        raise CodeTransError(f"CTranslate2 cannot convert {model_dir}: {exc}") from None
+    backend.save(str(out / "tokenizer.json"))
+    limit = getattr(tok, "model_max_length", None)
+    meta = {
+        "format": FORMAT, "quantization": quantization, "source": str(model_dir), "fingerprint": prints,
+        "ctranslate2": ctranslate2.__version__,
+        "special_ids": sorted(int(i) for i in tok.all_special_ids),
+        "model_max_length": int(limit) if limit and limit < 100_000 else 512,
+        "clean_up_tokenization_spaces": bool(getattr(tok, "clean_up_tokenization_spaces", False)),
+        "eos_token_id": tok.eos_token_id,
+        "generation": _generation_defaults(model_dir),
+    }
+    (out / METADATA).write_text(json.dumps(meta, indent=1))
+
+
+def _generation_defaults(model_dir: Path) -> dict[str, Any]:
+    """The decoding defaults of the model's generation_config.json that ``generate`` would apply."""
+    try:
+        config = json.loads((model_dir / "generation_config.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    keys = ("num_beams", "repetition_penalty", "no_repeat_ngram_size", "length_penalty")
+    return {k: config[k] for k in keys if config.get(k) is not None}

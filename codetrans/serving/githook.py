@@ -1,0 +1,53 @@
+"""The ``prepare-commit-msg`` hook behind ``codetrans commit --install-hook``.
+
+The hook proposes a subject for the staged diff and never blocks a commit: if the model fails, or the
+user gave a message (-m, -F, merge, amend...), it leaves the message alone.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import stat
+import sys
+from pathlib import Path
+
+from codetrans.errors import CodeTransError
+
+MARKER = "# installed by codetrans"
+HOOK_TEMPLATE = """#!/bin/sh
+{marker}: proposes a commit subject for the staged diff; never blocks a commit.
+case "$2" in message|template|merge|squash|commit) exit 0 ;; esac
+msg=$(git diff --cached --no-color --no-ext-diff | {python} -m codetrans.cli commit {model_args} 2>/dev/null) || exit 0
+[ -n "$msg" ] || exit 0
+{{ printf '%s\\n' "$msg"; cat "$1"; }} > "$1.codetrans" && mv "$1.codetrans" "$1"
+exit 0
+"""
+
+
+def hooks_dir(repo: str | os.PathLike = ".") -> Path:
+    from codetrans.data.git import run_git
+    from codetrans.errors import DataError
+
+    try:
+        out = run_git(repo, "rev-parse", "--git-path", "hooks").decode().strip()
+    except DataError:
+        raise CodeTransError(f"{os.path.abspath(repo)} is not inside a git repository") from None
+    path = Path(out)
+    return path if path.is_absolute() else Path(repo) / path
+
+
+def install_hook(repo: str | os.PathLike = ".", model: str | None = None, force: bool = False) -> Path:
+    """Write the hook; an existing hook that is not ours is kept unless ``force`` (then backed up)."""
+    hooks = hooks_dir(repo)
+    hooks.mkdir(parents=True, exist_ok=True)
+    hook = hooks / "prepare-commit-msg"
+    if hook.exists() and MARKER not in hook.read_text(errors="replace"):
+        if not force:
+            raise CodeTransError(f"{hook} exists and was not installed by codetrans; use --force to replace it "
+                                 "(the old hook is kept as prepare-commit-msg.backup)")
+        hook.replace(hook.with_name("prepare-commit-msg.backup"))
+    model_args = f"--model {shlex.quote(str(Path(model).resolve()) if Path(model).exists() else model)}" if model else ""
+    hook.write_text(HOOK_TEMPLATE.format(marker=MARKER, python=shlex.quote(sys.executable), model_args=model_args))
+    hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return hook

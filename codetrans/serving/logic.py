@@ -1,0 +1,252 @@
+"""What every task pipeline does whatever the backend: raw input -> model input, output ids -> result dicts.
+
+Each pipeline is transformers' four methods: ``_sanitize_parameters`` splits keyword arguments,
+``preprocess`` turns raw input into the model's input (tree-sitter tokens or a normalized diff, plus
+the original task prefix), ``_forward`` calls ``generate``, ``postprocess`` decodes. The classes here
+hold all but ``_forward``; :mod:`codetrans.serving.torch_pipelines` (transformers) and
+:mod:`codetrans.serving.ct2` (CTranslate2) add it. Pre-tokenized input, as the original CodeTrans
+expected, is accepted too (``pretokenized=True``, or an input that already starts with the task prefix).
+
+This module imports neither torch nor transformers.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from codetrans.errors import CodeTransError
+from codetrans.tasks import (
+    SubTask,
+    TaskType,
+    format_input,
+    get_subtask,
+    get_task_type,
+    serving_subtask,
+    strip_prefix,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 2_000_000  # beyond this an input is surely not one function / diff / query
+DEFAULT_MAX_NEW_TOKENS = 64
+
+
+def check_text(inputs: Any) -> str:
+    if isinstance(inputs, bytes):
+        if b"\0" in inputs[:8192]:
+            raise CodeTransError("input looks binary (NUL bytes), not source code")
+        inputs = inputs.decode("utf-8", "replace")
+    if not isinstance(inputs, str):
+        raise CodeTransError(f"input must be a string, got {type(inputs).__name__}")
+    if "\0" in inputs:
+        raise CodeTransError("input looks binary (NUL bytes), not source code")
+    if not inputs.strip():
+        raise CodeTransError("input is empty")
+    if len(inputs) > MAX_INPUT_CHARS:
+        raise CodeTransError(f"input has {len(inputs):,} characters; the limit is {MAX_INPUT_CHARS:,}")
+    return inputs
+
+
+class TaskLogic:
+    """What every task pipeline does whatever the backend: subclasses set ``task_type`` and may override
+    :meth:`subtask`, :meth:`prepare` and :meth:`finish`. Backend classes (``CodeTransPipeline`` for
+    torch, :class:`FastPipeline` for CTranslate2) add ``_forward``, ``_model_inputs`` and batching."""
+
+    task_type: str = ""
+    backend: str = ""
+
+    @property
+    def type(self) -> TaskType:
+        return get_task_type(self.task_type)
+
+    def _sanitize_parameters(self, lang: str | None = None, pretokenized: bool | None = None,
+                             max_input_length: int | None = None, **generate_kwargs: Any):
+        preprocess: dict[str, Any] = {}
+        if lang is not None:
+            preprocess["lang"] = lang
+        if pretokenized is not None:
+            preprocess["pretokenized"] = pretokenized
+        if max_input_length is not None:
+            preprocess["max_input_length"] = max_input_length
+        return preprocess, generate_kwargs, {}
+
+    # -- the task-specific part ------------------------------------------------------------------
+    def subtask(self, lang: str | None, text: str) -> SubTask:
+        """The sub-task (language) an input belongs to."""
+        return get_subtask(self.task_type, lang)
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        """Raw input -> the model's source text (without prefix)."""
+        return " ".join(text.split())
+
+    # -- transformers' four methods (``_forward`` is the backend's) --------------------------------
+    def preprocess(self, inputs: Any, lang: str | None = None, pretokenized: bool = False,
+                   max_input_length: int | None = None) -> dict[str, Any]:
+        text = check_text(inputs)
+        found, rest = strip_prefix(text)
+        if found is not None and found.task_type == self.task_type:
+            subtask, source = found, rest  # already in model format, prefix included
+        else:
+            subtask = self.subtask(lang, text)
+            source = text.strip() if pretokenized else self.prepare(text, subtask)
+        model_input = format_input(subtask, source)
+        limit = max_input_length or self._max_input_length()
+        ids = list(self.tokenizer(model_input, truncation=False)["input_ids"])
+        if len(ids) > limit:
+            logger.warning("input of %d tokens truncated to the model's %d", len(ids), limit)
+            ids = ids[: limit - 1] + ids[-1:]  # keep </s>
+        return {**self._model_inputs(ids), "subtask": subtask.id, "source": source}
+
+    def _model_inputs(self, ids: list[int]) -> dict[str, Any]:
+        """Token ids of one input -> what this backend's ``_forward`` takes."""
+        return {"input_ids": ids}
+
+    def postprocess(self, model_outputs: dict[str, Any]) -> list[dict[str, Any]]:
+        ids = model_outputs["output_ids"]
+        subtasks = model_outputs["subtask"]
+        subtasks = subtasks if isinstance(subtasks, list) else [subtasks]
+        texts = self.tokenizer.batch_decode(ids, skip_special_tokens=True)
+        return [self.finish(text.strip(), subtasks[min(i, len(subtasks) - 1)]) for i, text in enumerate(texts)]
+
+    def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
+        """One decoded output -> the result dict (subclasses add fields)."""
+        return {"generated_text": text, "task": subtask_id}
+
+    def _max_input_length(self) -> int:
+        limit = getattr(self.tokenizer, "model_max_length", None)
+        if not limit or limit > 100_000:  # unset tokenizers report a huge sentinel value
+            limit = 512
+        return int(limit)
+
+
+class CodeTask(TaskLogic):
+    """Pipelines whose input is source code (document, summarize, comment)."""
+
+    def subtask(self, lang: str | None, text: str) -> SubTask:
+        from codetrans.lang.tokenize import language_of
+
+        return get_subtask(self.task_type, language_of(lang, None, text))
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        from codetrans.lang.tokenize import tokenize_code
+
+        result = tokenize_code(text, subtask.lang, drop_docstrings=True)
+        if result.partial:
+            logger.warning("the %s input does not parse cleanly; using the parser's error recovery", subtask.lang)
+        return result.text
+
+
+class DocumentTask(CodeTask):
+    """Function -> docstring summary. A whole file documents each of its functions (``whole_file``).
+
+    Languages without a documentation sub-task use the registry's fallback (C#: its summarization
+    sub-task, see :data:`codetrans.tasks.FALLBACK_SUBTASKS`).
+    """
+
+    task_type = "document"
+
+    def subtask(self, lang: str | None, text: str) -> SubTask:
+        from codetrans.lang.tokenize import language_of
+
+        return serving_subtask(self.task_type, language_of(lang, None, text))
+
+    def __call__(self, inputs: Any, *args: Any, whole_file: bool | None = None, **kwargs: Any) -> Any:
+        if isinstance(inputs, str) and whole_file is not False:
+            functions = self._functions(inputs, kwargs.get("lang"))
+            if whole_file or len(functions) > 1:
+                return self.document_file(inputs, functions, **kwargs)
+        return super().__call__(inputs, *args, **kwargs)
+
+    def _functions(self, text: str, lang: str | None) -> list[dict]:
+        from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+        from codetrans.lang.tokenize import detect_language
+
+        check_text(text)
+        lang = lang or detect_language(code=text)
+        if lang is None or lang not in EXTRACT_LANGUAGES:
+            return []
+        return list_functions(text, lang)
+
+    def document_file(self, text: str, functions: list[dict] | None = None, **kwargs: Any) -> list[dict]:
+        """Every function of a source file -> ``{func_name, start_line, end_line, documented, generated_text}``."""
+        lang = kwargs.pop("lang", None)
+        if functions is None:
+            functions = self._functions(text, lang)
+        if not functions:
+            raise CodeTransError("no functions found in the input (is the language right?)")
+        subtask = self.subtask(lang, text)
+        sources = [format_input(subtask, " ".join(f["code_tokens"])) for f in functions]
+        results = self(sources, **kwargs)
+        return [{"func_name": f["func_name"], "start_line": f["start_line"], "end_line": f["end_line"],
+                 "documented": f["documented"], **r[0]} for f, r in zip(functions, results)]
+
+
+class SummarizeTask(CodeTask):
+    task_type = "summarize"
+
+
+class CommentTask(CodeTask):
+    task_type = "comment"
+
+    def subtask(self, lang: str | None, text: str) -> SubTask:
+        return get_subtask(self.task_type, lang or "java")
+
+
+class CommitTask(TaskLogic):
+    """A unified diff (``git diff`` output) -> commit subject."""
+
+    task_type = "commit"
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        from codetrans.lang.diff import normalize_diff
+
+        source = normalize_diff(text)
+        if not source:
+            raise CodeTransError("the diff has no changed lines")
+        return source
+
+
+class ApiTask(TaskLogic):
+    """A natural-language query -> a ``Class.method`` call sequence."""
+
+    task_type = "api"
+
+    def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
+        return {**super().finish(text, subtask_id), "api_sequence": text.split()}
+
+
+class SynthesizeTask(TaskLogic):
+    """A problem description -> an AlgoLisp program, and its value when ``args`` are given."""
+
+    task_type = "synthesize"
+
+    def _sanitize_parameters(self, args: dict | None = None, **kwargs: Any):
+        pre, fwd, post = super()._sanitize_parameters(**kwargs)
+        if args is not None:
+            post["args"] = args
+        return pre, fwd, post
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        import re
+
+        return " ".join(re.findall(r"\w+|[^\w\s]", text.lower()))
+
+    def postprocess(self, model_outputs: dict[str, Any], args: dict | None = None) -> list[dict[str, Any]]:
+        results = super().postprocess(model_outputs)
+        for r in results:
+            r["program"] = r["generated_text"]
+            if args is not None:
+                from codetrans.algolisp import run as run_program
+
+                try:
+                    r["result"] = run_program(r["program"], args)
+                except CodeTransError as exc:
+                    r["error"] = str(exc)
+        return results
+
+
+
+TASKS: dict[str, type[TaskLogic]] = {
+    cls.task_type: cls for cls in (DocumentTask, SummarizeTask, CommentTask, CommitTask, ApiTask, SynthesizeTask)
+}
