@@ -74,11 +74,11 @@ def pilot_log(out: Path) -> dict:
 def main() -> None:
     import torch
 
-    from codetrans.train.modeling import count_parameters
-    from codetrans.train.tokenizer import load_tokenizer
     from codetrans.train import load_recipe
     from codetrans.train.checkpoint import list_checkpoints
     from codetrans.train.engine import get_model
+    from codetrans.train.modeling import count_parameters
+    from codetrans.train.tokenizer import load_tokenizer
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("recipes", nargs="+")
