@@ -767,7 +767,8 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
     """Run a recipe; return what happened (:class:`TrainResult`).
 
     ``budget_ends_run``: when ``train.time_budget_min`` runs out, finish the run at the step reached
-    (final model written) instead of stopping it with a checkpoint to be continued.
+    (final model written) instead of stopping it with a checkpoint to be continued; a run stopped that
+    way also writes its weights so far to ``output_dir/latest`` (replaced at each stop).
     """
     import yaml
     from tqdm.auto import tqdm
@@ -811,6 +812,9 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
     metrics = _run_metrics(eng, n_params, finished, st.step if ended_by_budget else r.train.steps) if rt.main else {}
     if done:
         _write_final(eng, final, metrics)
+    elif loop.timed_out:
+        # A run continued over several sessions: its weights so far, usable (evaluate, export) meanwhile.
+        _write_final(eng, out / "latest", metrics)
     if rt.main:
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         log.write({"event": "end", "step": st.step, "tokens_per_s": metrics["tokens_per_s"],

@@ -85,6 +85,10 @@ def test_time_budget_stops_or_ends_the_run(tmp_path, corpus_dir, tokenizer_dir, 
     stopped = train(r)
     assert stopped.timed_out and not stopped.finished and stopped.model_dir is None
     assert [p.name for p in list_checkpoints(stopped.run_dir / "checkpoints")] == [f"step-{stopped.step:08d}"]
+    # the weights so far, usable while the run waits for its next session
+    latest = stopped.run_dir / "latest"
+    assert json.loads((latest / "metrics.json").read_text())["step"] == stopped.step
+    assert (latest / "config.json").is_file() and (latest / "codetrans.json").is_file()
     r = micro_recipe(tmp_path / "end", corpus_dir, tokenizer_dir, "st", steps=100000, checkpoint_every=100000)
     r["train"]["time_budget_min"] = 0.0001
     ended = train(r, budget_ends_run=True)
