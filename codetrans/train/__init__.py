@@ -18,7 +18,7 @@ __all__ = ["train", "load_recipe"]
 
 
 def train(recipe: str | os.PathLike | dict | Any, overrides: list[str] | dict | None = None,
-          budget_ends_run: bool = False) -> Any:
+          budget_ends_run: bool | None = None) -> Any:
     """Run a recipe (path, hub name, dict or Recipe) with ``key=value`` overrides; return what happened
     (:class:`codetrans.train.engine.TrainResult`: run dir, final model dir or None, step, finished)."""
     from codetrans.train.engine import train as _train

@@ -763,10 +763,11 @@ def _write_final(eng: Engine, final: Path, metrics: dict) -> None:
 
 
 def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict | None = None,
-          budget_ends_run: bool = False) -> TrainResult:
+          budget_ends_run: bool | None = None) -> TrainResult:
     """Run a recipe; return what happened (:class:`TrainResult`).
 
-    ``budget_ends_run``: when ``train.time_budget_min`` runs out, finish the run at the step reached
+    ``budget_ends_run`` (default: the recipe's ``train.budget_ends_run``): when ``train.time_budget_min``
+    runs out, finish the run at the step reached
     (final model written) instead of stopping it with a checkpoint to be continued; a run stopped that
     way also writes its weights so far to ``output_dir/latest`` (replaced at each stop).
     """
@@ -776,6 +777,8 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
     from codetrans.train.modeling import count_parameters, format_count
 
     r = load_recipe(recipe, overrides)
+    if budget_ends_run is None:
+        budget_ends_run = r.train.budget_ends_run
     out = r.output_dir
     out.mkdir(parents=True, exist_ok=True)
     t_setup = time.perf_counter()

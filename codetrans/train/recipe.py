@@ -100,6 +100,7 @@ class TrainSection:
     resume: str = "auto"  # auto (latest good checkpoint in output_dir) | never | a checkpoint dir
     stop_at_step: int | None = None  # stop early (with a checkpoint) to continue in a later session
     time_budget_min: float | None = None  # likewise, after this many minutes
+    budget_ends_run: bool = False  # the budget finishes the run (final model) instead of pausing it
     deepspeed: str | None = None  # DeepSpeed JSON (training/deepspeed/*.json)
     tensorboard: bool = True
     progress: bool = True
@@ -318,10 +319,8 @@ def validate(r: Recipe) -> None:
         bad("sequence lengths must be >= 4")
     if r.data.max_source_length + r.data.max_target_length > r.train.batch_tokens and not r.is_pretrain:
         bad("train.batch_tokens must hold at least one example (max_source_length + max_target_length)")
-    if r.train.deepspeed:
-        ds = Path(r.train.deepspeed)
-        if not ds.is_file() and not (training_dir().parent / ds).is_file():
-            bad(f"train.deepspeed file {r.train.deepspeed!r} not found")
+    if r.train.deepspeed and not deepspeed_path(r).is_file():
+        bad(f"train.deepspeed file {r.train.deepspeed!r} not found (a path, or a name under training/deepspeed/)")
     if len(r.optim.betas) != 2:
         bad("optim.betas must be two numbers")
 
@@ -330,7 +329,16 @@ def deepspeed_path(r: Recipe) -> Path | None:
     if not r.train.deepspeed:
         return None
     ds = Path(r.train.deepspeed)
-    return ds if ds.is_file() else training_dir().parent / ds
+    if ds.is_file():
+        return ds
+    # By name: "zero2_bf16", "deepspeed/zero2_bf16.json" or "training/deepspeed/zero2_bf16.json", found
+    # in the hub of a checkout or of an installed package alike.
+    hub = training_dir()
+    rel = Path(*ds.parts[1:]) if len(ds.parts) > 1 and ds.parts[0] == "training" else ds
+    for cand in (hub / rel, hub / "deepspeed" / rel, hub / "deepspeed" / f"{rel}.json"):
+        if cand.is_file():
+            return cand
+    return hub / rel  # load_deepspeed_config names it as unreadable
 
 
 def load_deepspeed_config(path: Path) -> dict:
