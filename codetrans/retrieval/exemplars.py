@@ -27,18 +27,18 @@ def _unit(unit: Unit) -> tuple[str, dict]:
 
 def _history_mask(pool: Pool, meta: dict) -> np.ndarray | None:
     """Commits a commit may see: those before it. In the pool: earlier in topological order (parents
-    first) and not dated after it. Not in the pool but dated: strictly earlier author time. Neither
+    first, or time rank in a corpus) and not dated after it. Not in the pool but dated: strictly earlier author time. Neither
     (a change not committed yet): the whole history."""
     ts = pool.column("ts", np.nan, float)
     sha = str(meta.get("sha") or meta.get("id") or "")
     hits = pool.by_id(sha) if sha else []
     if hits:
         me = hits[0]
+        if np.isnan(ts[me]):
+            return np.zeros(len(pool), dtype=bool)  # an undated commit: nothing is known to precede it
         pos = pool.column("pos", -1, np.int64)
-        mask = pos < pos[me]
-        if not np.isnan(ts[me]):
-            mask &= ~(ts > ts[me])  # NaN times (unknown) are not "after"
-        return mask
+        # NaN times compare False in both: an undated exemplar is never shown
+        return (pos < pos[me]) & (ts <= ts[me])
     t = meta.get("ts")
     t = parse_time(str(meta.get("date") or "")) if t is None else float(t)
     if t is not None:
