@@ -150,8 +150,12 @@ class Pool:
         if doc.get("vocab") is not None and "indptr" in arrays:
             index = BM25.from_arrays({"vocab": doc["vocab"], **{k: arrays[k] for k in
                                                                 ("indptr", "post_doc", "post_tf", "doc_len")}})
-        return cls(doc["inputs"], doc["targets"], doc["metas"], kind=doc["kind"], root=doc.get("root", ""),
+        pool = cls(doc["inputs"], doc["targets"], None, kind=doc["kind"], root=doc.get("root", ""),
                    note=doc.get("note", ""), index=index)
+        if len(doc["metas"]) != len(pool):
+            raise DataError("pool file: metas and inputs differ in length")
+        pool.metas = doc["metas"]  # freshly parsed: no defensive copy (it costs ms on the cached path)
+        return pool
 
 
 # ------------------------------------------------------------------------------------------- files
@@ -220,6 +224,19 @@ def _stat_key(p: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+def _git_head(d: Path) -> tuple[bytes, bytes] | None:
+    """(work tree root, HEAD tree hash or ``no-head``) of the repository holding ``d``; None outside git.
+    One process for both: each git call costs ~10-15 ms on a busy machine, and the cache budget is 100."""
+    out = _git_out(d, "rev-parse", "--show-toplevel", "HEAD^{tree}")
+    if out is None:
+        out = _git_out(d, "rev-parse", "--show-toplevel")
+        out = out + b"no-head\n" if out is not None else None
+    if out is None:
+        return None
+    top, tree = out.rstrip(b"\n").split(b"\n")[:2]
+    return top, tree
+
+
 def content_key(root: str | Path) -> str:
     """A digest that changes whenever a file the walker could read under ``root`` changes.
 
@@ -228,15 +245,18 @@ def content_key(root: str | Path) -> str:
     Elsewhere: path, size and mtime of every file outside skipped directories.
     """
     root = Path(root).resolve()
+    return _content_key(root, _git_head(root))
+
+
+def _content_key(root: Path, head: tuple[bytes, bytes] | None) -> str:
     h = hashlib.sha256(f"{POOL_FORMAT}\0{root}\0".encode("utf-8", "surrogatepass"))
-    top = _git_out(root, "rev-parse", "--show-toplevel")
     status = None
-    if top is not None:
-        tree = _git_out(root, "rev-parse", "-q", "--verify", "HEAD^{tree}") or b"no-head"
+    if head is not None:
         status = _git_out(root, "status", "--porcelain=v1", "-z", "--untracked-files=all",
                           "--ignore-submodules=all", "--", ".")
     if status is not None:
-        gtop = Path(top.decode("utf-8", "surrogateescape").strip())
+        top, tree = head
+        gtop = Path(top.decode("utf-8", "surrogateescape"))
         h.update(b"git\0" + tree + b"\0" + status)
         for entry in status.split(b"\0"):
             if len(entry) > 3:
@@ -348,10 +368,14 @@ def file_pool(path: str | Path, lang: str | None = None, *, apply_filters: bool 
 
 def context_root(path: str | Path) -> Path:
     """The pool root for a path: its git work tree root, else the directory (a file's folder)."""
+    return _root_and_head(path)[0]
+
+
+def _root_and_head(path: str | Path) -> tuple[Path, tuple[bytes, bytes] | None]:
     p = Path(path).resolve()
     d = p if p.is_dir() else p.parent
-    top = _git_out(d, "rev-parse", "--show-toplevel")
-    return Path(top.decode("utf-8", "surrogateescape").strip()) if top else d
+    head = _git_head(d)
+    return (Path(head[0].decode("utf-8", "surrogateescape")) if head else d), head
 
 
 def _build_tree(root: Path, options: TreeOptions) -> Pool:
@@ -382,8 +406,8 @@ def repository_pool(path: str | Path, options: TreeOptions | None = None, *, cac
     """The documented functions of the working tree containing ``path`` (git root, else the folder),
     cached under :func:`cache_dir` by :func:`content_key`."""
     options = options or TreeOptions()
-    root = context_root(path)
-    return _cached("tree", {"root": str(root), "content": content_key(root), "options": asdict(options)},
+    root, head = _root_and_head(path)
+    return _cached("tree", {"root": str(root), "content": _content_key(root, head), "options": asdict(options)},
                    lambda: _build_tree(root, options), cache)
 
 
