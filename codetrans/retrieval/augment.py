@@ -20,7 +20,7 @@ code reads ``< ex >``; the rare string literal holding ``<ex>``/``<to>`` is esca
 
 The budget is shared: ``budget`` counts the prefix, the code and the exemplars together (in tokens of
 the ``tokenizer`` passed, else in whitespace tokens, the proxy; special tokens such as ``</s>`` are
-not counted). When everything does not fit, the code keeps at least ``code_share`` of the budget
+not counted; the prefix itself is never cut). When everything does not fit, the code keeps at least ``code_share`` of the budget
 (all of it when shorter), exemplars fill what remains in rank order (the last one that fits partly is
 cut, if ``min_exemplar_tokens`` of it fit), and room they leave goes back to the code. Code is cut at
 its end, as the trainer's own truncation does.
@@ -133,12 +133,13 @@ def format_source(code: str, exemplars: Sequence[Exemplar | tuple[str, str] | st
         break
     ex_words = [w for c in chosen for w in c]
     code_cut = count.head(code_words, room - count(ex_words))
-    # token counts of joined text are not exactly additive: shave the code until the whole fits
-    while code_cut and count(code_cut + ex_words) > room:
+    # token counts of joined text are not exactly additive: shave the code until the whole text fits
+    # (prefix words + the rest joined by spaces is the text itself: prefixes end in one space)
+    head = prefix.split()
+    while code_cut and count(head + code_cut + ex_words) > max(budget, count(head)):
         code_cut = code_cut[:-1]
     text = prefix + " ".join(code_cut + ex_words)
-    return Augmented(text, len(chosen), len(code_cut) < len(code_words),
-                     count(prefix.split()) + count(code_cut + ex_words) if prefix else count(code_cut + ex_words))
+    return Augmented(text, len(chosen), len(code_cut) < len(code_words), count(head + code_cut + ex_words))
 
 
 def format_input(subtask: str, code: str, exemplars: Sequence[Exemplar | tuple[str, str] | str] = (),

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import datasets
+from retrieval.repos import NAMES, VERBS, commit, init, module
 
 from codetrans.data.augment import AugmentConfig, augment_corpus
 from codetrans.data.build import BuildConfig, build_corpus
 from codetrans.retrieval.augment import parse_source
-
-from retrieval.repos import NAMES, VERBS, commit, init, module
 
 
 def _row(task, source, target, repo="", rid="", meta="", lang="python"):
@@ -58,7 +57,7 @@ def test_exemplars_are_repository_local_never_self_and_commits_only_earlier():
             if r["id"] == "undated":
                 assert targets == []
                 continue
-            day, extra = int(r["id"][3]), int(r["id"][4])
+            day = int(r["id"][3])
             for t in targets:
                 d = int(t.split("day ")[1].split()[0])
                 assert d < day, (r["id"], t)  # strictly earlier: the same-time sibling is not shown

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from codetrans.retrieval.augment import EXEMPLAR, escape, format_input, format_source, parse_source, signature_of
+from codetrans.retrieval.augment import (
+    EXEMPLAR,
+    escape,
+    format_input,
+    format_source,
+    parse_source,
+    signature_of,
+)
 from codetrans.retrieval.pools import Exemplar
 from codetrans.tasks import get_subtask, strip_prefix
 
@@ -82,3 +89,13 @@ def test_budget_in_tokenizer_tokens_and_markers_survive_sentencepiece(tokenizer)
     assert decoded == a.text  # <ex>/<to> come back unchanged: plain text, no vocabulary entry needed
     assert decoded.count(EXEMPLAR) == a.n_exemplars >= 1
     assert parse_source(decoded) == parse_source(a.text)
+
+
+@pytest.mark.parametrize("room", [4, 15, 40])
+def test_tight_budgets_in_tokenizer_tokens(tokenizer, room):
+    prefix = get_subtask("code_documentation_generation_python").prefix
+    budget = len(tokenizer(prefix.strip(), add_special_tokens=False)["input_ids"]) + room  # the prefix is never cut
+    a = format_input("code_documentation_generation_python", CODE, EXS, budget=budget, tokenizer=tokenizer)
+    ids = tokenizer(a.text, add_special_tokens=False)["input_ids"]
+    assert len(ids) <= budget
+    assert a.text.startswith(get_subtask("code_documentation_generation_python").prefix)
