@@ -101,3 +101,15 @@ def test_built_corpus_commits_carry_their_dates_for_history_exemplars(tmp_path):
     assert first["n_exemplars"] == 0  # the oldest commit has no history
     assert sum(x["n_exemplars"] > 0 for x in train) == 4
     assert datasets.load_from_disk(str(tmp_path / "aug"))["train"].num_rows == len(dd["train"])
+
+
+def test_cli_augment_and_index(tmp_path, capsys):
+    from codetrans.cli import main
+
+    _corpus().save_to_disk(str(tmp_path / "c"))
+    assert main(["data", "augment", str(tmp_path / "c"), "--out", str(tmp_path / "a"), "--drop", "0"]) == 0
+    assert "train: " in capsys.readouterr().out
+    aug = datasets.load_from_disk(str(tmp_path / "a"))
+    assert sum(1 for n in aug["train"]["n_exemplars"] if n) > 20
+    assert main(["data", "index", str(tmp_path / "c"), "--out", str(tmp_path / "ix.npz")]) == 0
+    assert "source_code_summarization_sql 6" in capsys.readouterr().out
