@@ -31,6 +31,7 @@ _EXPORTS = {
     "history_pool": "codetrans.retrieval.pools",
     "load_shipped_index": "codetrans.retrieval.pools",
     "pool_from_pairs": "codetrans.retrieval.pools",
+    "pool_for_context": "codetrans.retrieval.pools",
     "repository_pool": "codetrans.retrieval.pools",
     "nearest": "codetrans.retrieval.exemplars",
     "Augmented": "codetrans.retrieval.augment",
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
         file_pool,
         history_pool,
         load_shipped_index,
+        pool_for_context,
         pool_from_pairs,
         repository_pool,
     )

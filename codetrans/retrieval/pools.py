@@ -286,9 +286,12 @@ def _cached(kind: str, key_parts: dict, build: Callable[[], Pool], use_cache: bo
         except DataError:
             pass  # a corrupt or older file: rebuild over it
     pool = build()
-    # uncompressed: a cache file is read far more often than written, and inflating costs time
-    save_pools(path, {"pool": pool}, compressed=False)
-    _prune(path.parent)
+    try:
+        # uncompressed: a cache file is read far more often than written, and inflating costs time
+        save_pools(path, {"pool": pool}, compressed=False)
+        _prune(path.parent)
+    except OSError:
+        pass  # a read-only or full home: the pool is still right, only the next call is slower
     return pool
 
 
@@ -422,10 +425,11 @@ def parse_time(date: str) -> float | None:
         return None
 
 
-def history_pool(path: str | Path, *, max_commits: int | None = 2000, filters: Any = None,
+def history_pool(path: str | Path, *, max_commits: int | None = 500, filters: Any = None,
                  cache: bool = True) -> Pool:
     """(normalised diff, subject) pairs of the repository's history (the corpus' commit filters), the
-    ``max_commits`` most recent kept ones; cached by HEAD. DataError when ``path`` is no repository."""
+    ``max_commits`` most recent kept ones; cached by HEAD (a new commit rebuilds it: ~2 git processes
+    per examined commit, tens of ms each on a busy machine). DataError when ``path`` is no repository."""
     from codetrans.data.git import CommitFilters, iter_commits, repo_root
 
     root = repo_root(path)
@@ -466,6 +470,16 @@ def pool_from_pairs(pairs: Iterable[tuple[str, str]] | Iterable[Mapping[str, Any
             targets.append(str(b))
             metas.append({})
     return Pool(inputs, targets, metas, kind="pairs")
+
+
+def pool_for_context(context: str | Path | Pool | Iterable[Any], *, history: bool = False) -> Pool:
+    """What a ``context=`` argument means: a :class:`Pool` as is; a path -> its repository's pool
+    (``history=True``: its git history, for commit messages); anything else -> (input, target) pairs."""
+    if isinstance(context, Pool):
+        return context
+    if isinstance(context, str | os.PathLike):
+        return history_pool(context) if history else repository_pool(context)
+    return pool_from_pairs(context)
 
 
 def build_shipped_index(corpus: str | Path | Any, out: str | Path, tasks: Sequence[str] = ("summarize", "api"),
@@ -515,4 +529,4 @@ def load_shipped_index(path: str | Path) -> dict[str, Pool]:
 
 __all__ = ["Exemplar", "Pool", "TreeOptions", "build_shipped_index", "cache_dir", "content_key", "context_root",
            "file_pool", "history_pool", "input_key", "load_pools", "load_shipped_index", "parse_time",
-           "pool_from_pairs", "repository_pool", "save_pools"]
+           "pool_for_context", "pool_from_pairs", "repository_pool", "save_pools"]

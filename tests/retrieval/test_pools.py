@@ -147,3 +147,27 @@ def test_pairs_and_shipped_index(tmp_path):
     assert [e.target for e in nearest(sql, "x x x", 2)] == ["how to select"]
     assert nearest(sql, rows["source"][0], 2) == [] or "how to select" not in [
         e.target for e in nearest(sql, rows["source"][0], 2)]
+
+
+def test_pool_of_a_file_path_is_its_repository_and_an_unwritable_cache_is_no_error(repo, tmp_path, monkeypatch):
+    from codetrans.retrieval.pools import context_root
+
+    assert context_root(repo / "app" / "users.py") == repo.resolve()
+    assert context_root(tmp_path / "acme-not-a-repo-file.py") == tmp_path.resolve()
+    blocker = tmp_path / "home-is-a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("CODETRANS_HOME", str(blocker))
+    pool = repository_pool(repo / "app" / "users.py")
+    assert pool.root == str(repo.resolve()) and len(pool) > 5
+
+
+def test_pool_for_context(repo):
+    from codetrans import retrieval
+    from codetrans.retrieval.pools import pool_for_context
+
+    tree = pool_for_context(str(repo / "app"))
+    assert tree.kind == "tree" and tree.root == str(repo.resolve())
+    assert pool_for_context(tree) is tree
+    assert pool_for_context(repo, history=True).kind == "history"
+    assert len(pool_for_context([("a b", "c")])) == 1
+    assert retrieval.pool_for_context is pool_for_context and "nearest" in retrieval.__all__
