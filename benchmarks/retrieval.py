@@ -6,6 +6,7 @@ functions with a shared vocabulary, plus undocumented helpers), commits it with 
 * ``uncached``: :func:`repository_pool` with ``cache=False`` (walk + tree-sitter + BM25) + the queries;
 * ``cold``: the first cached call (the same, plus writing the cache file) + the queries;
 * ``cached``: the second and later calls (content key + cache load) + the same queries, median of 5;
+* ``history``: a ``--commits`` linear history (git fast-import): history pool cold, cached, a query;
 
 and prints ``ratio = cached / uncached``. The queries are ``--queries`` functions of the repository,
 each asking ``nearest(pool, unit, k=4)`` with itself excluded. Also reported, as a sanity figure on
@@ -13,7 +14,7 @@ this synthetic repository only: leave-one-out same-repository retrieval smoothed
 function's summary predicted as its BM25-nearest neighbour's) next to the function-name baseline.
 With ``bm25s`` installed, its index is timed on the same pool and its top-1 compared with ours.
 
-    python benchmarks/retrieval.py [--files 2000] [--queries 200] [--keep DIR]
+    python benchmarks/retrieval.py [--files 2000] [--queries 200] [--commits 200] [--keep DIR]
 
 The last line printed is one JSON object.
 """
@@ -76,10 +77,35 @@ def make_repository(root: Path, n_files: int, seed: int = 0) -> int:
     return n_funcs
 
 
+def make_history(root: Path, n_commits: int, seed: int = 1) -> None:
+    """A linear history of ``n_commits`` (one file changed per commit, an hour apart) with git
+    fast-import: one git process instead of two per commit."""
+    rng = random.Random(seed)
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], check=True, capture_output=True, env=env)
+    out: list[bytes] = []
+    files: dict[str, list[str]] = {}
+    for i in range(n_commits):
+        noun, qual = rng.choice(NOUNS), rng.choice(QUALIFIERS)
+        path = f"src/{noun}.py"
+        files.setdefault(path, [])
+        files[path].append(_function(rng, noun, qual))
+        verb = rng.choice(["Add", "Fix", "Handle", "Support", "Refactor"])
+        msg = f"{verb} the {qual} {noun} {rng.choice(['loader', 'helpers', 'validation', 'export'])}\n".encode()
+        body = "".join(files[path]).encode()
+        when = 1_700_000_000 + 3600 * i
+        out += [b"commit refs/heads/main\n", f"committer Bench <bench@example.com> {when} +0000\n".encode(),
+                f"data {len(msg)}\n".encode(), msg, f"M 644 inline {path}\n".encode(), f"data {len(body)}\n".encode(),
+                body, b"\n"]
+    subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"], input=b"".join(out), check=True,
+                   capture_output=True, env=env)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--commits", type=int, default=200, help="commits of the history-pool measurement (0: skip)")
     ap.add_argument("--keep", help="build the repository here instead of a temporary directory")
     args = ap.parse_args(argv)
 
@@ -128,6 +154,29 @@ def main(argv: list[str] | None = None) -> dict:
     loo = smoothed_bleu(hyps, refs)
     fname = smoothed_bleu(names, refs)
 
+    history = None
+    if args.commits:
+        from codetrans.retrieval.pools import history_pool
+
+        hrepo = tmp / "history"
+        if not hrepo.exists():
+            hrepo.mkdir(parents=True)
+            make_history(hrepo, args.commits)
+        t = time.perf_counter()
+        hpool = history_pool(hrepo)
+        h_cold = time.perf_counter() - t
+        h_cached = []
+        for _ in range(5):
+            t = time.perf_counter()
+            history_pool(hrepo)
+            h_cached.append(time.perf_counter() - t)
+        last = hpool.metas[-1]
+        t = time.perf_counter()
+        nearest(hpool, {"input": hpool.inputs[-1], "sha": last["sha"]}, 4)
+        history = {"commits": args.commits, "kept": len(hpool), "cold_s": round(h_cold, 3),
+                   "cached_ms": round(1000 * statistics.median(h_cached), 1),
+                   "query_ms": round(1000 * (time.perf_counter() - t), 2)}
+
     bm25s_cmp = None
     try:
         import bm25s  # noqa: F401
@@ -148,7 +197,7 @@ def main(argv: list[str] | None = None) -> dict:
         "pool_ratio": round(cached_build / uncached_build, 4),
         "cache_mb": round(cache_bytes / 2 ** 20, 2),
         "loo_retrieval_smoothed_bleu": round(loo, 2), "function_name_smoothed_bleu": round(fname, 2),
-        "bm25s": bm25s_cmp,
+        "history": history, "bm25s": bm25s_cmp,
     }
     print(f"{result['functions']} functions in {args.files} files; pool uncached {uncached_build:.2f} s, "
           f"cold {cold_build:.2f} s, cached {1000 * cached_build:.0f} ms; {result['query_ms']} ms per query; "
