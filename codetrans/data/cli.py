@@ -71,7 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--k", type=int, default=2, help="exemplars per pair (2)")
     a.add_argument("--drop", type=float, default=0.25, help="share of pairs left without exemplars (0.25)")
     a.add_argument("--budget", type=int, default=384,
-                   help="whitespace tokens shared by code and exemplars (384; 0 = no limit)")
+                   help="tokens shared by prefix-less code and exemplars: whitespace tokens, or the --tokenizer's "
+                        "(384; 0 = no limit). With a tokenizer, use the recipe's max source length minus the "
+                        "prefix and </s>, so the trainer never cuts exemplars off")
+    a.add_argument("--tokenizer", default=None, help="a tokenizer directory: measure --budget in its tokens")
     a.add_argument("--signatures", action="store_true", help="put each exemplar's signature before its target")
     a.add_argument("--seed", default="codetrans")
 
@@ -87,7 +90,12 @@ def _augment(args: argparse.Namespace) -> int:
 
     cfg = AugmentConfig(k=args.k, drop_fraction=args.drop, budget=args.budget or None,
                         signatures=args.signatures, seed=args.seed)
-    dd = augment_corpus(args.dir, args.out, cfg)
+    tokenizer = None
+    if args.tokenizer:
+        from codetrans.tokenizer import load_tokenizer  # CLI glue only: the library takes any tokenizer
+
+        tokenizer = load_tokenizer(args.tokenizer)
+    dd = augment_corpus(args.dir, args.out, cfg, tokenizer=tokenizer)
     for split, ds in dd.items():
         n = sum(1 for c in ds["n_exemplars"] if c)
         print(f"{split}: {n:,} of {len(ds):,} pairs with exemplars")

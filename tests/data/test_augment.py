@@ -113,3 +113,21 @@ def test_cli_augment_and_index(tmp_path, capsys):
     assert sum(1 for n in aug["train"]["n_exemplars"] if n) > 20
     assert main(["data", "index", str(tmp_path / "c"), "--out", str(tmp_path / "ix.npz")]) == 0
     assert "source_code_summarization_sql 6" in capsys.readouterr().out
+
+
+def test_cli_budget_in_tokenizer_tokens(tmp_path):
+    from codetrans.cli import main
+    from codetrans.tokenizer import load_tokenizer, train_tokenizer
+
+    dd = _corpus()
+    texts = [*dd["train"]["source"], *dd["train"]["target"]] * 3
+    train_tokenizer(texts, tmp_path / "tok", vocab_size=500, extra_ids=10)
+    dd.save_to_disk(str(tmp_path / "c"))
+    assert main(["data", "augment", str(tmp_path / "c"), "--out", str(tmp_path / "a"), "--drop", "0", "--k", "4",
+                 "--budget", "40", "--tokenizer", str(tmp_path / "tok")]) == 0
+    tok = load_tokenizer(tmp_path / "tok")
+    aug = datasets.load_from_disk(str(tmp_path / "a"))["train"]
+    assert any(aug["n_exemplars"])
+    for src, n in zip(aug["source"], aug["n_exemplars"]):
+        if n:
+            assert len(tok(src, add_special_tokens=False)["input_ids"]) <= 40
