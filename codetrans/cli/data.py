@@ -5,6 +5,8 @@
     codetrans data stats DIR
     codetrans data harvest --out DIR [--langs python java ...] [--build CORPUS_DIR [--with ../shared/data]]
     codetrans data git REPO [--limit N]       # a repository's filtered commits as JSONL on stdout
+    codetrans data augment DIR --out DIR2 [--k 2] [--drop 0.25] [--budget 384]   # exemplar-augmented pairs
+    codetrans data index DIR --out FILE.npz [--tasks summarize api]   # shipped exemplar index (train split)
 
 A SOURCE is a directory, an archive (.zip/.whl/.jar/.tar.*/.deb), a research file or folder, with
 optional ``::lang=go,group=dir,name=NAME`` options; ``@FILE`` reads more SOURCES from FILE, one a line.
@@ -62,6 +64,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--limit", type=int, default=None, help="stop after N kept commits")
     g.add_argument("--max-lines", type=int, default=400)
     g.add_argument("--max-chars", type=int, default=12_000)
+
+    a = sub.add_parser("augment", help="exemplar-augmented pairs of a saved corpus (repository-local exemplars)")
+    a.add_argument("dir")
+    a.add_argument("--out", required=True)
+    a.add_argument("--k", type=int, default=2, help="exemplars per pair (2)")
+    a.add_argument("--drop", type=float, default=0.25, help="share of pairs left without exemplars (0.25)")
+    a.add_argument("--budget", type=int, default=384,
+                   help="tokens shared by prefix-less code and exemplars: whitespace tokens, or the --tokenizer's "
+                        "(384; 0 = no limit). With a tokenizer, use the recipe's max source length minus the "
+                        "prefix and </s>, so the trainer never cuts exemplars off")
+    a.add_argument("--tokenizer", default=None, help="a tokenizer directory: measure --budget in its tokens")
+    a.add_argument("--signatures", action="store_true", help="put each exemplar's signature before its target")
+    a.add_argument("--seed", default="codetrans")
+
+    x = sub.add_parser("index", help="a compact exemplar index of a corpus' training split (tasks with no repository)")
+    x.add_argument("dir")
+    x.add_argument("--out", required=True, help="output file (.npz)")
+    x.add_argument("--tasks", nargs="+", default=["summarize", "api"], help="task types or sub-task ids")
+    x.add_argument("--max-per-subtask", type=int, default=50_000)
+
+
+def _augment(args: argparse.Namespace) -> int:
+    from codetrans.data.augment import AugmentConfig, augment_corpus
+
+    cfg = AugmentConfig(k=args.k, drop_fraction=args.drop, budget=args.budget or None,
+                        signatures=args.signatures, seed=args.seed)
+    tokenizer = None
+    if args.tokenizer:
+        from codetrans.train.tokenizer import load_tokenizer  # CLI glue only: the library takes any tokenizer
+
+        tokenizer = load_tokenizer(args.tokenizer)
+    dd = augment_corpus(args.dir, args.out, cfg, tokenizer=tokenizer)
+    for split, ds in dd.items():
+        n = sum(1 for c in ds["n_exemplars"] if c)
+        print(f"{split}: {n:,} of {len(ds):,} pairs with exemplars")
+    return 0
+
+
+def _index(args: argparse.Namespace) -> int:
+    from codetrans.retrieval.pools import build_shipped_index, load_shipped_index
+
+    out = build_shipped_index(args.dir, args.out, tuple(args.tasks), max_per_subtask=args.max_per_subtask)
+    sizes = {t: len(p) for t, p in load_shipped_index(out).items()}
+    print(f"{out}: {out.stat().st_size / 2 ** 20:.1f} MiB, " + ", ".join(f"{t} {n:,}" for t, n in sizes.items()))
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -133,4 +180,5 @@ def _git(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"build": _build, "stats": _stats, "harvest": _harvest, "git": _git}[args.action](args)
+    return {"build": _build, "stats": _stats, "harvest": _harvest, "git": _git, "augment": _augment,
+            "index": _index}[args.action](args)

@@ -209,7 +209,9 @@ def _git_records(spec: SourceSpec, config: dict, report: SkipReport):
     filters = CommitFilters(**config["commit_filters"])
     for c in iter_commits(spec.path, filters, report):
         rec = commit_record(c)
-        yield make_row(**rec, group=c["repo"], path=c["files"][0] if c["files"] else "")
+        # the date rides in meta: exemplars for a commit may only come from earlier ones (retrieval)
+        yield make_row(**rec, group=c["repo"], path=c["files"][0] if c["files"] else "",
+                       meta=json.dumps({"date": c["date"]}) if c.get("date") else "")
 
 
 def _research_records(spec: SourceSpec, config: dict, report: SkipReport):
@@ -245,6 +247,8 @@ def _research_records(spec: SourceSpec, config: dict, report: SkipReport):
             hint = split_hint(fname, task_type)
             group = r.get("repo") or f"{r['task']}:{r.get('post_id') or r.get('id', '')}"
             meta = {k: r[k] for k in ("args", "tests", "return_type", "tags", "score", "post_id") if k in r}
+            if r.get("date"):  # commits: exemplars may only come from earlier ones (retrieval)
+                meta["date"] = r["date"]
             yield make_row(**{k: v for k, v in r.items() if k in COLUMNS and k != "meta"}, group=group,
                        split_hint=hint, meta=json.dumps(meta) if meta else "")
 

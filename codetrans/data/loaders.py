@@ -221,11 +221,12 @@ def load_nngen(path: str | Path, *, raw: bool = False) -> Records:
 
 # ----------------------------------------------------------------------------------------- commits
 def commit_record(obj: dict, *, normalize: bool = True) -> dict:
-    """A commits-schema object -> a commit-generation record (``source`` = normalised diff)."""
+    """A commits-schema object -> a commit-generation record (``source`` = normalised diff; ``date``
+    kept so history exemplars can be restricted to earlier commits)."""
     return {"task": "commit_generation",
             "source": normalize_diff(obj["diff"]) if normalize else obj["diff"],
             "target": obj["subject"].strip(), "lang": str(obj.get("language") or "").lower(),
-            "repo": obj["repo"], "id": obj["sha"]}
+            "repo": obj["repo"], "id": obj["sha"], "date": str(obj.get("date") or "")}
 
 
 def load_commits(path: str | Path, *, raw: bool = False, normalize: bool = True) -> Records:
