@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from codetrans.errors import CodeTransError
@@ -59,7 +58,13 @@ def insert_docs(source: str, lang: str, docs: list[tuple[dict, str]]) -> tuple[s
     """
     from codetrans.lang.grammars import get_parser
 
+    from codetrans.lang.grammars import get_parser as _get_parser
+
     src = source.encode("utf-8", "surrogatepass")
+    if _get_parser(lang).parse(src).root_node.has_error:
+        # tree-sitter's error recovery can attach a function's body to the wrong parent, so a doc meant
+        # for one function could land elsewhere: never rewrite a file that does not parse.
+        raise CodeTransError("the file has syntax errors; fix them first (nothing written)")
     nl = b"\r\n" if b"\r\n" in src else b"\n"  # keep the file's line endings
     notes: list[str] = []
     edits: list[tuple[int, bytes]] = []
@@ -93,37 +98,27 @@ def insert_docs(source: str, lang: str, docs: list[tuple[dict, str]]) -> tuple[s
         new = new[:offset] + text + new[offset:]
     if edits:
         parser = get_parser(lang)
-        if parser.parse(new).root_node.has_error and not parser.parse(src).root_node.has_error:
+        if parser.parse(new).root_node.has_error:
             raise CodeTransError("inserting the documentation would break the file's syntax; nothing written")
     return new.decode("utf-8", "surrogatepass"), len(edits), notes
 
 
 def backup_path(path: Path) -> Path:
+    """The first free ``FILE.orig`` / ``FILE.orig.N`` name (a dangling symbolic link counts as taken)."""
     candidate = path.with_name(path.name + ".orig")
     n = 1
-    while candidate.exists():
+    while os.path.lexists(candidate):
         candidate = path.with_name(f"{path.name}.orig.{n}")
         n += 1
     return candidate
 
 
 def write_atomic(path: Path, text: str, backup: bool = True) -> Path | None:
-    """Replace ``path``'s content atomically; keep the original as a backup. Returns the backup path."""
-    original = path.read_bytes()
-    saved = None
-    if backup:
-        saved = backup_path(path)
-        saved.write_bytes(original)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return saved
+    """Replace ``path``'s content atomically; keep the original as a backup. Returns the backup path.
+
+    :func:`codetrans.safeio.safe_write`: never through a symbolic link (file, backup or temporary file),
+    permissions kept, one-line errors for read-only or missing directories.
+    """
+    from codetrans.safeio import safe_write
+
+    return safe_write(path, text, backup=backup)

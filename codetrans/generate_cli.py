@@ -54,7 +54,9 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
     if args.command in _TEXT_INPUT:
         words = args.text
         if not words or words == ["-"]:
-            return [(None, sys.stdin.read())]
+            from codetrans.safeio import read_input
+
+            return [(None, read_input("-")[0])]
         return [(None, " ".join(words))]
     inputs = []
     for path in args.files:
@@ -109,9 +111,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if command == "document" and args.write and "-" in args.files:
         raise CodeTransError("--write needs files, not stdin")
-    generate: dict[str, Any] = {"max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size}
-    if args.beams:
+    from codetrans.generation import check_batch_size, check_generate_options
+
+    generate: dict[str, Any] = {"max_new_tokens": args.max_new_tokens}
+    if args.beams is not None:
         generate["num_beams"] = args.beams
+    generate = check_generate_options(generate)  # bad values fail before the model loads
+    generate["batch_size"] = check_batch_size(args.batch_size)
     pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
     for name, text in _inputs(args):
         kwargs = dict(generate)
@@ -125,17 +131,14 @@ def run(args: argparse.Namespace) -> int:
             _write_docs(pipe, name, text, kwargs, backup=not args.no_backup)
             continue
         if command == "document":
-            results = pipe(text, whole_file=True, **kwargs)
-        else:
-            results = pipe(text, **kwargs)
+            _document_streaming(pipe, name, text, kwargs, args.json)
+            continue
+        results = pipe(text, **kwargs)
         for r in results:
             if name:
                 r = {"path": name, **r}
             if args.json:
                 print(json.dumps(r, ensure_ascii=False, default=str))
-            elif command == "document":
-                where = f"{name}:" if name else "line "
-                print(f"{where}{r['start_line']} {r['func_name']}: {r['generated_text']}")
             else:
                 line = r["generated_text"]
                 if "result" in r:
@@ -146,26 +149,70 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _document_batches(pipe: Any, name: str | None, text: str, functions: list[dict], kwargs: dict[str, Any]):
+    """Yield (function, result) batch by batch (so results show as they are ready), with a progress bar
+    on a terminal. Ctrl-C: what was yielded stays printed; the caller reports how far it got."""
+    kwargs = dict(kwargs)
+    size = kwargs.get("batch_size") or 8
+    bar = None
+    if len(functions) > size and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(functions), desc=name or "stdin", unit="function", file=sys.stderr, leave=False)
+    try:
+        for start in range(0, len(functions), size):
+            chunk = functions[start:start + size]
+            for func, result in zip(chunk, pipe.document_file(text, chunk, **kwargs)):
+                yield func, result
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str, Any], as_json: bool) -> None:
+    functions = pipe._functions(text, kwargs.get("lang"))
+    if not functions:
+        raise CodeTransError("no functions found in the input (is the language right?)")
+    done = 0
+    try:
+        for _, r in _document_batches(pipe, name, text, functions, kwargs):
+            if name:
+                r = {"path": name, **r}
+            if as_json:
+                print(json.dumps(r, ensure_ascii=False, default=str), flush=True)
+            else:
+                where = f"{name}:" if name else "line "
+                print(f"{where}{r['start_line']} {r['func_name']}: {r['generated_text']}", flush=True)
+            done += 1
+    except KeyboardInterrupt:
+        print(f"{name or 'stdin'}: interrupted after {done} of {len(functions)} function(s); the results above "
+              "are complete", file=sys.stderr)
+        raise
+
+
 def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup: bool) -> None:
     from pathlib import Path
 
     from codetrans.docwriter import insert_docs, write_atomic
     from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+    from codetrans.safeio import read_input
 
-    raw = Path(path).read_bytes()
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CodeTransError(f"{path} is not valid UTF-8; refusing to rewrite it") from None
+    read_input(path, strict_utf8=True)  # refuses a file that is not valid UTF-8 (replaced bytes would be lost)
     lang = kwargs.pop("lang")
     if lang not in EXTRACT_LANGUAGES:
         raise CodeTransError(f"{path}: --write supports {', '.join(EXTRACT_LANGUAGES)}, not {lang}")
+    from codetrans.lang.grammars import get_parser
+
+    if get_parser(lang).parse(text.encode("utf-8", "surrogatepass")).root_node.has_error:
+        raise CodeTransError(f"{path} has syntax errors; fix them first (nothing written)")
     functions = list_functions(text, lang)
     todo = [f for f in functions if not f["documented"]]
     if not todo:
         print(f"{path}: every function is documented already; unchanged")
         return
-    results = pipe.document_file(text, todo, lang=lang, **kwargs)
+    results = [r for _, r in _document_batches(pipe, path, text, todo, {**kwargs, "lang": lang})]
     new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(todo, results)])
     for note in notes:
         print(f"{path}: {note}", file=sys.stderr)

@@ -66,8 +66,12 @@ class TaskLogic:
         if pretokenized is not None:
             preprocess["pretokenized"] = pretokenized
         if max_input_length is not None:
-            preprocess["max_input_length"] = max_input_length
-        return preprocess, generate_kwargs, {}
+            from codetrans.generation import _int
+
+            preprocess["max_input_length"] = _int("max_input_length", max_input_length, 2)
+        from codetrans.generation import check_generate_options
+
+        return preprocess, check_generate_options(generate_kwargs), {}
 
     # -- the task-specific part ------------------------------------------------------------------
     def subtask(self, lang: str | None, text: str) -> SubTask:
@@ -291,6 +295,12 @@ class FastPipeline(TaskLogic):
         ct2_generate_options(fwd)  # unsupported options fail before any work
         single = not isinstance(inputs, (list, tuple))
         items = [inputs] if single else list(inputs)
+        if not items:
+            return []
+        from codetrans.generation import check_batch_size
+
+        if batch_size is not None:
+            batch_size = check_batch_size(batch_size)
         prepped = [self.preprocess(x, **pre) for x in items]
         order = sorted(range(len(items)), key=lambda i: -len(prepped[i]["input_ids"]))
         size = max(1, int(batch_size or self.batch_size))
@@ -341,9 +351,13 @@ def _build_torch_classes() -> dict[str, Any]:
             if "max_new_tokens" not in generate_kwargs and "max_length" not in generate_kwargs:
                 generate_kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
             with torch.inference_mode():
-                output_ids = self.model.generate(
-                    input_ids=model_inputs["input_ids"], attention_mask=model_inputs.get("attention_mask"),
-                    **generate_kwargs)
+                try:
+                    output_ids = self.model.generate(
+                        input_ids=model_inputs["input_ids"], attention_mask=model_inputs.get("attention_mask"),
+                        **generate_kwargs)
+                except (ValueError, TypeError) as exc:  # transformers' validation of generation options
+                    message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+                    raise CodeTransError(f"invalid generation options: {message}") from None
             return {"output_ids": output_ids, "subtask": subtask, "source": source}
 
         def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -352,7 +366,13 @@ def _build_torch_classes() -> dict[str, Any]:
             Lists are processed longest-first (so batches hold inputs of similar length and padding is
             small) and returned in the caller's order.
             """
+            if "batch_size" in kwargs and kwargs["batch_size"] is not None:
+                from codetrans.generation import check_batch_size
+
+                kwargs["batch_size"] = check_batch_size(kwargs["batch_size"])
             if isinstance(inputs, (list, tuple)):
+                if not inputs:
+                    return []
                 items = [_check_text(x) for x in inputs]
                 order = sorted(range(len(items)), key=lambda i: -len(items[i]))
                 results = super().__call__([items[i] for i in order], *args, **kwargs)
@@ -415,6 +435,10 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
 
     ttype = get_task_type(task)
     backend = check_backend(backend)
+    if kwargs.get("batch_size") is not None:
+        from codetrans.generation import check_batch_size
+
+        kwargs["batch_size"] = check_batch_size(kwargs["batch_size"])
     if quantization is not None and quantization not in CT2_QUANTIZATIONS:
         raise CodeTransError(f"unknown quantization {quantization!r}; choose from {', '.join(CT2_QUANTIZATIONS)}")
     if model is None or isinstance(model, (str, os.PathLike)):
