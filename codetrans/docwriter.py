@@ -58,10 +58,8 @@ def insert_docs(source: str, lang: str, docs: list[tuple[dict, str]]) -> tuple[s
     """
     from codetrans.lang.grammars import get_parser
 
-    from codetrans.lang.grammars import get_parser as _get_parser
-
     src = source.encode("utf-8", "surrogatepass")
-    if _get_parser(lang).parse(src).root_node.has_error:
+    if get_parser(lang).parse(src).root_node.has_error:
         # tree-sitter's error recovery can attach a function's body to the wrong parent, so a doc meant
         # for one function could land elsewhere: never rewrite a file that does not parse.
         raise CodeTransError("the file has syntax errors; fix them first (nothing written)")

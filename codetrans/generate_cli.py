@@ -75,6 +75,8 @@ def _parse_args(pairs: list[str]) -> dict[str, Any]:
             out[name] = json.loads(value)
         except ValueError:
             out[name] = value  # a bare string
+        except RecursionError:
+            raise CodeTransError(f"--arg {name}: the value is nested too deeply") from None
     return out
 
 
@@ -118,8 +120,9 @@ def run(args: argparse.Namespace) -> int:
         generate["num_beams"] = args.beams
     generate = check_generate_options(generate)  # bad values fail before the model loads
     generate["batch_size"] = check_batch_size(args.batch_size)
+    inputs = _inputs(args)  # bad input fails before the model loads
     pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
-    for name, text in _inputs(args):
+    for name, text in inputs:
         kwargs = dict(generate)
         if getattr(args, "lang", None) or (name and command in ("document", "summarize", "comment")):
             from codetrans.lang.tokenize import language_of
@@ -162,8 +165,7 @@ def _document_batches(pipe: Any, name: str | None, text: str, functions: list[di
     try:
         for start in range(0, len(functions), size):
             chunk = functions[start:start + size]
-            for func, result in zip(chunk, pipe.document_file(text, chunk, **kwargs)):
-                yield func, result
+            yield from zip(chunk, pipe.document_file(text, chunk, **kwargs))
             if bar is not None:
                 bar.update(len(chunk))
     finally:

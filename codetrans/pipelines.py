@@ -248,6 +248,8 @@ class SynthesizeTask(TaskLogic):
                     r["result"] = algolisp.run(r["program"], args)
                 except CodeTransError as exc:
                     r["error"] = str(exc)
+                except RecursionError:
+                    r["error"] = "the program or its input is nested too deeply"
         return results
 
 

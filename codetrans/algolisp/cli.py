@@ -49,6 +49,8 @@ def parse_arg(spec: str) -> tuple[str, Any]:
         value = json.loads(raw)
     except json.JSONDecodeError:
         value = raw
+    except RecursionError:
+        raise ConfigError(f"--arg {name.strip()}: the value is nested too deeply") from None
     return name.strip(), value
 
 

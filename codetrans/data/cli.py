@@ -79,6 +79,9 @@ def _build(args: argparse.Namespace) -> int:
     if not 0 <= args.validation + args.test < 1:
         raise DataError("--validation + --test must be in [0, 1)")
     sources = [s for s in args.sources if s.strip()]
+    from codetrans.safeio import check_out_dir
+
+    check_out_dir(args.out)
     build_corpus(sources, args.out, cfg, progress=not args.no_progress)
     return 0
 

@@ -14,7 +14,7 @@ Policy:
   :data:`PLACEHOLDER`; reason ``secret_redacted`` counts such records).
 
 What counts as a secret (a compact detector in the spirit of ``detect-secrets``' plugins, at regex
-speed: about 50 MB/s here): AWS access key ids and secret keys, GitHub tokens (classic and fine-grained),
+speed: about 15 MB/s on one busy core): AWS access key ids and secret keys, GitHub tokens (classic and fine-grained),
 Slack tokens and webhooks, Google API keys, Stripe live keys, JSON web tokens, PEM private-key blocks,
 and generic assignments of a high-entropy literal to a name such as ``secret``, ``token``, ``password``,
 ``passwd``, ``api_key``, ``access_key``, ``private_key``, ``client_secret`` or ``auth``.
@@ -33,25 +33,25 @@ _PRIVATE_KEY = re.compile(
     r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*\Z)", re.S)
 _PRIVATE_KEY_HEADER = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 
-#: (kind, pattern): the whole match is the secret.
-_TOKENS: tuple[tuple[str, re.Pattern], ...] = (
-    ("aws_access_key_id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b")),
-    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b")),
-    ("github_token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b")),
-    ("slack_token", re.compile(r"\bxox[abposr]-(?:[A-Za-z0-9]+-){1,4}[A-Za-z0-9]+\b")),
-    ("slack_webhook", re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+")),
-    ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
-    ("stripe_key", re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}\b")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b")),
-)
+#: Well-known token formats, one alternation (one pass); the group name is the kind.
+_TOKENS = re.compile(
+    r"\b(?:(?P<aws_access_key_id>(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16})"
+    r"|(?P<github_token>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})"
+    r"|(?P<slack_token>xox[abposr]-(?:[A-Za-z0-9]+-){1,4}[A-Za-z0-9]+)"
+    r"|(?P<google_api_key>AIza[0-9A-Za-z_\-]{35})"
+    r"|(?P<stripe_key>(?:sk|rk)_live_[0-9A-Za-z]{16,})"
+    r"|(?P<jwt>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}))\b"
+    r"|(?P<slack_webhook>https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+)")
 
 _SECRET_NAME = r"(?:secret|token|passw(?:or)?d|passwd|pwd|api_?key|apikey|access_?key|private_?key|auth_?key|" \
                r"client_?secret|credentials?|aws_secret_access_key)"
-#: name (containing a secret word) = / : / := / => then a quoted literal, or an unquoted value.
-_ASSIGN = re.compile(
-    r"(?P<name>[A-Za-z0-9_.\-]*" + _SECRET_NAME + r"[A-Za-z0-9_.\-]*)[\"']?\s*(?:=|:=|:|=>|->)\s*"
-    r"(?:(?P<q>[\"'`])(?P<quoted>[^\"'`\s\\]{8,256})(?P=q)|(?P<bare>[A-Za-z0-9/+=_\-.~]{16,256})(?![\w(]))",
-    re.I)
+#: a secret word inside a name, then the rest of the name, an assignment operator (= : := => ->) and
+#: a quoted literal or an unquoted value. Searched in two steps (word, then what follows) for speed.
+_SECRET_WORD = re.compile(_SECRET_NAME)  # on lower-cased text (5x faster than re.I)
+_SECRET_WORD_I = re.compile(_SECRET_NAME, re.I)
+_AFTER_WORD = re.compile(
+    r"[A-Za-z0-9_.\-]*[\"']?[ \t]*(?:=|:=|:|=>|->)[ \t]*"
+    r"(?:(?P<q>[\"'`])(?P<quoted>[^\"'`\s\\]{8,256})(?P=q)|(?P<bare>[A-Za-z0-9/+=_\-.~]{16,256})(?![\w(]))")
 _PLACEHOLDER_VALUE = re.compile(r"^(?:x+|\*+|\.+|<.*>|\$\{.*\}|\{\{.*\}\}|%\(.*\)s|(?:change|replace)[_-]?me.*|"
                                 r"your[_-].*|example.*|dummy.*|test.*|fake.*|placeholder.*|none|null|redacted|"
                                 r"[a-z]+(?:_[a-z]+)*|[A-Z]+(?:_[A-Z]+)*|[a-z]+(?:[A-Z][a-z]*)+|"
@@ -68,6 +68,8 @@ def entropy(text: str) -> float:
 
 
 def _high_entropy(value: str) -> bool:
+    if len(value) >= 16 and value.isalpha() and entropy(value) >= 3.5:
+        return True  # a long run of letters with no word separators: "abcdefghijklmnop"
     if _PLACEHOLDER_VALUE.match(value):
         return False  # identifiers, env-var names, dotted names, template markers, URLs
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
@@ -81,10 +83,14 @@ def find_secrets(text: str) -> list[tuple[str, int, int]]:
     spans: list[tuple[str, int, int]] = []
     for m in _PRIVATE_KEY.finditer(text):
         spans.append(("private_key", m.start(), m.end()))
-    for kind, rx in _TOKENS:
-        for m in rx.finditer(text):
-            spans.append((kind, m.start(), m.end()))
-    for m in _ASSIGN.finditer(text):
+    for m in _TOKENS.finditer(text):
+        spans.append((m.lastgroup or "token", m.start(), m.end()))
+    low = text.lower()
+    words = _SECRET_WORD.finditer(low) if len(low) == len(text) else _SECRET_WORD_I.finditer(text)
+    for w in words:
+        m = _AFTER_WORD.match(text, w.end())
+        if m is None:
+            continue
         group = "quoted" if m.group("quoted") is not None else "bare"
         value = m.group(group)
         if value and _high_entropy(value):

@@ -55,11 +55,16 @@ def run(args: argparse.Namespace) -> int:
         table = merge_tables(args.table, metric=args.metric)
         print(table, end="")
         if args.table_out:
-            Path(args.table_out).write_text(table, encoding="utf-8")
+            from codetrans.safeio import safe_write
+
+            safe_write(args.table_out, table)
         return 0
     missing = [f"--{k}" for k in ("model", "data", "out") if not getattr(args, k)]
     if missing:
         raise CodeTransError(f"{', '.join(missing)} required (or --table RESULT... to render a table)")
+    from codetrans.safeio import check_out_dir
+
+    check_out_dir(args.out)  # an existing file or a read-only folder fails now, not after the run
     if args.threads is not None:
         if args.threads < 1:
             raise CodeTransError("--threads must be positive")
