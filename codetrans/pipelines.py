@@ -94,9 +94,14 @@ class TaskLogic:
             source = text.strip() if pretokenized else self.prepare(text, subtask)
         model_input = format_input(subtask, source)
         limit = max_input_length or self._max_input_length()
-        ids = list(self.tokenizer(model_input, truncation=False)["input_ids"])
+        # A token covers at most a few dozen characters: tokenizing a prefix of limit * 64 characters gives
+        # the same first tokens as the whole text without holding a million token ids per request.
+        cut = limit * 64
+        head = model_input if len(model_input) <= cut else model_input[:cut]
+        ids = list(self.tokenizer(head, truncation=False)["input_ids"])
         if len(ids) > limit:
-            logger.warning("input of %d tokens truncated to the model's %d", len(ids), limit)
+            what = f"{len(ids)} tokens" if head is model_input else f"{len(model_input):,} characters"
+            logger.warning("input of %s truncated to the model's %d tokens", what, limit)
             ids = ids[: limit - 1] + ids[-1:]  # keep </s>
         return {**self._model_inputs(ids), "subtask": subtask.id, "source": source}
 
@@ -423,7 +428,7 @@ if "transformers.pipelines" in sys.modules:
 
 
 def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantization: str | None = None,
-             **kwargs: Any) -> Any:
+             export_root: str | os.PathLike | None = None, **kwargs: Any) -> Any:
     """A codetrans task pipeline with the model resolved through the zoo.
 
     ``model`` may be a directory, a zoo id, or None for the task's default model. ``backend``:
@@ -431,7 +436,8 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
     the model), or "auto" (ct2 when CTranslate2 is installed and an export exists or can be made, else
     torch). ``quantization``: for ct2 the export's weight type ("int8" default, "int8_float32",
     "float32"); for torch "int8" applies dynamic int8 quantization to the Linear layers (default: none).
-    Both backends take the same inputs and options and return the same result dicts.
+    Both backends take the same inputs and options and return the same result dicts. ``export_root``:
+    keep the CTranslate2 export in this directory instead of beside the model (the demo does).
     """
     from codetrans.backends import CT2_QUANTIZATIONS, check_backend, choose_backend
 
@@ -449,7 +455,7 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
         model = str(zoo.resolve(model, task=ttype.name))
     chosen, export_dir = "torch", None
     if isinstance(model, str) and os.path.isdir(model):
-        chosen, export_dir = choose_backend(model, backend, quantization)
+        chosen, export_dir = choose_backend(model, backend, quantization, export_root)
     elif backend == "ct2":
         raise CodeTransError("the ct2 backend needs a model directory, not a loaded model")
     if chosen == "ct2":
