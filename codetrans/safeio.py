@@ -128,7 +128,7 @@ def read_input(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES, stdin: Bin
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            raise InputError(f"{shown} is not valid UTF-8; refusing to rewrite it") from None
+            raise InputError(f"{shown} is not valid UTF-8; refusing it") from None
     return decode_text(data, shown), name
 
 
