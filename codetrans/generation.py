@@ -26,7 +26,8 @@ MAX_BEAMS = 64
 MAX_BATCH_SIZE = 4096
 
 
-def _int(name: str, value: Any, minimum: int) -> int:
+def check_int(name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int of at least ``minimum`` (bools, NaN, fractions and strings refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (
             isinstance(value, float) and (not math.isfinite(value) or value != int(value))):
         raise CodeTransError(f"{name} must be a whole number, got {value!r}")
@@ -49,7 +50,7 @@ def _float(name: str, value: Any, low: float | None = None, high: float | None =
 
 
 def check_batch_size(value: Any) -> int:
-    return min(_int("batch_size", value, 1), MAX_BATCH_SIZE)
+    return min(check_int("batch_size", value, 1), MAX_BATCH_SIZE)
 
 
 def check_generate_options(options: dict[str, Any], ceiling: int = MAX_NEW_TOKENS_CEILING) -> dict[str, Any]:
@@ -57,12 +58,12 @@ def check_generate_options(options: dict[str, Any], ceiling: int = MAX_NEW_TOKEN
     out = dict(options)
     for name in ("num_beams", "num_return_sequences"):
         if out.get(name) is not None:
-            out[name] = _int(name, out[name], 1)
+            out[name] = check_int(name, out[name], 1)
             if out[name] > MAX_BEAMS:
                 raise CodeTransError(f"{name} must be at most {MAX_BEAMS}, got {out[name]}")
     for name in ("max_new_tokens", "max_length"):
         if out.get(name) is not None:
-            value = _int(name, out[name], 1 if name == "max_new_tokens" else 2)
+            value = check_int(name, out[name], 1 if name == "max_new_tokens" else 2)
             limit = ceiling + (1 if name == "max_length" else 0)
             if value > limit:
                 logger.warning("%s=%d capped at %d: the models never need longer outputs", name, value, limit)
@@ -70,7 +71,7 @@ def check_generate_options(options: dict[str, Any], ceiling: int = MAX_NEW_TOKEN
             out[name] = value
     for name in ("min_new_tokens", "min_length", "no_repeat_ngram_size", "top_k"):
         if out.get(name) is not None:
-            out[name] = _int(name, out[name], 0)
+            out[name] = check_int(name, out[name], 0)
     if out.get("min_new_tokens") and out["min_new_tokens"] > ceiling:
         out["min_new_tokens"] = ceiling
     if out.get("temperature") is not None:

@@ -66,9 +66,9 @@ class TaskLogic:
         if pretokenized is not None:
             preprocess["pretokenized"] = pretokenized
         if max_input_length is not None:
-            from codetrans.generation import _int
+            from codetrans.generation import check_int
 
-            preprocess["max_input_length"] = _int("max_input_length", max_input_length, 2)
+            preprocess["max_input_length"] = check_int("max_input_length", max_input_length, 2)
         from codetrans.generation import check_generate_options
 
         return preprocess, check_generate_options(generate_kwargs), {}

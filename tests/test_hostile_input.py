@@ -93,6 +93,16 @@ def test_fifo_is_refused(tmp_path, capsys, command):
     assert rc == 2 and "FIFO" in one_line_error(err)
 
 
+@pytest.mark.parametrize("argv", [["evaluate", "--table", "{fifo}"], ["train", "{fifo}", "--check"],
+                                  ["summarize", "--lang", "python", "{fifo}"], ["commit", "{fifo}"]])
+def test_fifo_is_refused_by_every_reader(tmp_path, capsys, argv):
+    fifo = tmp_path / "results.yaml"
+    os.mkfifo(fifo)
+    rc, _, err = run_cli([a.format(fifo=fifo) for a in argv], capsys, timeout=30)
+    line = one_line_error(err)
+    assert rc == 2 and ("FIFO" in line or "not found" in line)
+
+
 def test_socket_and_device_are_refused(tmp_path, capsys):
     sock_path = tmp_path / "s.py"
     s = socket.socket(socket.AF_UNIX)

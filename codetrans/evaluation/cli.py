@@ -65,6 +65,12 @@ def run(args: argparse.Namespace) -> int:
     from codetrans.safeio import check_out_dir
 
     check_out_dir(args.out)  # an existing file or a read-only folder fails now, not after the run
+    from codetrans.generation import check_batch_size, check_generate_options, check_int
+
+    check_generate_options({"num_beams": 1 if args.greedy else args.beams, "max_new_tokens": args.max_length,
+                            "length_penalty": args.length_penalty, "no_repeat_ngram_size": args.no_repeat_ngram})
+    check_batch_size(args.batch_size)
+    check_int("--max-source-length", args.max_source_length, 2)
     if args.threads is not None:
         if args.threads < 1:
             raise CodeTransError("--threads must be positive")
