@@ -35,7 +35,7 @@ def test_parameter_counts_of_the_sizes():
     assert 55e6 < counts["small"] < 65e6  # T5-small: 60M
     assert 210e6 < counts["base"] < 230e6  # T5-base: 220M
     assert 700e6 < counts["large"] < 780e6  # T5-large: 770M (738M with tied embeddings)
-    assert set(SIZES) == {"micro", "tiny", "small", "base", "large"}
+    assert set(SIZES) == {"micro", "tiny", "mini", "small", "base", "large"}
 
 
 def test_config_overrides_and_errors():
