@@ -31,10 +31,12 @@ DEFAULT_MAX_NEW_TOKENS = 64
 
 
 def _check_text(inputs: Any) -> str:
-    if isinstance(inputs, bytes):
-        if b"\0" in inputs[:8192]:
-            raise CodeTransError("input looks binary (NUL bytes), not source code")
-        inputs = inputs.decode("utf-8", "replace")
+    if isinstance(inputs, (bytes, bytearray)):
+        from codetrans.safeio import MAX_INPUT_BYTES, decode_text
+
+        if len(inputs) > max(MAX_INPUT_BYTES, MAX_INPUT_CHARS * 4):
+            raise CodeTransError(f"input has {len(inputs):,} bytes; the limit is {MAX_INPUT_CHARS:,} characters")
+        inputs = decode_text(bytes(inputs), "input", warn=False)  # the one encoding policy (NUL: binary)
     if not isinstance(inputs, str):
         raise CodeTransError(f"input must be a string, got {type(inputs).__name__}")
     if "\0" in inputs:

@@ -105,3 +105,16 @@ def test_every_commit_path_uses_the_filter(leaky_repo):
     blob = json.dumps(list(records))
     assert "PRIVATE KEY" not in blob and HARD_CODED not in blob and "wJalrXUtnFEMI" not in blob
     assert records.report.skipped["secret"] == 3 and records.report.skipped["secret_redacted"] == 1
+
+
+def test_finetune_harvest_uses_the_same_filter(leaky_repo):
+    from codetrans.finetune import expand_tasks, harvest
+
+    h = harvest(leaky_repo, expand_tasks("all"), progress=False)
+    blob = json.dumps(h.rows)
+    for leaked in ("AWS_SECRET_ACCESS_KEY", "PRIVATE KEY", HARD_CODED):
+        assert leaked not in blob, leaked
+    assert PLACEHOLDER in blob  # the function and the commit with the hard-coded key are kept, redacted
+    # finetune prefixes the commit walker's reasons with "commit_"
+    assert h.skipped["commit_secret"] == 3 and h.skipped["commit_secret_redacted"] == 1
+    assert h.skipped["secret_redacted"] >= 1  # app.py, read by the source walker
