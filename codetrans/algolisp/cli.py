@@ -90,7 +90,9 @@ def _generate(args: argparse.Namespace) -> int:
     for name in ("train", "dev", "test"):
         if getattr(args, name) < 0:
             raise ConfigError(f"--{name} must be >= 0")
-    out = Path(args.out)
+    from codetrans.safeio import check_out_dir
+
+    out = check_out_dir(args.out)
     start = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=False) as progress:

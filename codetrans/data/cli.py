@@ -110,7 +110,9 @@ def _harvest(args: argparse.Namespace) -> int:
     import time
 
     from codetrans.data.harvest import harvest
+    from codetrans.safeio import check_out_dir
 
+    check_out_dir(args.out)
     t0 = time.time()
     res = harvest(args.out, args.langs)
     print(f"harvest: {len(res.sources)} sources in {time.time() - t0:.0f} s -> {res.sources_file}; "
