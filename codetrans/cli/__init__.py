@@ -50,8 +50,23 @@ def _top_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _pop_debug(argv: list[str]) -> tuple[list[str], bool]:
+    """``--debug`` anywhere before a ``--`` shows tracebacks (also CODETRANS_DEBUG=1)."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:cut]
+    argv = [a for i, a in enumerate(argv) if not (i < cut and a == "--debug")]
+    return argv, debug or os.environ.get("CODETRANS_DEBUG", "") not in ("", "0")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] + ("..." if len(text) > 300 else "")
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run a command. Exit 0 on success, 2 for bad input or environment (one line on stderr, no
+    traceback), 1 for an internal error (one line plus a hint to rerun with ``--debug``), 130 on Ctrl-C."""
+    argv, debug = _pop_debug(list(sys.argv[1:] if argv is None else argv))
     top = _top_parser()
     if not argv or argv[0] not in COMMANDS:
         if argv and not argv[0].startswith("-"):
@@ -73,10 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"codetrans {name}", description=help_text)
     parser.set_defaults(command=name)  # modules serving several commands read it
     module.add_arguments(parser)
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     args = parser.parse_args(argv[1:])
     try:
         return int(module.run(args) or 0)
     except CodeTransError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
         print(f"codetrans {name}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -86,4 +106,22 @@ def main(argv: list[str] | None = None) -> int:
         # `codetrans ... | head`: the reader went away; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (RecursionError, MemoryError) as exc:
+        if debug:
+            raise
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large to hold in memory"
+        print(f"codetrans {name}: error: the input is {what}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the environment: permissions, missing paths, a full disk
+        if debug:
+            raise
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"codetrans {name}: error:{where} {exc.strerror or _one_line(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the one place that turns any bug into one line
+        if debug:
+            raise
+        print(f"codetrans {name}: internal error: {type(exc).__name__}: {_one_line(exc)} "
+              f"(rerun with --debug for the traceback, and please report it)", file=sys.stderr)
+        return 1
 

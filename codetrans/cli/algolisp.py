@@ -49,6 +49,8 @@ def parse_arg(spec: str) -> tuple[str, Any]:
         value = json.loads(raw)
     except json.JSONDecodeError:
         value = raw
+    except RecursionError:
+        raise ConfigError(f"--arg {name.strip()}: the value is nested too deeply") from None
     return name.strip(), value
 
 
@@ -88,7 +90,9 @@ def _generate(args: argparse.Namespace) -> int:
     for name in ("train", "dev", "test"):
         if getattr(args, name) < 0:
             raise ConfigError(f"--{name} must be >= 0")
-    out = Path(args.out)
+    from codetrans.safeio import check_out_dir
+
+    out = check_out_dir(args.out)
     start = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=False) as progress:

@@ -20,6 +20,8 @@ def run(args: argparse.Namespace) -> int:
 
     card = card_from_dirs(args.model_dir, args.eval, model_id=args.id, tasks=args.task, license=args.license)
     out = Path(args.out) if args.out else Path(args.model_dir) / "README.md"
-    out.write_text(card.render(), encoding="utf-8")
+    from codetrans.safeio import safe_write
+
+    safe_write(out, card.render())
     print(f"wrote {out}")
     return 0

@@ -126,6 +126,9 @@ def _build(args: argparse.Namespace) -> int:
     if not 0 <= args.validation + args.test < 1:
         raise DataError("--validation + --test must be in [0, 1)")
     sources = [s for s in args.sources if s.strip()]
+    from codetrans.safeio import check_out_dir
+
+    check_out_dir(args.out)
     build_corpus(sources, args.out, cfg, progress=not args.no_progress)
     return 0
 
@@ -154,7 +157,9 @@ def _harvest(args: argparse.Namespace) -> int:
     import time
 
     from codetrans.data.harvest import harvest
+    from codetrans.safeio import check_out_dir
 
+    check_out_dir(args.out)
     t0 = time.time()
     res = harvest(args.out, args.langs)
     print(f"harvest: {len(res.sources)} sources in {time.time() - t0:.0f} s -> {res.sources_file}; "

@@ -57,11 +57,22 @@ def run(args: argparse.Namespace) -> int:
         table = merge_tables(args.table, metric=args.metric)
         print(table, end="")
         if args.table_out:
-            Path(args.table_out).write_text(table, encoding="utf-8")
+            from codetrans.safeio import safe_write
+
+            safe_write(args.table_out, table)
         return 0
     missing = [f"--{k}" for k in ("model", "data", "out") if not getattr(args, k)]
     if missing:
         raise CodeTransError(f"{', '.join(missing)} required (or --table RESULT... to render a table)")
+    from codetrans.safeio import check_out_dir
+
+    check_out_dir(args.out)  # an existing file or a read-only folder fails now, not after the run
+    from codetrans.generation import check_batch_size, check_generate_options, check_int
+
+    check_generate_options({"num_beams": 1 if args.greedy else args.beams, "max_new_tokens": args.max_length,
+                            "length_penalty": args.length_penalty, "no_repeat_ngram_size": args.no_repeat_ngram})
+    check_batch_size(args.batch_size)
+    check_int("--max-source-length", args.max_source_length, 2)
     if args.threads is not None:
         if args.threads < 1:
             raise CodeTransError("--threads must be positive")

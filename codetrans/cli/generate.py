@@ -58,7 +58,9 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
     if _input_kind(args.command) == "text":
         words = args.text
         if not words or words == ["-"]:
-            return [(None, sys.stdin.read())]
+            from codetrans.safeio import read_input
+
+            return [(None, read_input("-")[0])]
         return [(None, " ".join(words))]
     inputs = []
     for path in args.files:
@@ -77,6 +79,8 @@ def _parse_args(pairs: list[str]) -> dict[str, Any]:
             out[name] = json.loads(value)
         except ValueError:
             out[name] = value  # a bare string
+        except RecursionError:
+            raise CodeTransError(f"--arg {name}: the value is nested too deeply") from None
     return out
 
 
@@ -113,11 +117,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if command == "document" and args.write and "-" in args.files:
         raise CodeTransError("--write needs files, not stdin")
-    generate: dict[str, Any] = {"max_new_tokens": args.max_new_tokens, "batch_size": args.batch_size}
-    if args.beams:
+    from codetrans.generation import check_batch_size, check_generate_options
+
+    generate: dict[str, Any] = {"max_new_tokens": args.max_new_tokens}
+    if args.beams is not None:
         generate["num_beams"] = args.beams
+    generate = check_generate_options(generate)  # bad values fail before the model loads
+    generate["batch_size"] = check_batch_size(args.batch_size)
+    inputs = _inputs(args)  # bad input fails before the model loads
     pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
-    for name, text in _inputs(args):
+    for name, text in inputs:
         kwargs = dict(generate)
         if getattr(args, "lang", None) or (name and _input_kind(command) == "code"):
             from codetrans.lang.tokenize import language_of
@@ -126,26 +135,17 @@ def run(args: argparse.Namespace) -> int:
         if command == "synthesize" and args.arg:
             kwargs["args"] = _parse_args(args.arg)
         if command == "document" and args.write:
-            from codetrans.serving.docwriter import write_docs
-
-            lang = kwargs.pop("lang")
-            written = write_docs(pipe, name, text, lang, backup=not args.no_backup, **kwargs)
-            for note in written.notes:
-                print(f"{name}: {note}", file=sys.stderr)
-            print(f"{name}: {written.message}")
+            _write_docs(pipe, name, text, kwargs, backup=not args.no_backup)
             continue
         if command == "document":
-            results = pipe(text, whole_file=True, **kwargs)
-        else:
-            results = pipe(text, **kwargs)
+            _document_streaming(pipe, name, text, kwargs, args.json)
+            continue
+        results = pipe(text, **kwargs)
         for r in results:
             if name:
                 r = {"path": name, **r}
             if args.json:
                 print(json.dumps(r, ensure_ascii=False, default=str))
-            elif command == "document":
-                where = f"{name}:" if name else "line "
-                print(f"{where}{r['start_line']} {r['func_name']}: {r['generated_text']}")
             else:
                 line = r["generated_text"]
                 if "result" in r:
@@ -154,3 +154,62 @@ def run(args: argparse.Namespace) -> int:
                     line += f"  (error: {r['error']})"
                 print(line)
     return 0
+
+
+def _document_batches(pipe: Any, name: str | None, text: str, functions: list[dict], kwargs: dict[str, Any]):
+    """Yield (function, result) batch by batch (so results show as they are ready), with a progress bar
+    on a terminal. Ctrl-C: what was yielded stays printed; the caller reports how far it got."""
+    kwargs = dict(kwargs)
+    size = kwargs.get("batch_size") or 8
+    bar = None
+    if len(functions) > size and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(functions), desc=name or "stdin", unit="function", file=sys.stderr, leave=False)
+    try:
+        for start in range(0, len(functions), size):
+            chunk = functions[start:start + size]
+            yield from zip(chunk, pipe.document_file(text, chunk, **kwargs))
+            if bar is not None:
+                bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str, Any], as_json: bool) -> None:
+    functions = pipe._functions(text, kwargs.get("lang"))
+    if not functions:
+        raise CodeTransError("no functions found in the input (is the language right?)")
+    done = 0
+    try:
+        for _, r in _document_batches(pipe, name, text, functions, kwargs):
+            if name:
+                r = {"path": name, **r}
+            if as_json:
+                print(json.dumps(r, ensure_ascii=False, default=str), flush=True)
+            else:
+                where = f"{name}:" if name else "line "
+                print(f"{where}{r['start_line']} {r['func_name']}: {r['generated_text']}", flush=True)
+            done += 1
+    except KeyboardInterrupt:
+        print(f"{name or 'stdin'}: interrupted after {done} of {len(functions)} function(s); the results above "
+              "are complete", file=sys.stderr)
+        raise
+
+
+def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup: bool) -> None:
+    """``document --write``: :func:`codetrans.serving.docwriter.write_docs`, the model run batch by batch
+    (progress bar on a terminal)."""
+    from codetrans.serving.docwriter import write_docs
+
+    kwargs = dict(kwargs)
+    lang = kwargs.pop("lang")
+
+    def document(todo: list[dict]) -> list[dict]:
+        return [r for _, r in _document_batches(pipe, path, text, todo, {**kwargs, "lang": lang})]
+
+    written = write_docs(pipe, path, text, lang, backup=backup, document=document)
+    for note in written.notes:
+        print(f"{path}: {note}", file=sys.stderr)
+    print(f"{path}: {written.message}")

@@ -172,9 +172,14 @@ def _tree_records(spec: SourceSpec, shard: dict, config: dict, report: SkipRepor
     for f in iter_source_files(spec, options, walk_report):
         if nparts > 1 and zlib.crc32(f.path.encode("utf-8", "surrogateescape")) % nparts != part:
             continue
+        from codetrans.data.secrets import redact
+
+        text, n_secrets = redact(f.text)  # hard-coded keys never reach a record
+        if n_secrets:
+            report.skip("secret_redacted", f"{f.source}/{f.path}")
         try:
-            funcs = extract_functions(f.text, f.lang, path=f.path, repo=f.source, stats=stats)
-            apis = (extract_api_sequences(f.text, path=f.path, repo=f.source,
+            funcs = extract_functions(text, f.lang, path=f.path, repo=f.source, stats=stats)
+            apis = (extract_api_sequences(text, path=f.path, repo=f.source,
                                                 jdk_only=config["api_jdk_only"], stats=stats)
                     if f.lang == "java" and _wants(config, "api") else [])
         except Exception as exc:  # a grammar crash on one file must not end the build
@@ -281,6 +286,20 @@ def _first_keys(path: Path) -> set[str]:
     return set()
 
 
+def _scrub_secrets(rows, report: SkipReport):
+    """Every record of every source through the data layer's secret filter: private-key material in a
+    commit is dropped (``secret``), other secrets are redacted (``secret_redacted``)."""
+    from codetrans.data.secrets import has_private_key, scrub_record
+
+    for row in rows:
+        if row.get("task", "").startswith("commit") and has_private_key(row.get("source", "")):
+            report.skip("secret", row.get("id") or row.get("repo", ""))
+            continue
+        if scrub_record(row):
+            report.skip("secret_redacted", row.get("id") or row.get("path", ""))
+        yield row
+
+
 def generate(shards: list[dict], config: dict):
     """``Dataset.from_generator`` body: the records of each shard, then one report row per shard."""
     for shard in shards:
@@ -295,11 +314,12 @@ def generate(shards: list[dict], config: dict):
                 yield make_row(task=REPORT_TASK, meta=json.dumps(report.to_dict()))
                 continue
             if shard["kind"] == "research":
-                yield from _research_records(spec, config, report)
+                rows = _research_records(spec, config, report)
             elif shard["kind"] == "git":
-                yield from _git_records(spec, config, report)
+                rows = _git_records(spec, config, report)
             else:
-                yield from _tree_records(spec, shard, config, report)
+                rows = _tree_records(spec, shard, config, report)
+            yield from _scrub_secrets(rows, report)
         except DataError as exc:
             reason = "repo_without_commits" if "no commits" in str(exc) else f"{shard['kind']}_source_error"
             report.skip(reason, f"{shard['spec']}: {exc}")
@@ -519,7 +539,9 @@ def build_corpus(sources: list[str | SourceSpec], out: str | Path, config: Build
     report = result.to_dict()
     report["config"] = cfg
     report["specs"] = [s.spec for s in specs]
-    (out / "build_report.json").write_text(json.dumps(report, indent=1))
+    from codetrans.safeio import safe_write
+
+    safe_write(out / "build_report.json", json.dumps(report, indent=1))
     if not quiet:
         print_summary(counts, skipped, examples, dedup, result.seconds)
     return result

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from codetrans.data.loaders import commit_record
 from codetrans.data.report import Records, SkipReport
-from codetrans.data.sources import PRIVATE_KEY, looks_secret
 from codetrans.errors import DataError
 
 BOT_MARKERS: tuple[str, ...] = ("[bot]", "dependabot", "renovate", "github-actions", "pre-commit-ci",
@@ -72,11 +71,11 @@ class CommitFilters:
     drop_binary_only: bool = True
     drop_empty: bool = True
     dedup: bool = True  # exact (diff, subject) duplicates within one repository
+    drop_secrets: bool = True  # commits touching secret files / private keys dropped, other secrets redacted
     max_records: int | None = None  # cap per repository, most recent first (the shared corpus used 6,000)
     context_lines: int = 3
     rev: str = "HEAD"
     extra_skip_subjects: tuple[str, ...] = field(default_factory=tuple)  # more regexes, case-insensitive
-    drop_secrets: bool = True  # commits touching secret-looking files or adding a private key
 
 
 def is_bot(name: str, email: str, markers: tuple[str, ...] = BOT_MARKERS) -> bool:
@@ -189,8 +188,9 @@ def iter_commits(path: str | Path, filters: CommitFilters | None = None,
 
     Raises :class:`DataError` when ``path`` is not a repository or has no commits; every filtered
     commit is counted in ``report`` (reasons: bot_author, subject_length, subject_pattern,
-    version_only, git_error, non_utf8, empty_diff, binary_only, too_many_lines, too_long, duplicate,
-    not_examined_cap).
+    version_only, git_error, non_utf8, empty_diff, binary_only, too_many_lines, too_long, secret, duplicate,
+    not_examined_cap); ``secret_redacted`` counts commits kept with secrets replaced
+    (:mod:`codetrans.data.secrets`).
     """
     f = filters or CommitFilters()
     repo = repo_root(path)
@@ -258,17 +258,24 @@ def iter_commits(path: str | Path, filters: CommitFilters | None = None,
         if f.max_diff_chars is not None and len(diff) > f.max_diff_chars:
             report.skip("too_long", sha)
             continue
+        if f.drop_secrets:
+            from codetrans.data.secrets import commit_drop_reason, redact
+
+            why_secret = commit_drop_reason([p for _, _, p in stats], diff)
+            if why_secret:
+                report.skip("secret", f"{sha[:10]} ({why_secret})")
+                continue
+            diff, n_diff = redact(diff)
+            subject, n_subject = redact(subject)
+            body, n_body = redact(body)
+            if n_diff or n_subject or n_body:
+                report.skip("secret_redacted", sha[:10])  # kept, with the secrets replaced
         if f.dedup:
             key = hashlib.sha1(diff.encode() + b"\0" + subject.encode()).digest()
             if key in seen:
                 report.skip("duplicate", sha)
                 continue
             seen.add(key)
-        if f.drop_secrets:
-            secret = next((p for _, _, p in stats if looks_secret(p)), None)
-            if secret or PRIVATE_KEY.search(diff):
-                report.skip("secret", f"{sha[:10]} ({secret or 'private key in the diff'})")
-                continue
         kept += 1
         report.keep()
         yield {"repo": name, "sha": sha, "date": date.strip(), "subject": subject, "body": body,

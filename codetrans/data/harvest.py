@@ -269,7 +269,8 @@ def harvest(out: str | Path, langs: list[str] | tuple[str, ...] | None = None,
                     path = zpath
                 add(lang, base, name, path, group)
         _say(f"{lang}: {sum(s['lang'] == lang for s in res.sources)} sources")
-    res.sources_file.write_text("".join(s["spec"] + "\n" for s in res.sources))
-    (out / "harvest.json").write_text(json.dumps({"sources": res.sources, "report": res.report.to_dict()},
-                                                 indent=1))
+    from codetrans.safeio import safe_write
+
+    safe_write(res.sources_file, "".join(s["spec"] + "\n" for s in res.sources))
+    safe_write(out / "harvest.json", json.dumps({"sources": res.sources, "report": res.report.to_dict()}, indent=1))
     return res

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from codetrans.data.report import SkipReport
+from codetrans.data.secrets import PRIVATE_KEY_HEADER
 from codetrans.errors import DataError
 from codetrans.tasks import normalize_lang
 
@@ -58,7 +59,6 @@ SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", 
 _SECRET_NAME = re.compile(r"^(?:\.env\..+|credentials.*\.json|.*secrets?\.(?:json|ya?ml|toml)|"
                           r"id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?:\.(?!pub$)[^.]+)?)$")
 #: The armour line of a PEM private key: files starting with one are skipped, commits adding one dropped.
-PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 ARCHIVE_SUFFIXES = (".zip", ".whl", ".jar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar",
                     ".deb")
 
@@ -168,7 +168,7 @@ def looks_secret(path: str) -> bool:
 
 def looks_like_private_key(data: bytes) -> bool:
     """True when content starts with a PEM private-key header (whatever the file is called)."""
-    return bool(PRIVATE_KEY.match(data[:200].decode("latin-1").lstrip()))
+    return bool(PRIVATE_KEY_HEADER.match(data[:200].decode("latin-1").lstrip()))
 
 
 def _language(path: str, options: WalkOptions, report: SkipReport, where: str) -> str | None:

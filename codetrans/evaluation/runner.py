@@ -241,7 +241,9 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     }
     if not results:
         raise CodeTransError(f"{record['name']} applies to none of the sub-tasks {', '.join(chosen)}")
-    (out / "metrics.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "results.md").write_text(render_table([record]), encoding="utf-8")
+    from codetrans.safeio import safe_write
+
+    safe_write(out / "metrics.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    safe_write(out / "results.md", render_table([record]))
     return record
 

@@ -34,12 +34,16 @@ def load_results(paths: Iterable[str | Path]) -> list[dict]:
         path = Path(p)
         if path.is_dir():
             path = path / "metrics.json"
+        from codetrans.safeio import InputError, read_bytes
+
+        if not path.exists():
+            raise CodeTransError(f"no results file at {path}")
         try:
-            rec = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise CodeTransError(f"no results file at {path}") from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CodeTransError(f"{path} is not a metrics JSON: {exc}") from exc
+            rec = json.loads(read_bytes(path, 200_000_000).decode("utf-8"))
+        except InputError:
+            raise
+        except (ValueError, RecursionError) as exc:  # JSON or UTF-8
+            raise CodeTransError(f"{path} is not a metrics JSON: {' '.join(str(exc).split())[:200]}") from None
         if not isinstance(rec, dict) or "results" not in rec:
             raise CodeTransError(f"{path} is not a metrics JSON written by `codetrans evaluate`")
         out.append(rec)

@@ -42,7 +42,8 @@ def quantize_int8(model: Any) -> Any:
 
 
 def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
-                   quantization: str | None = None) -> tuple[str, Path | None]:
+                   quantization: str | None = None,
+                   export_root: str | os.PathLike | None = None) -> tuple[str, Path | None]:
     """-> ("ct2", export dir) or ("torch", None) for a resolved local model directory.
 
     ``auto`` exports the model (once; cached beside it) when CTranslate2 is installed and the directory
@@ -55,14 +56,14 @@ def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
     if backend == "ct2":
         if not ct2_available():
             raise CodeTransError("the ct2 backend needs CTranslate2: pip install 'codetrans[fast]'")
-        return "ct2", export.export_ct2(model_dir, quantization=quant)
+        return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
     if not ct2_available():
         return "torch", None
-    cached = export.cached_export(model_dir, quant)
+    cached = export.cached_export(model_dir, quant, export_root)
     if cached is not None:
         return "ct2", cached
     try:
-        return "ct2", export.export_ct2(model_dir, quantization=quant)
+        return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
     except (CodeTransError, OSError) as exc:
         logger.info("using the torch backend: no CTranslate2 export of %s (%s)", model_dir, exc)
         return "torch", None

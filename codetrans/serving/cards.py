@@ -137,12 +137,12 @@ class ModelCard:
 
 
 def _read_json(path: Path) -> dict:
+    from codetrans.safeio import read_bytes
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CodeTransError(f"no such file: {path}") from None
-    except ValueError as exc:
-        raise CodeTransError(f"{path} is not valid JSON: {exc}") from None
+        return json.loads(read_bytes(path, 200_000_000).decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # JSON or UTF-8
+        raise CodeTransError(f"{path} is not valid JSON: {' '.join(str(exc).split())[:200]}") from None
 
 
 def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), model_id: str | None = None,

@@ -206,6 +206,12 @@ class FastPipeline(TaskLogic):
         ct2_generate_options(fwd)  # unsupported options fail before any work
         single = not isinstance(inputs, (list, tuple))
         items = [inputs] if single else list(inputs)
+        if not items:
+            return []
+        from codetrans.generation import check_batch_size
+
+        if batch_size is not None:
+            batch_size = check_batch_size(batch_size)
         prepped = [self.preprocess(x, **pre) for x in items]
         order = sorted(range(len(items)), key=lambda i: -len(prepped[i]["input_ids"]))
         size = max(1, int(batch_size or self.batch_size))

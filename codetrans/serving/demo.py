@@ -15,22 +15,60 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from codetrans.errors import CodeTransError  # noqa: E402
 from codetrans.tasks import TASK_TYPES, subtasks_of  # noqa: E402
 
+#: The largest input a request may carry (a 1 MB file fits).
+MAX_INPUT_CHARS = 1_100_000
+
 
 class PipelineCache:
-    """One pipeline per (task, model), built on first use; thread-safe for the queue's workers."""
+    """Pipelines per (task, model), built on first use, at most ``max_size`` kept (least recently used
+    evicted); thread-safe for the queue's workers. Only models in ``allowed`` are loaded, and CTranslate2
+    exports go to ``export_root`` (a cache the server owns), never into a model folder."""
 
-    def __init__(self) -> None:
-        self._pipes: dict[tuple[str, str], Any] = {}
+    def __init__(self, allowed: list[str] | None = None, max_size: int = 4,
+                 export_root: str | os.PathLike | None = None) -> None:
+        from collections import OrderedDict
+
+        self._pipes: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
+        self.allowed = None if allowed is None else {str(m) for m in allowed}
+        self.max_size = max(1, int(max_size))
+        if export_root is None:
+            from codetrans.serving import zoo
+
+            export_root = zoo.home() / "demo-exports"
+        self.export_root = export_root
+
+    def check(self, model: str) -> None:
+        if self.allowed is not None and str(model) not in self.allowed:
+            raise CodeTransError("unknown model: choose one of the models this demo offers")
 
     def get(self, task: str, model: str) -> Any:
+        self.check(model)
         key = (task, model)
         with self._lock:
-            if key not in self._pipes:
-                from codetrans.serving.pipelines import pipeline
+            if key in self._pipes:
+                self._pipes.move_to_end(key)
+                return self._pipes[key]
+            from codetrans.serving.pipelines import pipeline
 
-                self._pipes[key] = pipeline(task, model=model)
-            return self._pipes[key]
+            pipe = pipeline(task, model=model, export_root=self.export_root)
+            self._pipes[key] = pipe
+            while len(self._pipes) > self.max_size:
+                self._pipes.popitem(last=False)
+            return pipe
+
+    def __len__(self) -> int:
+        return len(self._pipes)
+
+
+def allowed_models(models: list[str] | None) -> list[str]:
+    """What a demo accepts: the models offered at start-up, the local zoo's models (by location and id)."""
+    from codetrans.serving import zoo
+
+    allowed = [str(m) for m in models or []]
+    for e in zoo.local_entries():
+        allowed += [e.location, e.id]
+    return allowed
 
 
 def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | None, text: str,
@@ -42,9 +80,14 @@ def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | Non
         raise gr.Error("choose a model first (start the demo with --model DIR)")
     if not text or not text.strip():
         raise gr.Error("the input is empty: paste some code or text first")
+    if len(text) > MAX_INPUT_CHARS:
+        raise gr.Error(f"the input has {len(text):,} characters; the demo takes at most {MAX_INPUT_CHARS:,}")
     try:
+        try:
+            kwargs: dict[str, Any] = {"max_new_tokens": int(max_new_tokens), "num_beams": int(num_beams)}
+        except (TypeError, ValueError, OverflowError):
+            raise CodeTransError("max new tokens and beams must be whole numbers") from None
         pipe = cache.get(task, model)
-        kwargs: dict[str, Any] = {"max_new_tokens": int(max_new_tokens), "num_beams": int(num_beams)}
         if lang:
             kwargs["lang"] = lang
         if task == "document":
@@ -66,7 +109,7 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
     from codetrans.serving import zoo
 
     choices = list(models or []) + [e.location for e in zoo.local_entries() if e.location not in (models or [])]
-    cache = PipelineCache()
+    cache = PipelineCache(allowed_models(choices))
     with gr.Blocks(title="CodeTrans", analytics_enabled=False) as demo:
         gr.Markdown("# CodeTrans\nT5 models for code: documentation, summaries, comments, commit messages, "
                     "API sequences and program synthesis. Paste raw code: tokenization happens inside.")
@@ -77,7 +120,7 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
                     lang = gr.Dropdown(langs, value=langs[0], label="Language", visible=ttype.input_kind == "code",
                                        elem_id=f"lang-{task}")
                     model = gr.Dropdown(choices, value=choices[0] if choices else None, label="Model",
-                                        allow_custom_value=True, elem_id=f"model-{task}")
+                                        allow_custom_value=False, elem_id=f"model-{task}")
                     beams = gr.Slider(1, 8, value=1, step=1, label="Beams")
                     max_new = gr.Slider(4, 256, value=64, step=4, label="Max new tokens")
                 source = gr.Code(label="Input", lines=12, elem_id=f"input-{task}") if ttype.input_kind != "text" \

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,10 @@ def insert_docs(source: str, lang: str, docs: list[tuple[dict, str]]) -> tuple[s
     from codetrans.lang.grammars import get_parser
 
     src = source.encode("utf-8", "surrogatepass")
+    if get_parser(lang).parse(src).root_node.has_error:
+        # tree-sitter's error recovery can attach a function's body to the wrong parent, so a doc meant
+        # for one function could land elsewhere: never rewrite a file that does not parse.
+        raise CodeTransError("the file has syntax errors; fix them first (nothing written)")
     nl = b"\r\n" if b"\r\n" in src else b"\n"  # keep the file's line endings
     notes: list[str] = []
     edits: list[tuple[int, bytes]] = []
@@ -95,40 +99,30 @@ def insert_docs(source: str, lang: str, docs: list[tuple[dict, str]]) -> tuple[s
         new = new[:offset] + text + new[offset:]
     if edits:
         parser = get_parser(lang)
-        if parser.parse(new).root_node.has_error and not parser.parse(src).root_node.has_error:
+        if parser.parse(new).root_node.has_error:
             raise CodeTransError("inserting the documentation would break the file's syntax; nothing written")
     return new.decode("utf-8", "surrogatepass"), len(edits), notes
 
 
 def backup_path(path: Path) -> Path:
+    """The first free ``FILE.orig`` / ``FILE.orig.N`` name (a dangling symbolic link counts as taken)."""
     candidate = path.with_name(path.name + ".orig")
     n = 1
-    while candidate.exists():
+    while os.path.lexists(candidate):
         candidate = path.with_name(f"{path.name}.orig.{n}")
         n += 1
     return candidate
 
 
 def write_atomic(path: Path, text: str, backup: bool = True) -> Path | None:
-    """Replace ``path``'s content atomically; keep the original as a backup. Returns the backup path."""
-    original = path.read_bytes()
-    saved = None
-    if backup:
-        saved = backup_path(path)
-        saved.write_bytes(original)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return saved
+    """Replace ``path``'s content atomically; keep the original as a backup. Returns the backup path.
+
+    :func:`codetrans.safeio.safe_write`: never through a symbolic link (file, backup or temporary file),
+    permissions kept, one-line errors for read-only or missing directories.
+    """
+    from codetrans.safeio import safe_write
+
+    return safe_write(path, text, backup=backup)
 
 
 @dataclass
@@ -150,22 +144,30 @@ class DocsWritten:
 
 
 def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup: bool = True,
-               **generate: Any) -> DocsWritten:
+               document: Callable[[list[dict]], list[dict]] | None = None, **generate: Any) -> DocsWritten:
     """Document the undocumented functions of the file ``path`` (content ``text``) with a document pipeline
-    and write the result in place (atomically, keeping a backup unless told otherwise)."""
+    and write the result in place (atomically, keeping a backup unless told otherwise).
+
+    ``document``: how to run the model on the functions to document (the CLI passes one that streams
+    batches with a progress bar); default ``pipe.document_file(text, functions, lang=lang, **generate)``.
+    """
     from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+    from codetrans.lang.grammars import get_parser
+    from codetrans.safeio import read_input
 
     path = Path(path)
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise CodeTransError(f"{path} is not valid UTF-8; refusing to rewrite it") from None
+    read_input(path, strict_utf8=True)  # refuses a file that is not valid UTF-8 (replaced bytes would be lost)
     if lang not in EXTRACT_LANGUAGES:
         raise CodeTransError(f"{path}: --write supports {', '.join(EXTRACT_LANGUAGES)}, not {lang}")
+    if get_parser(lang).parse(text.encode("utf-8", "surrogatepass")).root_node.has_error:
+        raise CodeTransError(f"{path} has syntax errors; fix them first (nothing written)")
     todo = [f for f in list_functions(text, lang) if not f["documented"]]
     if not todo:
         return DocsWritten(complete=True)
-    results = pipe.document_file(text, todo, lang=lang, **generate)
+    if document is None:
+        results = pipe.document_file(text, todo, lang=lang, **generate)
+    else:
+        results = document(todo)
     new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(todo, results)])
     if not inserted:
         return DocsWritten(notes=notes)

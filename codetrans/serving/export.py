@@ -23,8 +23,17 @@ from codetrans.serving.ct2 import CT2_QUANTIZATIONS, DEFAULT_CT2_QUANTIZATION, M
 FORMAT = 1
 
 
-def export_path(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION) -> Path:
-    return Path(model_dir) / f"ct2-{quantization}"
+def export_path(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
+                root: str | os.PathLike | None = None) -> Path:
+    """``MODEL/ct2-<q>`` by default; under ``root`` (a cache the caller owns, e.g. the demo's under
+    ``$CODETRANS_HOME``) ``root/<name>-<hash of the model path>/ct2-<q>``, so the model folder stays untouched."""
+    if root is None:
+        return Path(model_dir) / f"ct2-{quantization}"
+    import hashlib
+
+    resolved = Path(model_dir).resolve()
+    key = hashlib.sha1(str(resolved).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return Path(root) / f"{resolved.name}-{key}" / f"ct2-{quantization}"
 
 
 def fingerprint(model_dir: str | os.PathLike) -> list[list[Any]]:
@@ -39,9 +48,10 @@ def fingerprint(model_dir: str | os.PathLike) -> list[list[Any]]:
     return out
 
 
-def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION) -> Path | None:
+def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
+                  root: str | os.PathLike | None = None) -> Path | None:
     """The existing, up-to-date export of ``model_dir`` with these weights, or None. Cheap (no imports)."""
-    path = export_path(model_dir, quantization)
+    path = export_path(model_dir, quantization, root)
     try:
         meta = json.loads((path / METADATA).read_text())
     except (OSError, ValueError):
@@ -56,10 +66,11 @@ def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_
 
 
 def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
-               force: bool = False) -> Path:
+               force: bool = False, root: str | os.PathLike | None = None) -> Path:
     """Convert ``model`` (a directory or zoo id) for CTranslate2; returns the export directory.
 
-    An up-to-date export is reused unless ``force``.
+    An up-to-date export is reused unless ``force``. ``root``: keep the export in this cache directory
+    instead of beside the model (see :func:`export_path`).
     """
     if quantization not in CT2_QUANTIZATIONS:
         raise CodeTransError(f"unknown quantization {quantization!r}; choose from {', '.join(CT2_QUANTIZATIONS)}")
@@ -68,17 +79,19 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
     model_dir = Path(zoo.resolve(str(model)))
     check_model_dir(model_dir, weights=True)
     if not force:
-        cached = cached_export(model_dir, quantization)
+        cached = cached_export(model_dir, quantization, root)
         if cached is not None:
             return cached
     try:
         import ctranslate2
     except ImportError:
         raise CodeTransError("exporting needs CTranslate2: pip install 'codetrans[fast]'") from None
-    if not os.access(model_dir, os.W_OK):
-        raise CodeTransError(f"cannot write the export beside the model: {model_dir} is read-only")
-    final = export_path(model_dir, quantization)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=model_dir))
+    final = export_path(model_dir, quantization, root)
+    if root is not None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(final.parent, os.W_OK):
+        raise CodeTransError(f"cannot write the export in {final.parent}: it is read-only")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
         _convert(model_dir, tmp / "out", quantization, ctranslate2)
         replace_dir(tmp / "out", final, keep_concurrent=True)  # a concurrent export of the same model: keep theirs

@@ -48,6 +48,8 @@ def install_hook(repo: str | os.PathLike = ".", model: str | None = None, force:
                                  "(the old hook is kept as prepare-commit-msg.backup)")
         hook.replace(hook.with_name("prepare-commit-msg.backup"))
     model_args = f"--model {shlex.quote(str(Path(model).resolve()) if Path(model).exists() else model)}" if model else ""
-    hook.write_text(HOOK_TEMPLATE.format(marker=MARKER, python=shlex.quote(sys.executable), model_args=model_args))
+    from codetrans.safeio import safe_write
+
+    safe_write(hook, HOOK_TEMPLATE.format(marker=MARKER, python=shlex.quote(sys.executable), model_args=model_args))
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return hook

@@ -33,10 +33,12 @@ DEFAULT_MAX_NEW_TOKENS = 64
 
 
 def check_text(inputs: Any) -> str:
-    if isinstance(inputs, bytes):
-        if b"\0" in inputs[:8192]:
-            raise CodeTransError("input looks binary (NUL bytes), not source code")
-        inputs = inputs.decode("utf-8", "replace")
+    if isinstance(inputs, (bytes, bytearray)):
+        from codetrans.safeio import MAX_INPUT_BYTES, decode_text
+
+        if len(inputs) > max(MAX_INPUT_BYTES, MAX_INPUT_CHARS * 4):
+            raise CodeTransError(f"input has {len(inputs):,} bytes; the limit is {MAX_INPUT_CHARS:,} characters")
+        inputs = decode_text(bytes(inputs), "input", warn=False)  # the one encoding policy (NUL: binary)
     if not isinstance(inputs, str):
         raise CodeTransError(f"input must be a string, got {type(inputs).__name__}")
     if "\0" in inputs:
@@ -68,8 +70,12 @@ class TaskLogic:
         if pretokenized is not None:
             preprocess["pretokenized"] = pretokenized
         if max_input_length is not None:
-            preprocess["max_input_length"] = max_input_length
-        return preprocess, generate_kwargs, {}
+            from codetrans.generation import check_int
+
+            preprocess["max_input_length"] = check_int("max_input_length", max_input_length, 2)
+        from codetrans.generation import check_generate_options
+
+        return preprocess, check_generate_options(generate_kwargs), {}
 
     # -- the task-specific part ------------------------------------------------------------------
     def subtask(self, lang: str | None, text: str) -> SubTask:
@@ -92,9 +98,14 @@ class TaskLogic:
             source = text.strip() if pretokenized else self.prepare(text, subtask)
         model_input = format_input(subtask, source)
         limit = max_input_length or self._max_input_length()
-        ids = list(self.tokenizer(model_input, truncation=False)["input_ids"])
+        # A token covers at most a few dozen characters: tokenizing a prefix of limit * 64 characters gives
+        # the same first tokens as the whole text without holding a million token ids per request.
+        cut = limit * 64
+        head = model_input if len(model_input) <= cut else model_input[:cut]
+        ids = list(self.tokenizer(head, truncation=False)["input_ids"])
         if len(ids) > limit:
-            logger.warning("input of %d tokens truncated to the model's %d", len(ids), limit)
+            what = f"{len(ids)} tokens" if head is model_input else f"{len(model_input):,} characters"
+            logger.warning("input of %s truncated to the model's %d tokens", what, limit)
             ids = ids[: limit - 1] + ids[-1:]  # keep </s>
         return {**self._model_inputs(ids), "subtask": subtask.id, "source": source}
 
@@ -243,6 +254,8 @@ class SynthesizeTask(TaskLogic):
                     r["result"] = run_program(r["program"], args)
                 except CodeTransError as exc:
                     r["error"] = str(exc)
+                except RecursionError:
+                    r["error"] = "the program or its input is nested too deeply"
         return results
 
 

@@ -16,7 +16,7 @@ from codetrans.tasks import TaskType, get_task_type
 
 
 def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantization: str | None = None,
-             **kwargs: Any) -> Any:
+             export_root: str | os.PathLike | None = None, **kwargs: Any) -> Any:
     """A codetrans task pipeline with the model resolved through the zoo.
 
     ``model`` may be a directory, a zoo id, or None for the task's default model. ``backend``:
@@ -24,13 +24,18 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
     the model), or "auto" (ct2 when CTranslate2 is installed and an export exists or can be made, else
     torch). ``quantization``: for ct2 the export's weight type ("int8" default, "int8_float32",
     "float32"); for torch "int8" applies dynamic int8 quantization to the Linear layers (default: none).
-    Both backends take the same inputs and options and return the same result dicts.
+    Both backends take the same inputs and options and return the same result dicts. ``export_root``:
+    keep the CTranslate2 export in this directory instead of beside the model (the demo does).
     """
     from codetrans.serving.backends import check_backend, choose_backend
     from codetrans.serving.ct2 import CT2_QUANTIZATIONS
 
     ttype = get_task_type(task)
     backend = check_backend(backend)
+    if kwargs.get("batch_size") is not None:
+        from codetrans.generation import check_batch_size
+
+        kwargs["batch_size"] = check_batch_size(kwargs["batch_size"])
     if quantization is not None and quantization not in CT2_QUANTIZATIONS:
         raise CodeTransError(f"unknown quantization {quantization!r}; choose from {', '.join(CT2_QUANTIZATIONS)}")
     if model is None or isinstance(model, (str, os.PathLike)):
@@ -39,7 +44,7 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
         model = str(zoo.resolve(model, task=ttype.name))
     chosen, export_dir = "torch", None
     if isinstance(model, str) and os.path.isdir(model):
-        chosen, export_dir = choose_backend(model, backend, quantization)
+        chosen, export_dir = choose_backend(model, backend, quantization, export_root)
     elif backend == "ct2":
         raise CodeTransError("the ct2 backend needs a model directory, not a loaded model")
     if chosen == "ct2":

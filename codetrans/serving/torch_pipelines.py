@@ -14,6 +14,7 @@ import torch
 from transformers import AutoModelForSeq2SeqLM, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 
+from codetrans.errors import CodeTransError
 from codetrans.serving.logic import (
     DEFAULT_MAX_NEW_TOKENS,
     ApiTask,
@@ -48,9 +49,13 @@ class CodeTransPipeline(TaskLogic, Pipeline):
         if "max_new_tokens" not in generate_kwargs and "max_length" not in generate_kwargs:
             generate_kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
         with torch.inference_mode():
-            output_ids = self.model.generate(
-                input_ids=model_inputs["input_ids"], attention_mask=model_inputs.get("attention_mask"),
-                **generate_kwargs)
+            try:
+                output_ids = self.model.generate(
+                    input_ids=model_inputs["input_ids"], attention_mask=model_inputs.get("attention_mask"),
+                    **generate_kwargs)
+            except (ValueError, TypeError) as exc:  # transformers' validation of generation options
+                message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+                raise CodeTransError(f"invalid generation options: {message}") from None
         return {"output_ids": output_ids, "subtask": subtask, "source": source}
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -59,7 +64,13 @@ class CodeTransPipeline(TaskLogic, Pipeline):
         Lists are processed longest-first (so batches hold inputs of similar length and padding is
         small) and returned in the caller's order.
         """
+        if "batch_size" in kwargs and kwargs["batch_size"] is not None:
+            from codetrans.generation import check_batch_size
+
+            kwargs["batch_size"] = check_batch_size(kwargs["batch_size"])
         if isinstance(inputs, (list, tuple)):
+            if not inputs:
+                return []
             items = [check_text(x) for x in inputs]
             order = sorted(range(len(items)), key=lambda i: -len(items[i]))
             results = super().__call__([items[i] for i in order], *args, **kwargs)

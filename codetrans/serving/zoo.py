@@ -94,6 +94,19 @@ def default_model(task: str) -> ZooEntry | None:
     return None
 
 
+def _check_config(path: Path) -> None:
+    """A model directory's config.json must be a JSON object (else transformers prints a traceback)."""
+    from codetrans.safeio import InputError, read_bytes
+
+    try:
+        config = json.loads(read_bytes(path / "config.json", 10_000_000).decode("utf-8"))
+    except (InputError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        why = exc if isinstance(exc, InputError) else "not valid JSON"
+        raise CodeTransError(f"{path} is not a usable model directory: config.json is {why}") from None
+    if not isinstance(config, dict):
+        raise CodeTransError(f"{path} is not a usable model directory: config.json is not a JSON object")
+
+
 def resolve(model: str | os.PathLike | None, task: str | None = None) -> str:
     """A model id, path or None (the task's default) -> something ``from_pretrained`` can load."""
     if model is None:
@@ -106,7 +119,9 @@ def resolve(model: str | os.PathLike | None, task: str | None = None) -> str:
         return entry.location
     path = Path(model).expanduser()
     if path.exists():
-        return str(check_model_dir(path))
+        check_model_dir(path)
+        _check_config(path)
+        return str(path)
     name = str(model)
     for entry in local_entries():
         if entry.id == name or Path(entry.location).name == name:

@@ -15,10 +15,11 @@ import argparse
 import sys
 
 from codetrans.errors import CodeTransError
-from codetrans.train import cli
 
 
 def main(argv: list[str] | None = None) -> int:
+    from codetrans.cli import train as cli  # the command's arguments and run (codetrans/cli/train.py)
+
     parser = argparse.ArgumentParser(prog="python -m codetrans.train", description="run a training recipe")
     cli.add_arguments(parser)
     args = parser.parse_args(argv)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from codetrans.errors import ConfigError
+from codetrans.errors import CodeTransError, ConfigError
 
 STRATEGIES = ("st", "mt", "pretrain", "tf", "mt-tf")
 SYNTHETIC = "synthetic"
@@ -259,10 +259,15 @@ def load_recipe(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] 
     else:
         path = resolve_recipe_path(recipe)
         source = str(path)
+        from codetrans.safeio import read_input
+
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"recipe {path} is not valid YAML: {exc}") from exc
+            text, _ = read_input(path, strict_utf8=True)
+            data = yaml.safe_load(text) or {}
+        except (yaml.YAMLError, RecursionError) as exc:
+            raise ConfigError(f"recipe {path} is not valid YAML: {' '.join(str(exc).split())[:200]}") from None
+        except CodeTransError as exc:
+            raise ConfigError(f"recipe {path}: {exc}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"recipe {path} must be a mapping of sections")
         data.setdefault("name", path.stem if path.parent == training_dir() else
