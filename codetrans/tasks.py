@@ -49,6 +49,12 @@ class TaskType:
     use: str = ""  # the model card's intended use, completing "<title> for developers: ..."
     widget: str = ""  # the model card's example input
     examples: tuple[tuple[str, str], ...] = ()  # the demo's examples: (language or "", input)
+    # Decoding defaults of every pipeline, CLI command, the demo and the evaluation harness, unless the
+    # model's codetrans.json carries its own per sub-task (chosen on validation data by
+    # training/tune_decoding.py) or the caller passes options. Beam 4 with trigram blocking lifted a weak
+    # model from 2.0 to 9.0 smoothed BLEU and ended "the on the on" loops; API sequences and programs
+    # repeat n-grams legitimately, so they are not blocked.
+    decoding: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -94,35 +100,41 @@ TASK_TYPES: dict[str, TaskType] = {
         TaskType("document", "codetrans-document", "code documentation generation", "code",
                  "smoothed_bleu", "code_documentation_generation", "tree", "Documentation",
                  "write the docstring summary of a function (or of every function in a file).",
-                 "def area(width, height):\n    return width * height", _DEMO_DOCUMENT),
+                 "def area(width, height):\n    return width * height", _DEMO_DOCUMENT,
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 48}),
         TaskType("summarize", "codetrans-summarize", "source code summarization", "code",
                  "smoothed_bleu", "source_code_summarization", "tree", "Summarization",
                  "summarize a code snippet in one line, like a question title.",
                  "SELECT name, COUNT(*) FROM orders GROUP BY name",
                  (("python", "with open('data.csv') as f:\n    rows = [line.split(',') for line in f]\n"),
                   ("sql", "SELECT name, COUNT(*) FROM orders GROUP BY name HAVING COUNT(*) > 1"),
-                  ("c_sharp", "var items = list.Where(x => x.Age > 18).OrderBy(x => x.Name).ToList();"))),
+                  ("c_sharp", "var items = list.Where(x => x.Age > 18).OrderBy(x => x.Name).ToList();")),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 32}),
         TaskType("comment", "codetrans-comment", "code comment generation", "code",
                  "smoothed_bleu", "code_comment_generation", "tree", "Comment",
                  "write the first sentence of a Java method's Javadoc.",
                  "public boolean isEmpty() { return size == 0; }",
-                 (("java", "public boolean isEmpty() {\n    return size == 0;\n}\n"),)),
+                 (("java", "public boolean isEmpty() {\n    return size == 0;\n}\n"),),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 48}),
         TaskType("commit", "codetrans-commit", "git commit message generation", "diff",
                  "corpus_bleu", "commit_generation", "history", "Commit message",
                  "propose a commit subject for a staged diff.",
                  "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-Instal with pip.\n+Install with pip.",
                  (("", "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n # Project\n-Instal with pip.\n"
-                       "+Install with pip.\n"),)),
+                       "+Install with pip.\n"),),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 32}),
         TaskType("api", "codetrans-api", "API sequence recommendation", "text",
                  "smoothed_bleu", "api_generation", "tree", "API sequence",
                  "recommend a sequence of Java API calls for a natural-language query.",
                  "read a text file line by line",
-                 (("", "read a text file line by line"), ("", "parse an xml document"))),
+                 (("", "read a text file line by line"), ("", "parse an xml document")),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 0, "length_penalty": 1.0, "max_new_tokens": 64}),
         TaskType("synthesize", "codetrans-synthesize", "program synthesis", "text",
                  "execution_accuracy", "program_synthese", "", "Program synthesis",
                  "write an AlgoLisp program for a problem description.",
                  "given an array of numbers a , find the sum of its elements",
-                 (("", "given an array of numbers a , find the sum of squares of its odd elements"),)),
+                 (("", "given an array of numbers a , find the sum of squares of its odd elements"),),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 0, "length_penalty": 1.0, "max_new_tokens": 128}),
     )
 }
 

@@ -27,12 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="output folder for predictions, metrics.json and results.md")
     parser.add_argument("--name", help="row label in tables (default: the model's name)")
     dec = parser.add_argument_group("decoding")
-    dec.add_argument("--beams", type=int, default=4, help="beam size (default 4, as the original)")
+    dec.add_argument("--beams", type=int, default=None,
+                     help="beam size (default: the decoding users get, the model's or its task's)")
     dec.add_argument("--greedy", action="store_true", help="greedy decoding (same as --beams 1)")
-    dec.add_argument("--max-length", type=int, default=128, help="max new tokens (default 128)")
+    dec.add_argument("--max-length", type=int, default=None, help="max new tokens (default: as users get)")
     dec.add_argument("--max-source-length", type=int, default=512, help="input truncation (default 512)")
-    dec.add_argument("--length-penalty", type=float, default=1.0)
-    dec.add_argument("--no-repeat-ngram", type=int, default=0, help="no-repeat n-gram size (0: off)")
+    dec.add_argument("--length-penalty", type=float, default=None)
+    dec.add_argument("--no-repeat-ngram", type=int, default=None, help="no-repeat n-gram size (0: off)")
     dec.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
     parser.add_argument("--backend", choices=["torch", "ct2"], default="torch",

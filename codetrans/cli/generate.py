@@ -41,8 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
     parser.add_argument("--json", action="store_true", help="JSON lines output")
-    parser.add_argument("--beams", type=int, default=None, help="beam size (default: greedy)")
-    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--beams", type=int, default=None,
+                        help="beam size (default: the model's tuned decoding, else the task's: 4)")
+    parser.add_argument("--no-repeat-ngram", type=int, default=None,
+                        help="block repeated n-grams of this size, 0 = off (default: the model's / task's)")
+    parser.add_argument("--max-new-tokens", type=int, default=None,
+                        help="longest output in tokens (default: the model's / task's)")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--backend", choices=["auto", "torch", "ct2"], default="auto",
                         help="inference engine: ct2 (CTranslate2, exported once beside the model), torch, or "
@@ -119,9 +123,9 @@ def run(args: argparse.Namespace) -> int:
         raise CodeTransError("--write needs files, not stdin")
     from codetrans.generation import check_batch_size, check_generate_options
 
-    generate: dict[str, Any] = {"max_new_tokens": args.max_new_tokens}
-    if args.beams is not None:
-        generate["num_beams"] = args.beams
+    # Options not given stay unset: the pipeline fills in the model's (or task's) decoding defaults.
+    generate: dict[str, Any] = {k: v for k, v in (("max_new_tokens", args.max_new_tokens), ("num_beams", args.beams),
+                                                  ("no_repeat_ngram_size", args.no_repeat_ngram)) if v is not None}
     generate = check_generate_options(generate)  # bad values fail before the model loads
     generate["batch_size"] = check_batch_size(args.batch_size)
     inputs = _inputs(args)  # bad input fails before the model loads

@@ -25,35 +25,39 @@ BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname")
 
 @dataclass
 class DecodingOptions:
-    """Generation settings; the defaults are the original CodeTrans evaluation's (beam search, 4)."""
+    """Generation settings. ``None`` (the default) is the decoding users get from the pipelines and the
+    CLI: the model's tuned defaults (``codetrans.json``), else its task type's (:mod:`codetrans.tasks`)."""
 
-    num_beams: int = 4
-    max_length: int = 128  # new tokens
+    num_beams: int | None = None
+    max_length: int | None = None  # new tokens
     max_source_length: int = 512
-    length_penalty: float = 1.0
-    no_repeat_ngram_size: int = 0
+    length_penalty: float | None = None
+    no_repeat_ngram_size: int | None = None
     batch_size: int = 16
 
     def __post_init__(self) -> None:
-        if self.num_beams < 1 or self.max_length < 1 or self.max_source_length < 1 or self.batch_size < 1:
+        if any(v is not None and v < 1 for v in (self.num_beams, self.max_length)) or \
+                self.max_source_length < 1 or self.batch_size < 1:
             raise CodeTransError(f"decoding options must be positive: {self}")
-        if self.no_repeat_ngram_size < 0:
+        if self.no_repeat_ngram_size is not None and self.no_repeat_ngram_size < 0:
             raise CodeTransError("no_repeat_ngram_size must be >= 0")
 
     @property
     def strategy(self) -> str:
+        if self.num_beams is None:
+            return "default"
         return "greedy" if self.num_beams == 1 else f"beam{self.num_beams}"
 
     def as_dict(self) -> dict:
         return {**asdict(self), "strategy": self.strategy}
 
     def generate_kwargs(self) -> dict:
-        kw: dict[str, Any] = {"num_beams": self.num_beams, "max_new_tokens": self.max_length,
-                              "do_sample": False, "length_penalty": self.length_penalty}
-        if self.num_beams > 1:
-            kw["early_stopping"] = True
-        if self.no_repeat_ngram_size > 0:
-            kw["no_repeat_ngram_size"] = self.no_repeat_ngram_size
+        kw: dict[str, Any] = {"do_sample": False}
+        for key, value in (("num_beams", self.num_beams), ("max_new_tokens", self.max_length),
+                           ("length_penalty", self.length_penalty),
+                           ("no_repeat_ngram_size", self.no_repeat_ngram_size)):
+            if value is not None:
+                kw[key] = value
         return kw
 
 
@@ -145,6 +149,11 @@ class ModelPredictor:
                 self._pipes[task_type] = pipeline(task_type, model=str(self.path), backend=self.backend,
                                                   batch_size=batch_size)
         return self._pipes[task_type]
+
+    def effective_decoding(self, task: str, options: DecodingOptions) -> dict:
+        """What ``generate`` gets for ``task``: the options given, completed with the pipeline's defaults."""
+        st = get_subtask(task)
+        return self._pipeline(st.task_type, options.batch_size).with_defaults(st.id, options.generate_kwargs())
 
     def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
                 advance: Callable[[int], None]) -> list[str]:

@@ -221,6 +221,9 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
             bar.close()
         predictions = _read_done(pred_path, len(records))
         res = score(task, predictions, refs, records, executor=executor)
+        effective = getattr(predictor, "effective_decoding", None)
+        if effective is not None:  # the decoding users get: options given + the model's/task's defaults
+            res["decoding"] = effective(task, decoding)
         res["resumed_from"] = resumed_from
         res["multi_reference"] = any(len(r) > 1 for r in refs)
         results[task] = res

@@ -14,7 +14,6 @@ from typing import Any
 
 from codetrans.errors import CodeTransError
 from codetrans.serving.logic import (
-    DEFAULT_MAX_NEW_TOKENS,
     ApiTask,
     CommentTask,
     CommitTask,
@@ -193,8 +192,7 @@ class FastPipeline(TaskLogic):
         self.batch_size = max(1, int(batch_size))
 
     def _forward(self, model_inputs: dict[str, Any], **generate_kwargs: Any) -> dict[str, Any]:
-        if "max_new_tokens" not in generate_kwargs and "max_length" not in generate_kwargs:
-            generate_kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
+        generate_kwargs = self.with_defaults(model_inputs["subtask"], generate_kwargs)
         output_ids = self.engine.generate(model_inputs["input_ids"], **generate_kwargs)
         return {"output_ids": output_ids, "subtask": model_inputs["subtask"], "source": model_inputs["source"]}
 

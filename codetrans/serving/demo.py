@@ -72,7 +72,7 @@ def allowed_models(models: list[str] | None) -> list[str]:
 
 
 def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | None, text: str,
-             max_new_tokens: int = 64, num_beams: int = 1) -> str:
+             max_new_tokens: int | None = None, num_beams: int | None = None) -> str:
     """What a tab's button does; CodeTransError becomes a message in the page."""
     import gradio as gr
 
@@ -84,7 +84,9 @@ def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | Non
         raise gr.Error(f"the input has {len(text):,} characters; the demo takes at most {MAX_INPUT_CHARS:,}")
     try:
         try:
-            kwargs: dict[str, Any] = {"max_new_tokens": int(max_new_tokens), "num_beams": int(num_beams)}
+            # 0 / None: the model's decoding defaults (codetrans.json, else the task's)
+            kwargs: dict[str, Any] = {k: int(v) for k, v in (("max_new_tokens", max_new_tokens),
+                                                             ("num_beams", num_beams)) if v}
         except (TypeError, ValueError, OverflowError):
             raise CodeTransError("max new tokens and beams must be whole numbers") from None
         pipe = cache.get(task, model)
@@ -121,8 +123,8 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
                                        elem_id=f"lang-{task}")
                     model = gr.Dropdown(choices, value=choices[0] if choices else None, label="Model",
                                         allow_custom_value=False, elem_id=f"model-{task}")
-                    beams = gr.Slider(1, 8, value=1, step=1, label="Beams")
-                    max_new = gr.Slider(4, 256, value=64, step=4, label="Max new tokens")
+                    beams = gr.Slider(0, 8, value=0, step=1, label="Beams (0: the model's default)")
+                    max_new = gr.Slider(0, 256, value=0, step=4, label="Max new tokens (0: the model's default)")
                 source = gr.Code(label="Input", lines=12, elem_id=f"input-{task}") if ttype.input_kind != "text" \
                     else gr.Textbox(label="Input", lines=3, elem_id=f"input-{task}")
                 button = gr.Button("Generate", variant="primary", elem_id=f"run-{task}")

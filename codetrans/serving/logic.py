@@ -13,6 +13,7 @@ This module imports neither torch nor transformers.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
@@ -29,7 +30,6 @@ from codetrans.tasks import (
 logger = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 2_000_000  # beyond this an input is surely not one function / diff / query
-DEFAULT_MAX_NEW_TOKENS = 64
 
 
 def check_text(inputs: Any) -> str:
@@ -108,6 +108,46 @@ class TaskLogic:
             logger.warning("input of %s truncated to the model's %d tokens", what, limit)
             ids = ids[: limit - 1] + ids[-1:]  # keep </s>
         return {**self._model_inputs(ids), "subtask": subtask.id, "source": source}
+
+    # -- decoding defaults ---------------------------------------------------------------------------
+    def decoding(self, subtask_id: str) -> dict[str, Any]:
+        """The decoding a sub-task gets when the caller passes no options: the task type's defaults
+        (:data:`codetrans.tasks.TASK_TYPES`), overridden by the model's own (``codetrans.json`` ->
+        ``decoding`` -> sub-task, as chosen on validation data by ``training/tune_decoding.py``)."""
+        return {**get_subtask(subtask_id).type.decoding, **self._tuned_decoding().get(subtask_id, {})}
+
+    def with_defaults(self, subtask: str | list[str], generate_kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``generate_kwargs`` completed with the sub-task's decoding defaults (a batch shares one
+        decoding: its first item's sub-task decides; the caller's options always win)."""
+        sid = subtask[0] if isinstance(subtask, (list, tuple)) else subtask
+        out = self.decoding(sid)
+        if "max_length" in generate_kwargs:
+            out.pop("max_new_tokens", None)
+        out.update(generate_kwargs)
+        if out.get("num_beams", 1) == 1:  # beam-only options would only draw warnings from greedy search
+            out.pop("length_penalty", None)
+            out.pop("early_stopping", None)
+        return out
+
+    def _tuned_decoding(self) -> dict[str, dict[str, Any]]:
+        tuned = getattr(self, "_tuned", None)
+        if tuned is None:
+            tuned = {}
+            model_dir = getattr(self, "model_dir", None) or getattr(getattr(self, "model", None), "name_or_path", None)
+            meta = Path(model_dir) / "codetrans.json" if model_dir else None
+            if meta is not None and meta.is_file():
+                import json
+
+                from codetrans.generation import check_generate_options
+
+                try:
+                    found = json.loads(meta.read_text(encoding="utf-8")).get("decoding") or {}
+                    tuned = {k: check_generate_options(v) for k, v in found.items() if isinstance(v, dict)}
+                except (OSError, ValueError, AttributeError, CodeTransError) as exc:
+                    logger.warning("ignoring the decoding defaults of %s: %s", meta, exc)
+                    tuned = {}
+            self._tuned = tuned
+        return tuned
 
     def _model_inputs(self, ids: list[int]) -> dict[str, Any]:
         """Token ids of one input -> what this backend's ``_forward`` takes."""

@@ -16,7 +16,6 @@ from transformers.pipelines import PIPELINE_REGISTRY
 
 from codetrans.errors import CodeTransError
 from codetrans.serving.logic import (
-    DEFAULT_MAX_NEW_TOKENS,
     ApiTask,
     CodeTask,
     CommentTask,
@@ -46,8 +45,7 @@ class CodeTransPipeline(TaskLogic, Pipeline):
     def _forward(self, model_inputs: dict[str, Any], **generate_kwargs: Any) -> dict[str, Any]:
         subtask = model_inputs.pop("subtask")
         source = model_inputs.pop("source")
-        if "max_new_tokens" not in generate_kwargs and "max_length" not in generate_kwargs:
-            generate_kwargs["max_new_tokens"] = DEFAULT_MAX_NEW_TOKENS
+        generate_kwargs = self.with_defaults(subtask, generate_kwargs)
         with torch.inference_mode():
             try:
                 output_ids = self.model.generate(

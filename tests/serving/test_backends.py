@@ -46,14 +46,15 @@ def test_backends_agree_greedy_float32(random_dir, max_new_tokens):
     slow = pipeline("document", random_dir, backend="torch")
     assert isinstance(fast, FastPipeline) and fast.backend == "ct2"
     assert isinstance(slow, transformers.Pipeline) and slow.backend == "torch"
-    kwargs = {"lang": "python", "max_new_tokens": max_new_tokens, "batch_size": 3}
+    kwargs = {"lang": "python", "max_new_tokens": max_new_tokens, "batch_size": 3, "num_beams": 1}
     got, want = _texts(fast(FUNCTIONS, **kwargs)), _texts(slow(FUNCTIONS, **kwargs))
     assert got == want and any(want)
     # one input (no padding at all) and every other task's preprocessing/postprocessing too
-    assert fast(FUNCTIONS[0], lang="python", max_new_tokens=5) == slow(FUNCTIONS[0], lang="python", max_new_tokens=5)
+    assert fast(FUNCTIONS[0], lang="python", max_new_tokens=5, num_beams=1) == \
+        slow(FUNCTIONS[0], lang="python", max_new_tokens=5, num_beams=1)
     for task, text in [("commit", "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"), ("api", "read a file"),
                        ("summarize", "SELECT name FROM users")]:
-        kw = {"max_new_tokens": 6, **({"lang": "sql"} if task == "summarize" else {})}
+        kw = {"max_new_tokens": 6, "num_beams": 1, **({"lang": "sql"} if task == "summarize" else {})}
         assert pipeline(task, random_dir, backend="ct2", quantization="float32")(text, **kw) == \
             pipeline(task, random_dir, backend="torch")(text, **kw)
 
@@ -62,7 +63,8 @@ def test_whole_file_and_preprocess_agree(random_dir):
     fast = pipeline("document", random_dir, backend="ct2", quantization="float32")
     slow = pipeline("document", random_dir, backend="torch")
     source = "".join(FUNCTIONS)
-    assert fast(source, lang="python", max_new_tokens=4) == slow(source, lang="python", max_new_tokens=4)
+    assert fast(source, lang="python", max_new_tokens=4, num_beams=1) == \
+        slow(source, lang="python", max_new_tokens=4, num_beams=1)
     a, b = fast.preprocess(FUNCTIONS[2], lang="python"), slow.preprocess(FUNCTIONS[2], lang="python")
     assert a["input_ids"] == b["input_ids"][0].tolist() and a["source"] == b["source"]
 
@@ -179,3 +181,28 @@ print("rc", rc, "torch" in sys.modules, "transformers" in sys.modules)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [f"a.py:1 area: {CONSTANT_ANSWER}", f"a.py:5 g: {CONSTANT_ANSWER}",
                                         "rc 0 False False"]
+
+
+@pytest.mark.parametrize("backend", ["torch", "ct2"])
+def test_decoding_defaults_from_the_task_then_the_model(random_dir, tmp_path, backend):
+    """No options: the task type's decoding (beam 4, trigram blocking for text); a model's codetrans.json
+    overrides it per sub-task; the caller's options win over both. The same on both backends."""
+    import json
+    import shutil
+
+    from codetrans.tasks import TASK_TYPES
+
+    model = tmp_path / "m"
+    shutil.copytree(random_dir, model, ignore=shutil.ignore_patterns("ct2-*"))
+    pipe = pipeline("document", str(model), backend=backend, quantization="float32")
+    assert pipe.with_defaults("code_documentation_generation_python", {}) == TASK_TYPES["document"].decoding
+    meta = json.loads((model / "codetrans.json").read_text()) if (model / "codetrans.json").is_file() else {}
+    meta["decoding"] = {"code_documentation_generation_python": {"num_beams": 1, "max_new_tokens": 2}}
+    (model / "codetrans.json").write_text(json.dumps(meta))
+    pipe = pipeline("document", str(model), backend=backend, quantization="float32")
+    got = pipe.with_defaults("code_documentation_generation_python", {})
+    assert got["num_beams"] == 1 and got["max_new_tokens"] == 2 and "length_penalty" not in got
+    assert pipe.with_defaults("code_documentation_generation_go", {})["num_beams"] == 4  # other sub-tasks: task's
+    assert pipe.with_defaults("code_documentation_generation_python", {"max_new_tokens": 5})["max_new_tokens"] == 5
+    assert pipe(FUNCTIONS[0], lang="python") == pipe(FUNCTIONS[0], lang="python", num_beams=1, max_new_tokens=2)
+    assert pipe(FUNCTIONS[0], lang="python") != pipe(FUNCTIONS[0], lang="python", num_beams=1, max_new_tokens=12)
