@@ -57,18 +57,15 @@ def bits_per_char(model, tokenizer, pairs: list[tuple[str, str, str]], max_sourc
 
 
 def pilot_log(out: Path) -> dict:
-    """CPU-seconds of training, steps and real tokens seen, from logs/train.jsonl (all sessions)."""
-    secs, tokens, step, dev = 0.0, 0, 0, None
-    log = out / "logs" / "train.jsonl"
-    for line in log.read_text().splitlines() if log.exists() else []:
-        rec = json.loads(line)
-        if rec.get("event") == "train":
-            secs += rec["window_s"]
-            tokens += rec["window_tokens"]
-            step = rec["step"]
-        elif rec.get("event") == "dev":
-            dev = rec["dev_loss"]
-    return {"train_seconds": round(secs, 1), "tokens": tokens, "step": step, "dev_loss_per_token": dev}
+    """Training seconds (1 thread), steps and real tokens seen, from logs/train.jsonl (all sessions)."""
+    from plot_curve import read_curve  # the one reader of training logs (training/plot_curve.py)
+
+    curve = read_curve(out, threads=1) if (out / "logs" / "train.jsonl").exists() else None
+    if curve is None:
+        return {"train_seconds": 0.0, "tokens": 0, "step": 0, "dev_loss_per_token": None}
+    return {"train_seconds": round(curve["core_hours"] * 3600, 1), "tokens": curve["tokens"],
+            "step": curve["train"][-1][2] if curve["train"] else 0,
+            "dev_loss_per_token": curve["dev"][-1][1] if curve["dev"] else None}
 
 
 def main() -> None:
@@ -85,7 +82,6 @@ def main() -> None:
     ap.add_argument("--data", default="corpora/main")
     ap.add_argument("--per-task", type=int, default=40)
     args = ap.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     samples = sample_pairs(args.data, args.per_task)
     rows = []
     for path in args.recipes:
