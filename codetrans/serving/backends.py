@@ -46,24 +46,36 @@ def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
                    export_root: str | os.PathLike | None = None) -> tuple[str, Path | None]:
     """-> ("ct2", export dir) or ("torch", None) for a resolved local model directory.
 
-    ``auto`` exports the model (once; cached beside it) when CTranslate2 is installed and the directory
-    is writable; any failure there falls back to torch with a log line, never an error.
+    ``auto`` exports the model once when CTranslate2 is installed: beside it, or, when the model's folder
+    is read-only (a shipped model in an installed package), under ``$CODETRANS_HOME/exports``; any
+    failure there falls back to torch with a log line, never an error.
     """
     backend = check_backend(backend)
     if backend == "torch":
         return "torch", None
     quant = quantization or DEFAULT_CT2_QUANTIZATION
-    if backend == "ct2":
-        if not ct2_available():
-            raise CodeTransError("the ct2 backend needs CTranslate2: pip install 'codetrans[fast]'")
-        return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
+    if backend == "ct2" and not ct2_available():
+        raise CodeTransError("the ct2 backend needs CTranslate2: pip install 'codetrans[fast]'")
     if not ct2_available():
         return "torch", None
-    cached = export.cached_export(model_dir, quant, export_root)
-    if cached is not None:
-        return "ct2", cached
+    root = _export_root(model_dir, quant, export_root)
+    if backend == "ct2":
+        return "ct2", export.export_ct2(model_dir, quantization=quant, root=root)
     try:
-        return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
+        return "ct2", export.export_ct2(model_dir, quantization=quant, root=root)
     except (CodeTransError, OSError) as exc:
         logger.info("using the torch backend: no CTranslate2 export of %s (%s)", model_dir, exc)
         return "torch", None
+
+
+def _export_root(model_dir: str | os.PathLike, quant: str, export_root: str | os.PathLike | None) -> Any:
+    """The caller's export root; else beside the model when an export is there (the shipped model comes
+    with one) or the folder is the user's; else ``$CODETRANS_HOME/exports`` — a model inside the installed
+    package (never written to: uninstalling would leave the export behind) or in a read-only folder."""
+    if export_root is not None or export.cached_export(model_dir, quant) is not None:
+        return export_root
+    from codetrans.serving import zoo
+
+    if Path(model_dir).resolve().is_relative_to(zoo.PACKAGE_MODELS.resolve()) or not os.access(model_dir, os.W_OK):
+        return export.fallback_root()
+    return None

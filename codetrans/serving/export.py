@@ -48,9 +48,26 @@ def fingerprint(model_dir: str | os.PathLike) -> list[list[Any]]:
     return out
 
 
+def content_hashes(model_dir: str | os.PathLike) -> dict[str, str]:
+    """SHA-256 of the files an export is made from (~0.1 s for a tiny model): the fallback check when
+    mtimes changed but the content did not — a git checkout, a wheel install, a copied model."""
+    import hashlib
+
+    out = {}
+    for name, _size, _mtime in fingerprint(model_dir):
+        h = hashlib.sha256()
+        with open(Path(model_dir) / name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        out[name] = h.hexdigest()
+    return out
+
+
 def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
                   root: str | os.PathLike | None = None) -> Path | None:
-    """The existing, up-to-date export of ``model_dir`` with these weights, or None. Cheap (no imports)."""
+    """The existing, up-to-date export of ``model_dir`` with these weights, or None. Cheap (no imports):
+    names, sizes and mtimes match; else, when only mtimes differ, the content hashes must (and a writable
+    export then records the new mtimes so the next check is cheap again)."""
     path = export_path(model_dir, quantization, root)
     try:
         meta = json.loads((path / METADATA).read_text())
@@ -58,11 +75,32 @@ def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_
         return None
     if meta.get("format") != FORMAT or meta.get("quantization") != quantization:
         return None
-    if meta.get("fingerprint") != fingerprint(model_dir):
-        return None
     if not all((path / f).is_file() for f in ("model.bin", "tokenizer.json")):
         return None
+    prints = fingerprint(model_dir)
+    if meta.get("fingerprint") == prints:
+        return path
+    recorded = meta.get("fingerprint") or []
+    if [p[:2] for p in recorded] != [p[:2] for p in prints] or not meta.get("sha256"):
+        return None
+    try:
+        if content_hashes(model_dir) != meta["sha256"]:
+            return None
+    except OSError:
+        return None
+    if os.access(path, os.W_OK):  # same content, new mtimes: remember them (best effort)
+        try:
+            (path / METADATA).write_text(json.dumps({**meta, "fingerprint": prints}, indent=1))
+        except OSError:
+            pass
     return path
+
+
+def fallback_root() -> Path:
+    """Where exports of models in read-only folders (an installed package's shipped model) are made."""
+    from codetrans.serving import zoo
+
+    return zoo.home() / "exports"
 
 
 def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
@@ -117,6 +155,7 @@ def _convert(model_dir: Path, out: Path, quantization: str, ctranslate2: Any) ->
     if backend is None:
         raise CodeTransError(f"the tokenizer of {model_dir} has no tokenizers (fast) form; the ct2 backend needs one")
     prints = fingerprint(model_dir)  # before converting: a model rewritten meanwhile is not marked fresh
+    hashes = content_hashes(model_dir)
     try:
         converter = ctranslate2.converters.TransformersConverter(str(model_dir), low_cpu_mem_usage=True)
         converter.convert(str(out), quantization=quantization, force=True)
@@ -126,7 +165,7 @@ def _convert(model_dir: Path, out: Path, quantization: str, ctranslate2: Any) ->
     limit = getattr(tok, "model_max_length", None)
     meta = {
         "format": FORMAT, "quantization": quantization, "source": str(model_dir), "fingerprint": prints,
-        "ctranslate2": ctranslate2.__version__,
+        "sha256": hashes, "ctranslate2": ctranslate2.__version__,
         "special_ids": sorted(int(i) for i in tok.all_special_ids),
         "model_max_length": int(limit) if limit and limit < 100_000 else 512,
         "clean_up_tokenization_spaces": bool(getattr(tok, "clean_up_tokenization_spaces", False)),

@@ -43,13 +43,41 @@ def test_export_is_made_once_and_reused(model_dir):
 
 
 def test_changed_weights_invalidate_the_export(model_dir):
+    import torch
+    from transformers import T5ForConditionalGeneration
+
     path = export_ct2(model_dir, quantization="float32")
-    weights = model_dir / "model.safetensors"
-    st = weights.stat()
-    os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the model was retrained
+    model = T5ForConditionalGeneration.from_pretrained(model_dir)
+    with torch.no_grad():
+        model.shared.weight.add_(0.5)  # the model was retrained: same size, new content and mtime
+    model.save_pretrained(model_dir)
     assert cached_export(model_dir, "float32") is None
     export_ct2(model_dir, quantization="float32")
     assert cached_export(model_dir, "float32") == path and not _leftovers(model_dir)
+
+
+def test_new_mtimes_same_content_keep_the_export(model_dir):
+    """A git checkout or a wheel install gives the shipped model new mtimes: its export still counts."""
+    path = export_ct2(model_dir, quantization="int8")
+    weights = model_dir / "model.safetensors"
+    st = weights.stat()
+    os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert cached_export(model_dir, "int8") == path
+    meta = json.loads((path / "codetrans_export.json").read_text())
+    assert ["model.safetensors", st.st_size, st.st_mtime_ns + 10**9] in meta["fingerprint"]  # next check is cheap
+
+
+def test_package_model_exports_into_the_user_cache(model_dir, tmp_path, monkeypatch):
+    """A model shipped in the package without an up-to-date export: made once under $CODETRANS_HOME."""
+    from codetrans.serving import zoo
+    from codetrans.serving.backends import choose_backend
+
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(zoo, "PACKAGE_MODELS", model_dir.parent)
+    backend, path = choose_backend(model_dir, "auto")
+    assert backend == "ct2" and path.is_relative_to(tmp_path / "home" / "exports")
+    assert not (model_dir / "ct2-int8").exists()  # the package folder is never written
+    assert choose_backend(model_dir, "ct2") == ("ct2", path)  # reused, by explicit ct2 too
 
 
 def test_failed_export_leaves_the_old_one_and_no_temp_dirs(model_dir):
