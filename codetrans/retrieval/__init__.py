@@ -15,6 +15,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+#: The version of the exemplar-augmented input format (:mod:`codetrans.retrieval.augment`); a model trained
+#: on it declares it (``codetrans.json`` -> ``context`` -> ``format``). Here, not in ``augment``: serving
+#: reads it without importing numpy.
+FORMAT = 1
+
 _EXPORTS = {
     "BM25": "codetrans.retrieval.bm25",
     "code_terms": "codetrans.retrieval.bm25",

@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
+from codetrans.retrieval import FORMAT
 
 logger = logging.getLogger(__name__)
 
 #: The input format version this package writes and reads (see codetrans.retrieval.augment).
-CONTEXT_FORMAT = 1
+CONTEXT_FORMAT = FORMAT
 
 
 @dataclass(frozen=True)
