@@ -83,6 +83,27 @@ def render_table(records: Sequence[dict], metric: str = "score", digits: int = 2
     return "\n".join(lines) + f"\n\nScores: {note}.\n"
 
 
+def render_context_table(records: Sequence[dict], metric: str = "score", digits: int = 2) -> str:
+    """The context comparison: one row per sub-task, one column per record (in the order given: e.g. no
+    context, same-repo retrieval, context k = 1/2/4), each column headed by its record's ``name``."""
+    cols = [str(rec.get("name", "?")) for rec in records]
+    order = list(SUBTASKS)
+    tasks = sorted({t for rec in records for t, res in rec.get("results", {}).items() if res.get(metric) is not None},
+                   key=lambda t: (order.index(t) if t in order else len(order), t))
+    if not tasks:
+        raise CodeTransError(f"no results for metric {metric!r} in the given records")
+    lines = ["| Sub-task | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for t in tasks:
+        cells = []
+        for rec in records:
+            res = rec.get("results", {}).get(t, {})
+            cells.append(f"{float(res[metric]):.{digits}f}" if res.get(metric) is not None else "–")
+        lines.append(f"| {column_label(t)} | " + " | ".join(cells) + " |")
+    metrics = {SUBTASKS[t].metric if t in SUBTASKS else "smoothed_bleu" for t in tasks} if metric == "score" else {metric}
+    note = ", ".join(_METRIC_LABEL.get(m, m) for m in sorted(metrics))
+    return "\n".join(lines) + f"\n\nScores: {note}.\n"
+
+
 def merge_tables(paths: Iterable[str | Path], metric: str = "score") -> str:
     """One table from several metrics JSONs (files or evaluation output folders)."""
     return render_table(load_results(paths), metric=metric)
