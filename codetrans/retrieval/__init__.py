@@ -38,6 +38,7 @@ _EXPORTS = {
     "pool_from_pairs": "codetrans.retrieval.pools",
     "pool_for_context": "codetrans.retrieval.pools",
     "repository_pool": "codetrans.retrieval.pools",
+    "text_pool": "codetrans.retrieval.pools",
     "nearest": "codetrans.retrieval.exemplars",
     "Augmented": "codetrans.retrieval.augment",
     "format_input": "codetrans.retrieval.augment",
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
         pool_for_context,
         pool_from_pairs,
         repository_pool,
+        text_pool,
     )
 
 
