@@ -101,10 +101,11 @@ def run(args: argparse.Namespace) -> int:
         from codetrans.evaluation.context import parse_ks
 
         ks = parse_ks(args.k)
-        if args.name:
-            raise CodeTransError("--name does not go with --context: the table names its columns")
         if not args.model.startswith("baseline:"):
             from codetrans.evaluation import context_suite
+
+            if args.name:
+                raise CodeTransError("--name does not go with --context: the table names its columns")
 
             _, table, notes = context_suite(args.model, args.data, args.out, ks, **common)
             for note in notes:
@@ -112,9 +113,9 @@ def run(args: argparse.Namespace) -> int:
             print(table, end="")
             print(json.dumps({"table": str(Path(args.out) / "context.md")}), file=sys.stderr)
             return 0
-        if len(ks) != 1:
-            raise CodeTransError("a baseline with --context takes one --k")
-        common["context"], common["k"] = args.context, ks[0]
+        if args.model != "baseline:repo-bm25":
+            raise CodeTransError("--context applies to models and baseline:repo-bm25 (other baselines ignore exemplars)")
+        common["context"], common["k"] = args.context, 1  # it answers with the nearest exemplar
     record = evaluate(args.model, args.data, args.out, name=args.name, **common)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"), end="")
     summary = {t: round(r["score"], 4) for t, r in record["results"].items()}

@@ -122,3 +122,13 @@ def test_a_model_without_context_gets_no_context_columns(data, constant_model_di
     # feeding it exemplars directly is refused (the serving policy: they would be garbage to it)
     with pytest.raises(CodeTransError, match="not trained with exemplars"):
         evaluate(plain, data, tmp_path / "x", tasks=["commit"], context="same-repo", k=2, progress=False)
+
+
+def test_cli_context_options_are_checked_in_one_line(data, tmp_path, capsys):
+    base = ["evaluate", "--data", data, "--out", str(tmp_path / "o"), "--no-progress"]
+    assert main([*base, "--model", "baseline:bm25", "--context", "same-repo"]) == 2
+    assert "applies to models and baseline:repo-bm25" in capsys.readouterr().err
+    assert main([*base, "--model", "baseline:repo-bm25", "--context", "same-repo", "--k", "2,x"]) == 2
+    assert "--k takes whole numbers" in capsys.readouterr().err
+    assert main([*base, "--model", "baseline:repo-bm25", "--context", "same-repo", "--tasks", "commit"]) == 0
+    assert json.loads((tmp_path / "o" / "metrics.json").read_text())["context"]["k"] == 1
