@@ -7,6 +7,12 @@ hold all but ``_forward``; :mod:`codetrans.serving.torch_pipelines` (transformer
 :mod:`codetrans.serving.ct2` (CTranslate2) add it. Pre-tokenized input, as the original CodeTrans
 expected, is accepted too (``pretokenized=True``, or an input that already starts with the task prefix).
 
+Repository context: a call may pass ``context=`` (a path -> its repository's documented functions, or for
+commit messages its git history; a list of (input, target) pairs; a :class:`codetrans.retrieval.Pool`)
+and ``k=``. Models that declare context support get the ``k`` nearest exemplars after their input, and
+every result of such a call carries ``"exemplars": n``; other models generate without them (one logged
+note). The format and the policy: :mod:`codetrans.serving.context`.
+
 This module imports neither torch nor transformers.
 """
 
