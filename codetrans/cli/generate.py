@@ -41,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
     if _input_kind(command) in ("code", "diff"):
-        what = "the repository's history" if command == "commit" else "the documented functions of the file's " \
-            "repository (git root, else its folder)"
+        what = {"commit": "the current repository's history", "summarize": "none"}.get(
+            command, "the documented functions of the file's repository (git root, else its folder)")
         ctx = parser.add_argument_group("repository context (models trained with exemplars)")
         ctx.add_argument("--context", metavar="PATH", help=f"draw exemplars from the repository at PATH (git root, "
                          f"else the folder; default: {what}, when the model takes context)")
@@ -178,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Commands whose default pool is the input's repository (the others: only with --context).
+REPOSITORY_DEFAULT = ("document", "comment", "commit")
+
+
 class _ContextPools:
     """The exemplar pool of each input: ``--context PATH``, else the file's repository (``commit``: the
     current repository's history), when the model takes context; each pool announced once on stderr."""
@@ -196,6 +200,8 @@ class _ContextPools:
     def get(self, name: str | None) -> Any:
         if self.off or self.spec is None or self.k == 0:
             return None
+        if not self.explicit and self.command not in REPOSITORY_DEFAULT:
+            return None  # summaries were trained with exemplars from the corpus, not from a repository
         path = self.explicit or ("." if self.command == "commit" else name)
         if path is None:
             return None  # stdin with no --context: no repository to draw from
