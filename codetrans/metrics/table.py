@@ -72,15 +72,18 @@ def render_table(records: Sequence[dict], metric: str = "score", digits: int = 2
     for name, row in rows.items():
         cells = [f"{row[t]:.{digits}f}" if t in row else "–" for t in tasks]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    if metric == "score":
-        used = {}
-        for t in tasks:
-            m = SUBTASKS[t].metric if t in SUBTASKS else "smoothed_bleu"
-            used.setdefault(m, []).append(column_label(t))
-        note = "; ".join(f"{_METRIC_LABEL.get(m, m)}: {', '.join(cols)}" for m, cols in used.items())
-    else:
-        note = f"{_METRIC_LABEL.get(metric, metric)} for every column"
-    return "\n".join(lines) + f"\n\nScores: {note}.\n"
+    return "\n".join(lines) + f"\n\nScores: {_score_note(tasks, metric, 'column')}.\n"
+
+
+def _score_note(tasks: Sequence[str], metric: str, where: str) -> str:
+    """Which metric each sub-task's figure is (``score`` is each sub-task's headline metric)."""
+    if metric != "score":
+        return f"{_METRIC_LABEL.get(metric, metric)} for every {where}"
+    used: dict[str, list[str]] = {}
+    for t in tasks:
+        m = SUBTASKS[t].metric if t in SUBTASKS else "smoothed_bleu"
+        used.setdefault(m, []).append(column_label(t))
+    return "; ".join(f"{_METRIC_LABEL.get(m, m)}: {', '.join(cols)}" for m, cols in used.items())
 
 
 def render_context_table(records: Sequence[dict], metric: str = "score", digits: int = 2) -> str:
@@ -99,9 +102,7 @@ def render_context_table(records: Sequence[dict], metric: str = "score", digits:
             res = rec.get("results", {}).get(t, {})
             cells.append(f"{float(res[metric]):.{digits}f}" if res.get(metric) is not None else "–")
         lines.append(f"| {column_label(t)} | " + " | ".join(cells) + " |")
-    metrics = {SUBTASKS[t].metric if t in SUBTASKS else "smoothed_bleu" for t in tasks} if metric == "score" else {metric}
-    note = ", ".join(_METRIC_LABEL.get(m, m) for m in sorted(metrics))
-    return "\n".join(lines) + f"\n\nScores: {note}.\n"
+    return "\n".join(lines) + f"\n\nScores: {_score_note(tasks, metric, 'row')}.\n"
 
 
 def merge_tables(paths: Iterable[str | Path], metric: str = "score") -> str:
