@@ -25,3 +25,11 @@ def constant_model_dir(tmp_path_factory):
     file, a commit hook, a web page) need a real, non-empty one.
     """
     return train_constant_model(tmp_path_factory.mktemp("constant-model"), CONSTANT_ANSWER)
+
+
+@pytest.fixture(scope="session")
+def context_model_dir(constant_model_dir, tmp_path_factory):
+    """The constant model, declaring in its codetrans.json that it takes 2 exemplars (a 256-token budget)."""
+    from model_fixtures import declare_context
+
+    return declare_context(constant_model_dir, tmp_path_factory.mktemp("context-model") / "m")

@@ -44,3 +44,17 @@ def train_constant_model(out, answer: str, max_steps: int = 150) -> str:
     model.eval()
     model.save_pretrained(out)
     return str(out)
+
+
+def declare_context(src, dest, k: int | None = 2, budget: int = 256) -> str:
+    """A copy of the model at ``src`` whose codetrans.json declares context support (``k`` exemplars in a
+    ``budget``), or, with ``k=None``, declares nothing (a model trained without exemplars)."""
+    import json
+    import shutil
+
+    shutil.copytree(src, dest)
+    meta: dict = {"tasks": [], "size": "micro"}
+    if k is not None:
+        meta["context"] = {"format": 1, "k": k, "budget": budget}
+    (dest / "codetrans.json").write_text(json.dumps(meta))
+    return str(dest)

@@ -5,7 +5,7 @@
     codetrans data stats DIR
     codetrans data harvest --out DIR [--langs python java ...] [--build CORPUS_DIR [--with ../shared/data]]
     codetrans data git REPO [--limit N]       # a repository's filtered commits as JSONL on stdout
-    codetrans data augment DIR --out DIR2 [--k 2] [--drop 0.25] [--budget 384]   # exemplar-augmented pairs
+    codetrans data augment DIR --out DIR2 [--k 2] [--vary-k] [--drop 0.25] [--budget 384]   # exemplar-augmented pairs
     codetrans data index DIR --out FILE.npz [--tasks summarize api]   # shipped exemplar index (train split)
 
 A SOURCE is a directory, an archive (.zip/.whl/.jar/.tar.*/.deb), a research file or folder, with
@@ -76,6 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "prefix and </s>, so the trainer never cuts exemplars off")
     a.add_argument("--tokenizer", default=None, help="a tokenizer directory: measure --budget in its tokens")
     a.add_argument("--signatures", action="store_true", help="put each exemplar's signature before its target")
+    a.add_argument("--vary-k", action="store_true",
+                   help="give each pair 1..k exemplars (hash-chosen), so one model reads any count up to k")
     a.add_argument("--seed", default="codetrans")
 
     x = sub.add_parser("index", help="a compact exemplar index of a corpus' training split (tasks with no repository)")
@@ -89,7 +91,7 @@ def _augment(args: argparse.Namespace) -> int:
     from codetrans.data.augment import AugmentConfig, augment_corpus
 
     cfg = AugmentConfig(k=args.k, drop_fraction=args.drop, budget=args.budget or None,
-                        signatures=args.signatures, seed=args.seed)
+                        signatures=args.signatures, seed=args.seed, vary_k=args.vary_k)
     tokenizer = None
     if args.tokenizer:
         from codetrans.train.tokenizer import load_tokenizer  # CLI glue only: the library takes any tokenizer

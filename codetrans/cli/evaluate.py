@@ -3,6 +3,8 @@
   codetrans evaluate --model runs/doc_python --data data/doc --split test --beams 4 --out results/doc
   codetrans evaluate --model baseline:bm25 --data data/doc --out results/bm25
   codetrans evaluate --table results/doc results/bm25/metrics.json [--metric smoothed_bleu]
+  codetrans evaluate --model runs/zoo/mt_all_context/final --data corpora/main --out results/ctx \\
+      --context same-repo --k 1,2,4     # no context | same-repo retrieval | context k=1,2,4, one table
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__.split("\n", 2)[2]
     parser.add_argument("--model", help="model directory (save_pretrained layout), zoo id, or "
-                        "baseline:bm25 | baseline:nngen | baseline:funcname")
+                        "baseline:bm25 | baseline:nngen | baseline:funcname | baseline:repo-bm25")
     parser.add_argument("--data", help="dataset directory (DatasetDict saved with save_to_disk)")
     parser.add_argument("--split", default="test", help="split to evaluate (default: test)")
     parser.add_argument("--tasks", nargs="+", metavar="TASK",
@@ -41,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--limit", type=int, help="evaluate only the first N items of each sub-task")
     parser.add_argument("--train-split", default="train", help="pool for retrieval baselines (default: train)")
+    ctx = parser.add_argument_group("repository context")
+    ctx.add_argument("--context", choices=["same-repo"], default=None,
+                     help="give each item exemplars of its own repository (documentation/comments: the others of "
+                     "the split, leave-one-out; commits: earlier ones; summarize/api: the train split). With a "
+                     "model: runs it without context, the same-repo retrieval baseline and with context at each "
+                     "--k, into OUT/no-context, OUT/repo-bm25, OUT/k1 ..., and writes OUT/context.md")
+    ctx.add_argument("--k", default="1,2,4", help="exemplars per item, comma-separated (default: 1,2,4)")
     parser.add_argument("--overwrite", action="store_true", help="discard predictions already in --out")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     tab = parser.add_argument_group("tables")
@@ -85,9 +94,29 @@ def run(args: argparse.Namespace) -> int:
     decoding = DecodingOptions(num_beams=1 if args.greedy else args.beams, max_length=args.max_length,
                                max_source_length=args.max_source_length, length_penalty=args.length_penalty,
                                no_repeat_ngram_size=args.no_repeat_ngram, batch_size=args.batch_size)
-    record = evaluate(args.model, args.data, args.out, split=args.split, tasks=args.tasks, decoding=decoding,
-                      name=args.name, train_split=args.train_split, limit=args.limit, device=args.device, backend=args.backend,
-                      overwrite=args.overwrite, progress=not args.no_progress)
+    common = dict(split=args.split, tasks=args.tasks, decoding=decoding, train_split=args.train_split,
+                  limit=args.limit, device=args.device, backend=args.backend, overwrite=args.overwrite,
+                  progress=not args.no_progress)
+    if args.context:
+        from codetrans.evaluation.context import parse_ks
+
+        ks = parse_ks(args.k)
+        if not args.model.startswith("baseline:"):
+            from codetrans.evaluation import context_suite
+
+            if args.name:
+                raise CodeTransError("--name does not go with --context: the table names its columns")
+
+            _, table, notes = context_suite(args.model, args.data, args.out, ks, **common)
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
+            print(table, end="")
+            print(json.dumps({"table": str(Path(args.out) / "context.md")}), file=sys.stderr)
+            return 0
+        if args.model != "baseline:repo-bm25":
+            raise CodeTransError("--context applies to models and baseline:repo-bm25 (other baselines ignore exemplars)")
+        common["context"], common["k"] = args.context, 1  # it answers with the nearest exemplar
+    record = evaluate(args.model, args.data, args.out, name=args.name, **common)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"), end="")
     summary = {t: round(r["score"], 4) for t, r in record["results"].items()}
     print(json.dumps({"name": record["name"], "metrics": str(Path(args.out) / "metrics.json"), "scores": summary}),

@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override a key of training/finetune.yaml, e.g. --set optim.lr=1e-4 (repeatable)")
     parser.add_argument("--license", default="other",
                         help="license stamped on the model and its card (default: other: the data is your repository's)")
+    parser.add_argument("--context", action=argparse.BooleanOptionalAction, default=None,
+                        help="train on pairs augmented with the repository's own exemplars, so the model uses them "
+                             "at inference (default: on when the base model takes context)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -42,5 +45,5 @@ def run(args: argparse.Namespace) -> int:
     finetune(args.repo, task=args.task, base=args.base, out=args.out, minutes=args.minutes, steps=args.steps,
              deepspeed=args.deepspeed, dry_run=args.dry_run, force=args.force, model_id=args.model_id,
              beams=args.beams, eval_limit=args.eval_limit or None, threads=args.threads, sets=parse_sets(args.sets),
-             progress=not args.no_progress, argv=argv, license=args.license)
+             progress=not args.no_progress, argv=argv, license=args.license, context=args.context)
     return 0

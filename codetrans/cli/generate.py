@@ -40,6 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     if command == "synthesize":
         parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
+    if _input_kind(command) in ("code", "diff"):
+        what = {"commit": "the current repository's history", "summarize": "none"}.get(
+            command, "the documented functions of the file's repository (git root, else its folder)")
+        ctx = parser.add_argument_group("repository context (models trained with exemplars)")
+        ctx.add_argument("--context", metavar="PATH", help=f"draw exemplars from the repository at PATH (git root, "
+                         f"else the folder; default: {what}, when the model takes context)")
+        ctx.add_argument("--no-context", action="store_true", help="generate without exemplars")
+        ctx.add_argument("--k", type=int, default=None, help="exemplars per input (default: the model's)")
     parser.add_argument("--json", action="store_true", help="JSON lines output")
     parser.add_argument("--beams", type=int, default=None,
                         help="beam size (default: the model's tuned decoding, else the task's: 4)")
@@ -129,9 +137,19 @@ def run(args: argparse.Namespace) -> int:
     generate = check_generate_options(generate)  # bad values fail before the model loads
     generate["batch_size"] = check_batch_size(args.batch_size)
     inputs = _inputs(args)  # bad input fails before the model loads
+    if getattr(args, "k", None) is not None:
+        from codetrans.serving.context import check_k
+
+        generate["k"] = check_k(args.k)
+    if getattr(args, "context", None) and getattr(args, "no_context", False):
+        raise CodeTransError("--context and --no-context contradict each other")
     pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
+    pools = _ContextPools(args, pipe)
     for name, text in inputs:
         kwargs = dict(generate)
+        pool = pools.get(name)
+        if pool is not None:
+            kwargs["context"] = pool
         if getattr(args, "lang", None) or (name and _input_kind(command) == "code"):
             from codetrans.lang.tokenize import language_of
 
@@ -158,6 +176,69 @@ def run(args: argparse.Namespace) -> int:
                     line += f"  (error: {r['error']})"
                 print(line)
     return 0
+
+
+#: Commands whose default pool is the input's repository (the others: only with --context).
+REPOSITORY_DEFAULT = ("document", "comment", "commit")
+
+
+class _ContextPools:
+    """The exemplar pool of each input: ``--context PATH``, else the file's repository (``commit``: the
+    current repository's history), when the model takes context; each pool announced once on stderr."""
+
+    def __init__(self, args: argparse.Namespace, pipe: Any) -> None:
+        self.command, self.explicit = args.command, getattr(args, "context", None)
+        self.off = getattr(args, "no_context", False) or _input_kind(args.command) not in ("code", "diff")
+        self.spec = None if self.off else pipe.context_spec()
+        self.k = getattr(args, "k", None)
+        self.cache: dict[str, Any] = {}
+        if not self.off and self.spec is None and self.explicit:
+            # the policy (codetrans.serving.context): exemplars would be garbage to such a model
+            _note("the model was not trained with exemplars (no 'context' in its codetrans.json); "
+                  "generating without context")
+
+    def get(self, name: str | None) -> Any:
+        if self.off or self.spec is None or self.k == 0:
+            return None
+        if not self.explicit and self.command not in REPOSITORY_DEFAULT:
+            return None  # summaries were trained with exemplars from the corpus, not from a repository
+        path = self.explicit or ("." if self.command == "commit" else name)
+        if path is None:
+            return None  # stdin with no --context: no repository to draw from
+        from codetrans.retrieval.pools import context_root
+
+        if not self.explicit and self.command != "commit":
+            path = str(context_root(path))
+        if path in self.cache:
+            return self.cache[path]
+        self.cache[path] = pool = self._load(path)
+        return pool
+
+    def _load(self, path: str) -> Any:
+        from codetrans.errors import DataError
+        from codetrans.serving.context import resolve_pool
+
+        try:
+            pool = resolve_pool(path, self.command)
+        except DataError as exc:
+            if self.explicit:
+                raise
+            _note(f"{' '.join(str(exc).split())}; generating without context")
+            return None
+        if len(pool) == 0:
+            _note(pool.note or f"no exemplars in {path}; generating without context")
+            return None
+        k = self.spec.k if self.k is None else self.k
+        if self.command == "commit":
+            _note(f"{k} exemplars per diff from the history of {pool.root} ({len(pool)} commits)")
+        else:
+            where = pool.root or path
+            _note(f"{k} exemplars per function from {where} ({len(pool)} documented functions)")
+        return pool
+
+
+def _note(text: str) -> None:
+    print(f"context: {text}", file=sys.stderr)
 
 
 def _document_batches(pipe: Any, name: str | None, text: str, functions: list[dict], kwargs: dict[str, Any]):

@@ -41,6 +41,7 @@ class AugmentConfig:
     signatures: bool = False
     code_share: float = 0.5
     seed: str = "codetrans"
+    vary_k: bool = False  # each pair gets 1..k exemplars (hash-chosen) instead of always k
 
 
 def _dropped(seed: str, split: str, i: int, fraction: float) -> bool:
@@ -79,10 +80,20 @@ def _pool(rows: dict[str, list], idx: Sequence[int], split: str, kind: str):
     return Pool([rows["source"][i] for i in idx], [rows["target"][i] for i in idx], metas, kind=kind)
 
 
-def augment_split(rows: dict[str, list], split: str, config: AugmentConfig, *, tokenizer: Any = None,
-                  train_rows: dict[str, list] | None = None, progress: bool = False) -> tuple[list[str], list[int]]:
-    """(augmented sources, exemplar counts) for the rows of one split (column lists)."""
-    from codetrans.retrieval.augment import format_source
+def _pair_k(config: AugmentConfig, split: str, i: int) -> int:
+    """Exemplars for pair ``i``: ``k``, or with ``vary_k`` 1..k by a salted hash (the same every run), so
+    one model learns to read any count up to k (evaluated at k = 1, 2, 4)."""
+    if not config.vary_k or config.k <= 1:
+        return config.k
+    h = int.from_bytes(hashlib.sha1(f"{config.seed}\0k\0{split}\0{i}".encode()).digest()[:8], "big")
+    return 1 + h % config.k
+
+
+def split_exemplars(rows: dict[str, list], split: str, config: AugmentConfig, *,
+                    train_rows: dict[str, list] | None = None, progress: bool = False) -> list[list]:
+    """The exemplars of every row of one split (column lists), best first, drawn by the protocol of the
+    module doc (dropped rows get none). Shared by :func:`augment_split` and the evaluation harness, so a
+    model is evaluated with exemplars drawn exactly as it was trained with them."""
     from codetrans.retrieval.exemplars import nearest
     from codetrans.tasks import SUBTASKS
 
@@ -108,8 +119,7 @@ def augment_split(rows: dict[str, list], split: str, config: AugmentConfig, *, t
         if len(idx) > 1:
             pools[(task, repo)] = _pool(rows, idx, split, "history" if SUBTASKS[task].task_type == "commit" else "tree")
             where.update((i, (task, repo)) for i in idx)
-    sources = list(rows["source"])
-    counts = [0] * n
+    out: list[list] = [[] for _ in range(n)]
     it = range(n)
     if progress:
         from tqdm.auto import tqdm
@@ -127,10 +137,21 @@ def augment_split(rows: dict[str, list], split: str, config: AugmentConfig, *, t
         if key is None:
             continue
         unit = {"input": rows["source"][i], "id": f"{split}#{i}", "lang": rows["lang"][i] if "lang" in rows else ""}
-        exs = nearest(pools[key], unit, config.k)
+        out[i] = nearest(pools[key], unit, _pair_k(config, split, i))
+    return out
+
+
+def augment_split(rows: dict[str, list], split: str, config: AugmentConfig, *, tokenizer: Any = None,
+                  train_rows: dict[str, list] | None = None, progress: bool = False) -> tuple[list[str], list[int]]:
+    """(augmented sources, exemplar counts) for the rows of one split (column lists)."""
+    from codetrans.retrieval.augment import format_source
+
+    sources = list(rows["source"])
+    counts = [0] * len(sources)
+    for i, exs in enumerate(split_exemplars(rows, split, config, train_rows=train_rows, progress=progress)):
         if not exs:
             continue
-        aug = format_source(rows["source"][i], exs, k=config.k, budget=config.budget, tokenizer=tokenizer,
+        aug = format_source(rows["source"][i], exs, k=len(exs), budget=config.budget, tokenizer=tokenizer,
                             signatures=config.signatures, code_share=config.code_share)
         sources[i], counts[i] = aug.text, aug.n_exemplars
     return sources, counts
@@ -162,4 +183,4 @@ def augment_corpus(corpus: str | Path | Any, out: str | Path | None = None, conf
     return result
 
 
-__all__ = ["AugmentConfig", "GLOBAL_POOL_TASKS", "augment_corpus", "augment_split"]
+__all__ = ["AugmentConfig", "GLOBAL_POOL_TASKS", "augment_corpus", "augment_split", "split_exemplars"]

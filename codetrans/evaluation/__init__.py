@@ -2,9 +2,11 @@
 
 ``evaluate(model, data, out_dir, ...)`` is the runner (``codetrans evaluate`` on the command line);
 :func:`render_table` / :func:`merge_tables` turn metrics JSONs into markdown tables. Baselines
-(``baseline:bm25``, ``baseline:nngen``, ``baseline:funcname``) go through the same runner.
+(``baseline:bm25``, ``baseline:nngen``, ``baseline:funcname``, ``baseline:repo-bm25``) go through the same
+runner; :func:`context_suite` compares a model with and without repository context.
 """
 
+from codetrans.evaluation.context import context_suite
 from codetrans.evaluation.predictors import (
     BASELINES,
     BaselinePredictor,
@@ -15,10 +17,16 @@ from codetrans.evaluation.predictors import (
     resolve_model,
 )
 from codetrans.evaluation.runner import SCHEMA, evaluate, load_split, package_versions, select_tasks
-from codetrans.metrics.table import column_label, load_results, merge_tables, render_table
+from codetrans.metrics.table import (
+    column_label,
+    load_results,
+    merge_tables,
+    render_context_table,
+    render_table,
+)
 
 __all__ = [
     "BASELINES", "SCHEMA", "BaselinePredictor", "DecodingOptions", "ModelPredictor",
-    "Predictor", "column_label", "evaluate", "load_results", "load_split", "make_predictor", "merge_tables",
-    "package_versions", "render_table", "resolve_model", "select_tasks",
+    "Predictor", "column_label", "context_suite", "evaluate", "load_results", "load_split", "make_predictor", "merge_tables",
+    "package_versions", "render_context_table", "render_table", "resolve_model", "select_tasks",
 ]

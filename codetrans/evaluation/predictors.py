@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from codetrans.errors import CodeTransError
 from codetrans.tasks import format_input, get_subtask
 
-BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname")
+BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname", "baseline:repo-bm25")
 
 
 @dataclass
@@ -160,7 +160,7 @@ class ModelPredictor:
         st = get_subtask(task)
         pipe = self._pipeline(st.task_type, options.batch_size)
         # model-format inputs (prefix included): the pipeline takes them as they are
-        inputs = [format_input(st, r["source"]) for r in records]
+        inputs = self._inputs(st, records, pipe, options)
         out: list[str] = []
         step = options.batch_size * self.CHUNK_BATCHES
         quiet = logging.getLogger("codetrans.serving.logic")  # truncation to max_source_length is the protocol here
@@ -178,6 +178,25 @@ class ModelPredictor:
         return out
 
 
+    def _inputs(self, st: Any, records: Sequence[dict], pipe: Any, options: DecodingOptions) -> list[str]:
+        """Model inputs; with exemplars on the records (``--context``), formatted as the pipelines format
+        a ``context=`` call (:func:`codetrans.serving.context.augment_source`), within the model's budget."""
+        from codetrans.evaluation.context import EXEMPLARS_KEY
+
+        if not any(EXEMPLARS_KEY in r for r in records):
+            return [format_input(st, r["source"]) for r in records]
+        from codetrans.serving.context import augment_source, context_spec
+
+        spec = context_spec(self.path)
+        if spec is None:
+            raise CodeTransError(f"{self.spec} was not trained with exemplars (no 'context' in its codetrans.json); "
+                                 "evaluate it without --context")
+        budget = min(spec.budget, options.max_source_length) - 1  # the </s> comes on top
+        return [augment_source(st, r["source"], r[EXEMPLARS_KEY], k=len(r[EXEMPLARS_KEY]), budget=budget,
+                               tokenizer=pipe.tokenizer)[0] if r.get(EXEMPLARS_KEY) else format_input(st, r["source"])
+                for r in records]
+
+
 class BaselinePredictor:
     """BM25 retrieval, NNGen or the function-name baseline, indexed per sub-task on the train split."""
 
@@ -193,6 +212,10 @@ class BaselinePredictor:
         ident: dict[str, Any] = {"kind": "baseline", "id": self.name, "train_pools": self._pool}
         if self.name == "baseline:bm25":
             ident["params"] = {"k1": 1.2, "b": 0.75, "terms": "lower-cased \\w+ runs of the source"}
+        elif self.name == "baseline:repo-bm25":
+            ident["params"] = {"pool": "same-repo exemplars (codetrans.evaluation.context): leave-one-out in the "
+                               "repository, earlier commits, the train split for summarize/api",
+                               "answer": "the nearest exemplar's target", "fallback": "baseline:bm25 over train"}
         elif self.name == "baseline:nngen":
             ident["params"] = {"k": 5, "vectors": "CountVectorizer-style bag of words, cosine",
                                "rerank": "NLTK sentence BLEU-4 vs candidate diffs"}
@@ -231,6 +254,13 @@ class BaselinePredictor:
         sources = [r["source"] for r in records]
         if self.name == "baseline:funcname":
             preds = self._impl.predict(sources, [r.get("func_name") for r in records])
+        elif self.name == "baseline:repo-bm25":
+            from codetrans.evaluation.context import EXEMPLARS_KEY
+
+            # the nearest exemplar of the record's own pool; none there (a repository's only function,
+            # a first commit): the global retrieval baseline's answer
+            preds = [r[EXEMPLARS_KEY][0][1] if r.get(EXEMPLARS_KEY) else self._impl.predict([r["source"]])[0]
+                     for r in records]
         else:
             preds = self._impl.predict(sources)
         advance(len(records))

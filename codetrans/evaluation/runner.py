@@ -136,14 +136,19 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
              split: str = "test", tasks: Sequence[str] | None = None, decoding: DecodingOptions | None = None,
              name: str | None = None, train_split: str = "train", limit: int | None = None,
              device: str | None = None, overwrite: bool = False, progress: bool = True,
-             executor: Executor | None = None, train_data: Any = None, backend: str = "torch") -> dict:
+             executor: Executor | None = None, train_data: Any = None, backend: str = "torch",
+             context: str | None = None, k: int = 2) -> dict:
     """Evaluate ``model`` (directory, zoo id, ``baseline:*`` or a Predictor) on ``data[split]``.
 
     Returns the metrics record also written to ``out_dir/metrics.json``. ``train_data`` (default:
     ``data``'s ``train_split``) is the pool retrieval baselines search. ``backend``: how a model generates,
     "torch" or "ct2" (a CTranslate2 export made beside the model), through the serving pipelines.
+    ``context="same-repo"``: every record gets up to ``k`` exemplars of its own repository (see
+    :mod:`codetrans.evaluation.context`); ``baseline:repo-bm25`` always runs that way (k = 1).
     """
     from tqdm.auto import tqdm
+
+    from codetrans.evaluation.context import attach_exemplars, check_context
 
     decoding = decoding or DecodingOptions()
     started = datetime.now(timezone.utc)
@@ -152,6 +157,9 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     task_col = ds["task"]
     chosen = select_tasks(task_col, tasks)
     predictor = make_predictor(model, device=device, backend=backend)
+    context = check_context(context)
+    if getattr(predictor, "name", "") == "baseline:repo-bm25" and context is None:
+        context, k = "same-repo", 1  # it answers with the nearest exemplar: it needs them
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     train_ds = None
@@ -168,9 +176,8 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
                 raise CodeTransError(f"{predictor.name} does not apply to {task!r}")
             skipped.append(task)  # e.g. the function-name baseline on diffs: no column rather than 0
             continue
-        indices = [i for i, t in enumerate(task_col) if t == task]
-        if limit is not None:
-            indices = indices[:limit]
+        all_indices = [i for i, t in enumerate(task_col) if t == task]
+        indices = all_indices[:limit] if limit is not None else all_indices
         records = ds.select(indices).to_list()
         refs = [_references(r) for r in records]
         dataset_info["tasks"][task] = {"n": len(records), "sha256": _content_hash(records)}
@@ -185,6 +192,16 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
             tcol = train_ds["task"]
             train_records = train_ds.select([i for i, t in enumerate(tcol) if t == task]).to_list()
         predictor.prepare(task, train_records)
+        context_info = None
+        if context:
+            from codetrans.data.augment import GLOBAL_POOL_TASKS
+
+            pool_rows = None
+            if SUBTASKS[task].task_type in GLOBAL_POOL_TASKS:  # no repository: the training split is the pool
+                if train_ds is None:
+                    train_ds = load_split(train_data if train_data is not None else data, train_split)
+                pool_rows = train_ds.select([i for i, t in enumerate(train_ds["task"]) if t == task]).to_dict()
+            context_info = attach_exemplars(records, ds.select(all_indices).to_dict(), split, k, pool_rows)
 
         pred_path, meta_path = out / f"{task}.pred.txt", out / f"{task}.pred.meta.json"
         ident = predictor.identity()
@@ -194,6 +211,8 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
                      "decoding": ({k: v for k, v in decoding.as_dict().items() if k != "batch_size"}
                                   if ident.get("kind") == "model" else None),
                      "data_sha256": dataset_info["tasks"][task]["sha256"]}
+        if context:
+            signature["context"] = {"pool": context, "k": k}
         if overwrite and pred_path.exists():
             pred_path.unlink()
         done = _read_done(pred_path, len(records))
@@ -224,6 +243,8 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
         effective = getattr(predictor, "effective_decoding", None)
         if effective is not None:  # the decoding users get: options given + the model's/task's defaults
             res["decoding"] = effective(task, decoding)
+        if context_info is not None:
+            res["context"] = context_info
         res["resumed_from"] = resumed_from
         res["multi_reference"] = any(len(r) > 1 for r in refs)
         results[task] = res
@@ -242,6 +263,8 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
         "results": results,
         "skipped_tasks": skipped,
     }
+    if context:
+        record["context"] = {"pool": context, "k": k}
     if not results:
         raise CodeTransError(f"{record['name']} applies to none of the sub-tasks {', '.join(chosen)}")
     from codetrans.safeio import safe_write

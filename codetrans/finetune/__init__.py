@@ -92,12 +92,40 @@ def _harvest_or_continue(root: Path, work: Path, task_types: list[str], sig: dic
     return h
 
 
+#: Exemplars per training pair with --context (each pair gets 1..CONTEXT_K, a quarter none).
+CONTEXT_K = 4
+
+
+def _augment(data_dir: Path, out: Path, base: BaseModel, max_source_length: int) -> Path:
+    """The harvested corpus augmented with the repository's own exemplars, measured in the base model's
+    tokens so that prefix, code and exemplars fit ``max_source_length`` (the trainer never cuts them)."""
+    from codetrans.data.augment import AugmentConfig, augment_corpus
+    from codetrans.tasks import SUBTASKS
+    from codetrans.train.tokenizer import load_tokenizer
+
+    tok = load_tokenizer(base.path)
+    prefix = max(len(tok(st.prefix, add_special_tokens=False)["input_ids"]) for st in SUBTASKS.values())
+    budget = max(16, max_source_length - prefix - 1)
+    shutil.rmtree(out, ignore_errors=True)
+    R.console().print(f"augmenting the training pairs with repository exemplars (up to {CONTEXT_K} each)")
+    augment_corpus(str(data_dir), out, AugmentConfig(k=CONTEXT_K, vary_k=True, drop_fraction=0.25, budget=budget),
+                   tokenizer=tok, progress=False)
+    return out
+
+
 def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None, out: str | os.PathLike | None = None,
              minutes: float | None = None, steps: int | None = None, deepspeed: str | None = None,
              dry_run: bool = False, force: bool = False, model_id: str | None = None, beams: int = 1,
              eval_limit: int | None = 200, threads: int = 0, sets: dict | None = None,
-             progress: bool = True, argv: list[str] | None = None, license: str = "other") -> FinetuneResult:
+             progress: bool = True, argv: list[str] | None = None, license: str = "other",
+             context: bool | None = None) -> FinetuneResult:
     """Harvest ``repo``, fine-tune ``base`` on it, evaluate before/after and write the model to ``out``.
+
+    ``context``: train on pairs augmented with exemplars of the repository itself (:mod:`codetrans.data.augment`:
+    1..4 nearest documented functions / earlier commits, a quarter left plain), so the model declares
+    context support and ``codetrans document`` feeds it the repository's exemplars. Default: on when the
+    base model declares context (``codetrans.json``), else off. Evaluation before/after stays without
+    context (the fine-tuned model must work without it too).
 
     ``license``: stamped on the model (``codetrans.json``) and its card; "other" by default, since the
     training data is a repository whose license the owner knows, not CodeTrans."""
@@ -121,7 +149,13 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     _check_out(out_dir, root, dry_run, force)
     base_model = check_base(base, task_types) if (base is not None or not dry_run) else None
     ds_path, sets, work = resolve_deepspeed(deepspeed), dict(sets or {}), work_dir_for(out_dir)
+    if context is None:
+        from codetrans.serving.context import context_spec
+
+        context = base_model is not None and context_spec(base_model.path) is not None
     sig = signature(root, task_types, base_model) if base_model and not dry_run else None
+    if sig is not None and context:
+        sig["context"] = True
 
     t0 = time.perf_counter()
     h = _harvest_or_continue(root, work, task_types, sig, progress)
@@ -133,6 +167,8 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     budget = f"{steps} steps" if steps else f"{minutes:g} minutes of training (at most {cap} steps = {EPOCH_CAP} epochs)"
     plan = R.plan_rows(root, h, base_model, train_tasks, eval_tasks, eval_limit, beams, budget, ds_path, work,
                        model_id, out_dir)
+    plan.insert(3, ("context", f"train with up to {CONTEXT_K} exemplars of the repository per pair" if context
+                    else "no (--context trains the model to use the repository's exemplars)"))
     if dry_run:
         R.print_examples(h)
         R.print_plan(plan, "dry run: what finetune would use (nothing was written)")
@@ -157,10 +193,14 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
         timings[f"eval_{which}_s"] = round(time.perf_counter() - t0, 1)
 
     run_eval("before", str(base_model.path), f"before: {base_model.ref}")
+    train_dir = data_dir
+    if context:
+        train_dir = _augment(data_dir, work / "data-context", base_model,
+                             int(sets.get("data.max_source_length", recipe.data.max_source_length)))
     overrides: dict[str, Any] = {
         "name": slug(model_id), "strategy": "tf" if len(train_tasks) == 1 else "mt",
         "model.init_from": str(base_model.path), "model.size": base_model.size if base_model.size != "custom" else "tiny",
-        "data.path": str(data_dir), "data.tasks": train_tasks, "data.dev_split": "validation" if has_dev else None,
+        "data.path": str(train_dir), "data.tasks": train_tasks, "data.dev_split": "validation" if has_dev else None,
         "train.output_dir": str(work / "run"), "train.resume": "auto",
         "train.steps": steps or cap, "train.time_budget_min": None if steps else minutes,
         "train.early_stopping_patience": 4 if has_dev else 0,

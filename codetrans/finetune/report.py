@@ -141,6 +141,10 @@ def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: 
                             "n": records["after"]["results"][t]["n"], "split": f"{h.repo} held-out test part"}
                         for t in after},
             "base": base.ref, "repo": h.repo, "head": h.head, "license": license}
+    trained = json.loads((final / "codetrans.json").read_text(encoding="utf-8")) if (final / "codetrans.json").is_file() \
+        else {}
+    if trained.get("context"):  # trained on exemplar-augmented pairs: it takes repository context
+        meta["context"] = trained["context"]
     (model_dir / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     report = {**report, "before": before, "after": after}
     (model_dir / "finetune.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

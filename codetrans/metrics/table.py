@@ -72,15 +72,37 @@ def render_table(records: Sequence[dict], metric: str = "score", digits: int = 2
     for name, row in rows.items():
         cells = [f"{row[t]:.{digits}f}" if t in row else "–" for t in tasks]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    if metric == "score":
-        used = {}
-        for t in tasks:
-            m = SUBTASKS[t].metric if t in SUBTASKS else "smoothed_bleu"
-            used.setdefault(m, []).append(column_label(t))
-        note = "; ".join(f"{_METRIC_LABEL.get(m, m)}: {', '.join(cols)}" for m, cols in used.items())
-    else:
-        note = f"{_METRIC_LABEL.get(metric, metric)} for every column"
-    return "\n".join(lines) + f"\n\nScores: {note}.\n"
+    return "\n".join(lines) + f"\n\nScores: {_score_note(tasks, metric, 'column')}.\n"
+
+
+def _score_note(tasks: Sequence[str], metric: str, where: str) -> str:
+    """Which metric each sub-task's figure is (``score`` is each sub-task's headline metric)."""
+    if metric != "score":
+        return f"{_METRIC_LABEL.get(metric, metric)} for every {where}"
+    used: dict[str, list[str]] = {}
+    for t in tasks:
+        m = SUBTASKS[t].metric if t in SUBTASKS else "smoothed_bleu"
+        used.setdefault(m, []).append(column_label(t))
+    return "; ".join(f"{_METRIC_LABEL.get(m, m)}: {', '.join(cols)}" for m, cols in used.items())
+
+
+def render_context_table(records: Sequence[dict], metric: str = "score", digits: int = 2) -> str:
+    """The context comparison: one row per sub-task, one column per record (in the order given: e.g. no
+    context, same-repo retrieval, context k = 1/2/4), each column headed by its record's ``name``."""
+    cols = [str(rec.get("name", "?")) for rec in records]
+    order = list(SUBTASKS)
+    tasks = sorted({t for rec in records for t, res in rec.get("results", {}).items() if res.get(metric) is not None},
+                   key=lambda t: (order.index(t) if t in order else len(order), t))
+    if not tasks:
+        raise CodeTransError(f"no results for metric {metric!r} in the given records")
+    lines = ["| Sub-task | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for t in tasks:
+        cells = []
+        for rec in records:
+            res = rec.get("results", {}).get(t, {})
+            cells.append(f"{float(res[metric]):.{digits}f}" if res.get(metric) is not None else "–")
+        lines.append(f"| {column_label(t)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + f"\n\nScores: {_score_note(tasks, metric, 'row')}.\n"
 
 
 def merge_tables(paths: Iterable[str | Path], metric: str = "score") -> str:

@@ -15,6 +15,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+#: The version of the exemplar-augmented input format (:mod:`codetrans.retrieval.augment`); a model trained
+#: on it declares it (``codetrans.json`` -> ``context`` -> ``format``). Here, not in ``augment``: serving
+#: reads it without importing numpy.
+FORMAT = 1
+
 _EXPORTS = {
     "BM25": "codetrans.retrieval.bm25",
     "code_terms": "codetrans.retrieval.bm25",
@@ -33,6 +38,7 @@ _EXPORTS = {
     "pool_from_pairs": "codetrans.retrieval.pools",
     "pool_for_context": "codetrans.retrieval.pools",
     "repository_pool": "codetrans.retrieval.pools",
+    "text_pool": "codetrans.retrieval.pools",
     "nearest": "codetrans.retrieval.exemplars",
     "Augmented": "codetrans.retrieval.augment",
     "format_input": "codetrans.retrieval.augment",
@@ -59,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
         pool_for_context,
         pool_from_pairs,
         repository_pool,
+        text_pool,
     )
 
 

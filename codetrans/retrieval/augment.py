@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from codetrans.retrieval import FORMAT  # the format's version, see there
 from codetrans.retrieval.pools import Exemplar
 
 EXEMPLAR = "<ex>"
@@ -175,5 +176,5 @@ def signature_of(tokens: str, limit: int = 24) -> str:
     return " ".join(words)
 
 
-__all__ = ["EXEMPLAR", "SIGNATURE_END", "Augmented", "escape", "format_input", "format_source", "parse_source",
+__all__ = ["EXEMPLAR", "FORMAT", "SIGNATURE_END", "Augmented", "escape", "format_input", "format_source", "parse_source",
            "signature_of"]

@@ -67,7 +67,7 @@ def input_key(text: str) -> str:
 class Pool:
     """Exemplars plus a lazily built BM25 index over their inputs (identifier sub-token terms).
 
-    ``kind``: ``file``, ``tree``, ``history``, ``shipped`` or ``pairs``. An empty pool is valid (no
+    ``kind``: ``file``, ``tree``, ``history``, ``shipped``, ``pairs`` or ``text``. An empty pool is valid (no
     documented functions, no usable commits): ``note`` then says why, for the caller to show.
     """
 
@@ -369,6 +369,20 @@ def file_pool(path: str | Path, lang: str | None = None, *, apply_filters: bool 
     return Pool(inputs, targets, metas, kind="file", root=str(p.resolve().parent), note=note)
 
 
+def text_pool(text: str, lang: str) -> Pool:
+    """The documented functions of a pasted source text (the demo's context box); every documented
+    function counts (no test/one-liner filters: the user chose them). Empty, with a ``note``, when none."""
+    from codetrans.lang import extract_functions
+
+    try:
+        records = extract_functions(text, lang, path="<context>", apply_filters=False)
+    except ValueError:  # a language without function extraction
+        records = []
+    inputs, targets, metas = _function_items(records)
+    note = "" if inputs else f"no documented {lang} functions in the context"
+    return Pool(inputs, targets, metas, kind="text", note=note)
+
+
 def context_root(path: str | Path) -> Path:
     """The pool root for a path: its git work tree root, else the directory (a file's folder)."""
     return _root_and_head(path)[0]
@@ -529,4 +543,4 @@ def load_shipped_index(path: str | Path) -> dict[str, Pool]:
 
 __all__ = ["Exemplar", "Pool", "TreeOptions", "build_shipped_index", "cache_dir", "content_key", "context_root",
            "file_pool", "history_pool", "input_key", "load_pools", "load_shipped_index", "parse_time",
-           "pool_for_context", "pool_from_pairs", "repository_pool", "save_pools"]
+           "pool_for_context", "pool_from_pairs", "repository_pool", "save_pools", "text_pool"]

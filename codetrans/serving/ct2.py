@@ -81,8 +81,9 @@ class LiteTokenizer:
         self.clean_up_tokenization_spaces = bool(meta.get("clean_up_tokenization_spaces", False))
         self.eos_token_id = meta.get("eos_token_id")
 
-    def __call__(self, text: str, truncation: bool = False, **_: Any) -> dict[str, list[int]]:
-        return {"input_ids": self._tok.encode(text).ids}
+    def __call__(self, text: str, truncation: bool = False, add_special_tokens: bool = True,
+                 **_: Any) -> dict[str, list[int]]:
+        return {"input_ids": self._tok.encode(text, add_special_tokens=add_special_tokens).ids}
 
     def convert_ids_to_tokens(self, ids: list[int]) -> list[str]:
         return [self._tok.id_to_token(i) for i in ids]
@@ -194,7 +195,8 @@ class FastPipeline(TaskLogic):
     def _forward(self, model_inputs: dict[str, Any], **generate_kwargs: Any) -> dict[str, Any]:
         generate_kwargs = self.with_defaults(model_inputs["subtask"], generate_kwargs)
         output_ids = self.engine.generate(model_inputs["input_ids"], **generate_kwargs)
-        return {"output_ids": output_ids, "subtask": model_inputs["subtask"], "source": model_inputs["source"]}
+        extra = {"exemplars": model_inputs["exemplars"]} if "exemplars" in model_inputs else {}
+        return {"output_ids": output_ids, "subtask": model_inputs["subtask"], "source": model_inputs["source"], **extra}
 
     def __call__(self, inputs: Any, *args: Any, batch_size: int | None = None, **kwargs: Any) -> Any:
         """One input -> a list with one result dict; a list -> a list of such lists."""
@@ -216,7 +218,8 @@ class FastPipeline(TaskLogic):
         out: list[Any] = [None] * len(items)
         for start in range(0, len(order), size):
             chunk = order[start:start + size]
-            batch = {key: [prepped[i][key] for i in chunk] for key in ("input_ids", "subtask", "source")}
+            batch = {key: [prepped[i][key] for i in chunk] for key in ("input_ids", "subtask", "source", "exemplars")
+                     if key in prepped[chunk[0]]}
             results = self.postprocess(self._forward(batch, **fwd), **post)
             for i, result in zip(chunk, results):
                 out[i] = [result]

@@ -72,8 +72,12 @@ def allowed_models(models: list[str] | None) -> list[str]:
 
 
 def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | None, text: str,
-             max_new_tokens: int | None = None, num_beams: int | None = None) -> str:
-    """What a tab's button does; CodeTransError becomes a message in the page."""
+             max_new_tokens: int | None = None, num_beams: int | None = None, context: str | None = None) -> str:
+    """What a tab's button does; CodeTransError becomes a message in the page.
+
+    ``context``: pasted documented code (code tabs): its documented functions are the exemplar pool,
+    for models trained with exemplars; a last output line says how many were used. Pasted, not a path:
+    a web page must not read the server's files."""
     import gradio as gr
 
     if not model:
@@ -92,16 +96,42 @@ def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | Non
         pipe = cache.get(task, model)
         if lang:
             kwargs["lang"] = lang
+        note = _context(pipe, context, lang, kwargs)
         if task == "document":
             results = pipe(text, **kwargs)
             if results and "func_name" in results[0]:
-                return "\n".join(f"{r['func_name']} (line {r['start_line']}): {r['generated_text']}" for r in results)
-            return results[0]["generated_text"]
-        return pipe(text, **kwargs)[0]["generated_text"]
+                out = "\n".join(f"{r['func_name']} (line {r['start_line']}): {r['generated_text']}" for r in results)
+            else:
+                out = results[0]["generated_text"]
+        else:
+            results = pipe(text, **kwargs)
+            out = results[0]["generated_text"]
+        if "context" in kwargs:
+            used = [r.get("exemplars", 0) for r in results]
+            note = f"context: {sum(used)} exemplar(s) used for {len(used)} input(s), from {len(kwargs['context'])} " \
+                   "pasted documented function(s)"
+        return out + (f"\n\n{note}" if note else "")
     except CodeTransError as exc:
         raise gr.Error(str(exc)) from None
     except OSError as exc:  # a model directory that cannot be loaded
         raise gr.Error(f"cannot load the model {model!r}: {exc}") from None
+
+
+def _context(pipe: Any, context: str | None, lang: str | None, kwargs: dict[str, Any]) -> str:
+    """Put the context box's pool into ``kwargs``, or return a note saying why there is none."""
+    if not context or not context.strip():
+        return ""
+    if len(context) > MAX_INPUT_CHARS:
+        raise CodeTransError(f"the context has {len(context):,} characters; the demo takes at most {MAX_INPUT_CHARS:,}")
+    if pipe.context_spec() is None:
+        return "context: this model was not trained with exemplars; generated without them"
+    from codetrans.retrieval.pools import text_pool
+
+    pool = text_pool(context, lang or "python")
+    if len(pool) == 0:
+        return f"context: {pool.note}; generated without it"
+    kwargs["context"] = pool
+    return ""
 
 
 def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
@@ -127,6 +157,11 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
                     max_new = gr.Slider(0, 256, value=0, step=4, label="Max new tokens (0: the model's default)")
                 source = gr.Code(label="Input", lines=12, elem_id=f"input-{task}") if ttype.input_kind != "text" \
                     else gr.Textbox(label="Input", lines=3, elem_id=f"input-{task}")
+                ctx = None
+                if ttype.input_kind == "code":
+                    ctx = gr.Code(label="Context (optional): documented code from your repository, used as "
+                                  "examples by models trained with exemplars", lines=4, value="",
+                                  elem_id=f"context-{task}")
                 button = gr.Button("Generate", variant="primary", elem_id=f"run-{task}")
                 output = gr.Textbox(label="Output", lines=4, elem_id=f"output-{task}")
                 examples = ttype.examples
@@ -136,12 +171,12 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
                 elif examples:
                     gr.Examples([[text] for _, text in examples], inputs=[source], label="Examples")
 
-                def handler(m, lg, txt, mx, nb, _task=task):
+                def handler(m, lg, txt, mx, nb, cx=None, _task=task):
                     return run_task(cache, _task, m, lg if TASK_TYPES[_task].input_kind == "code" else None,
-                                    txt, mx, nb)
+                                    txt, mx, nb, cx)
 
-                button.click(handler, inputs=[model, lang, source, max_new, beams], outputs=output,
-                             api_name=task, concurrency_limit=concurrency)
+                inputs = [model, lang, source, max_new, beams] + ([ctx] if ctx is not None else [])
+                button.click(handler, inputs=inputs, outputs=output, api_name=task, concurrency_limit=concurrency)
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
     return demo
 

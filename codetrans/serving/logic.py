@@ -7,13 +7,18 @@ hold all but ``_forward``; :mod:`codetrans.serving.torch_pipelines` (transformer
 :mod:`codetrans.serving.ct2` (CTranslate2) add it. Pre-tokenized input, as the original CodeTrans
 expected, is accepted too (``pretokenized=True``, or an input that already starts with the task prefix).
 
+Repository context: a call may pass ``context=`` (a path -> its repository's documented functions, or for
+commit messages its git history; a list of (input, target) pairs; a :class:`codetrans.retrieval.Pool`)
+and ``k=``. Models that declare context support get the ``k`` nearest exemplars after their input, and
+every result of such a call carries ``"exemplars": n``; other models generate without them (one logged
+note). The format and the policy: :mod:`codetrans.serving.context`.
+
 This module imports neither torch nor transformers.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
@@ -63,8 +68,16 @@ class TaskLogic:
         return get_task_type(self.task_type)
 
     def _sanitize_parameters(self, lang: str | None = None, pretokenized: bool | None = None,
-                             max_input_length: int | None = None, **generate_kwargs: Any):
+                             max_input_length: int | None = None, context: Any = None, k: int | None = None,
+                             **generate_kwargs: Any):
         preprocess: dict[str, Any] = {}
+        if context is not None:
+            # resolved once per call (a path becomes a pool here), shared by every item of a list
+            preprocess["context"] = self._context_pool(context)
+            if k is not None:
+                from codetrans.serving.context import check_k
+
+                preprocess["k"] = check_k(k)
         if lang is not None:
             preprocess["lang"] = lang
         if pretokenized is not None:
@@ -88,7 +101,7 @@ class TaskLogic:
 
     # -- transformers' four methods (``_forward`` is the backend's) --------------------------------
     def preprocess(self, inputs: Any, lang: str | None = None, pretokenized: bool = False,
-                   max_input_length: int | None = None) -> dict[str, Any]:
+                   max_input_length: int | None = None, context: Any = None, k: int | None = None) -> dict[str, Any]:
         text = check_text(inputs)
         found, rest = strip_prefix(text)
         if found is not None and found.task_type == self.task_type:
@@ -98,6 +111,9 @@ class TaskLogic:
             source = text.strip() if pretokenized else self.prepare(text, subtask)
         model_input = format_input(subtask, source)
         limit = max_input_length or self._max_input_length()
+        extra: dict[str, Any] = {}
+        if context is not None:  # asked for context: the result says how many exemplars it got
+            model_input, extra["exemplars"] = self._with_context(model_input, subtask, source, context, k, limit)
         # A token covers at most a few dozen characters: tokenizing a prefix of limit * 64 characters gives
         # the same first tokens as the whole text without holding a million token ids per request.
         cut = limit * 64
@@ -107,7 +123,49 @@ class TaskLogic:
             what = f"{len(ids)} tokens" if head is model_input else f"{len(model_input):,} characters"
             logger.warning("input of %s truncated to the model's %d tokens", what, limit)
             ids = ids[: limit - 1] + ids[-1:]  # keep </s>
-        return {**self._model_inputs(ids), "subtask": subtask.id, "source": source}
+        return {**self._model_inputs(ids), "subtask": subtask.id, "source": source, **extra}
+
+    # -- repository context (see codetrans.serving.context for the format and the policy) ----------------
+    def context_spec(self) -> Any:
+        """The model's :class:`~codetrans.serving.context.ContextSpec`, or None: it takes no exemplars."""
+        from codetrans.serving.context import parse_context
+
+        return parse_context(self._model_meta().get("context"))
+
+    def _context_pool(self, context: Any) -> Any:
+        """The pool for a ``context=`` argument, or False when the model was not trained with exemplars
+        (then generation goes on without them, after one logged note: exemplars would be garbage to it)."""
+        if context is False:
+            return False
+        if self.context_spec() is None:
+            if not getattr(self, "_context_noted", False):
+                logger.warning("this model was not trained with exemplars (no 'context' in its codetrans.json): "
+                               "generating without context")
+                self._context_noted = True
+            return False
+        from codetrans.serving.context import resolve_pool
+
+        return resolve_pool(context, self.task_type)
+
+    def _with_context(self, model_input: str, subtask: SubTask, source: str, pool: Any, k: int | None,
+                      limit: int) -> tuple[str, int]:
+        """``model_input`` with the nearest exemplars of ``pool`` (prefix, code and exemplars sharing the
+        model's budget), and how many it holds. Input already holding exemplars is left as it is."""
+        from codetrans.retrieval.augment import EXEMPLAR
+
+        spec = self.context_spec()
+        if pool is False or spec is None or EXEMPLAR in source.split():
+            return model_input, 0
+        k = spec.k if k is None else k
+        if k == 0:
+            return model_input, 0
+        from codetrans.serving.context import augment_source, find_exemplars
+
+        exemplars = find_exemplars(pool, source, subtask.lang, k)
+        if not exemplars:
+            return model_input, 0
+        return augment_source(subtask, source, exemplars, k=k, budget=min(spec.budget, limit) - 1,
+                              tokenizer=self.tokenizer)
 
     # -- decoding defaults ---------------------------------------------------------------------------
     def decoding(self, subtask_id: str) -> dict[str, Any]:
@@ -129,23 +187,27 @@ class TaskLogic:
             out.pop("early_stopping", None)
         return out
 
+    def _model_meta(self) -> dict[str, Any]:
+        """The model's ``codetrans.json`` (read once; ``{}`` for a model without one)."""
+        meta = getattr(self, "_meta", None)
+        if meta is None:
+            from codetrans.serving.context import read_model_meta
+
+            model_dir = getattr(self, "model_dir", None) or getattr(getattr(self, "model", None), "name_or_path", None)
+            meta = self._meta = read_model_meta(model_dir)
+        return meta
+
     def _tuned_decoding(self) -> dict[str, dict[str, Any]]:
         tuned = getattr(self, "_tuned", None)
         if tuned is None:
-            tuned = {}
-            model_dir = getattr(self, "model_dir", None) or getattr(getattr(self, "model", None), "name_or_path", None)
-            meta = Path(model_dir) / "codetrans.json" if model_dir else None
-            if meta is not None and meta.is_file():
-                import json
+            from codetrans.generation import check_generate_options
 
-                from codetrans.generation import check_generate_options
-
-                try:
-                    found = json.loads(meta.read_text(encoding="utf-8")).get("decoding") or {}
-                    tuned = {k: check_generate_options(v) for k, v in found.items() if isinstance(v, dict)}
-                except (OSError, ValueError, AttributeError, CodeTransError) as exc:
-                    logger.warning("ignoring the decoding defaults of %s: %s", meta, exc)
-                    tuned = {}
+            try:
+                found = self._model_meta().get("decoding") or {}
+                tuned = {k: check_generate_options(v) for k, v in found.items() if isinstance(v, dict)}
+            except (ValueError, AttributeError, CodeTransError) as exc:
+                logger.warning("ignoring the model's decoding defaults: %s", exc)
+                tuned = {}
             self._tuned = tuned
         return tuned
 
@@ -158,7 +220,13 @@ class TaskLogic:
         subtasks = model_outputs["subtask"]
         subtasks = subtasks if isinstance(subtasks, list) else [subtasks]
         texts = self.tokenizer.batch_decode(ids, skip_special_tokens=True)
-        return [self.finish(text.strip(), subtasks[min(i, len(subtasks) - 1)]) for i, text in enumerate(texts)]
+        results = [self.finish(text.strip(), subtasks[min(i, len(subtasks) - 1)]) for i, text in enumerate(texts)]
+        if "exemplars" in model_outputs:  # context was asked for: say how much of it each input got
+            counts = model_outputs["exemplars"]
+            counts = counts if isinstance(counts, list) else [counts]
+            for i, r in enumerate(results):
+                r["exemplars"] = int(counts[min(i, len(counts) - 1)])
+        return results
 
     def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
         """One decoded output -> the result dict (subclasses add fields)."""

@@ -26,6 +26,8 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
     "float32"); for torch "int8" applies dynamic int8 quantization to the Linear layers (default: none).
     Both backends take the same inputs and options and return the same result dicts. ``export_root``:
     keep the CTranslate2 export in this directory instead of beside the model (the demo does).
+    Calls take ``context=`` (a path, (input, target) pairs or a Pool) and ``k=`` on both backends
+    (:mod:`codetrans.serving.logic`).
     """
     from codetrans.serving.backends import check_backend, choose_backend
     from codetrans.serving.ct2 import CT2_QUANTIZATIONS

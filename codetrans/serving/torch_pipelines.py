@@ -45,6 +45,7 @@ class CodeTransPipeline(TaskLogic, Pipeline):
     def _forward(self, model_inputs: dict[str, Any], **generate_kwargs: Any) -> dict[str, Any]:
         subtask = model_inputs.pop("subtask")
         source = model_inputs.pop("source")
+        extra = {"exemplars": model_inputs.pop("exemplars")} if "exemplars" in model_inputs else {}
         generate_kwargs = self.with_defaults(subtask, generate_kwargs)
         with torch.inference_mode():
             try:
@@ -54,7 +55,7 @@ class CodeTransPipeline(TaskLogic, Pipeline):
             except (ValueError, TypeError) as exc:  # transformers' validation of generation options
                 message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
                 raise CodeTransError(f"invalid generation options: {message}") from None
-        return {"output_ids": output_ids, "subtask": subtask, "source": source}
+        return {"output_ids": output_ids, "subtask": subtask, "source": source, **extra}
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         """One input -> a list with one result dict; a list -> a list of such lists.

@@ -79,6 +79,22 @@ def select_split(splits: dict[str, Any], split: str, r: Recipe, required: bool) 
     return ds
 
 
+def exemplar_context(splits: dict[str, Any], r: Recipe) -> dict | None:
+    """What a model trained on these splits declares in ``codetrans.json`` -> ``context`` when its
+    training pairs carry exemplars (an ``n_exemplars`` column with counts > 0, written by
+    ``codetrans data augment``): the format, the most exemplars a pair had (the default k at inference)
+    and the recipe's source length (the budget prefix, code and exemplars share). None otherwise."""
+    from codetrans.retrieval import FORMAT
+
+    ds = splits.get(r.data.train_split)
+    if ds is None or "n_exemplars" not in getattr(ds, "column_names", ()):
+        return None
+    k = max((int(c or 0) for c in ds["n_exemplars"]), default=0)
+    if k <= 0:
+        return None
+    return {"format": FORMAT, "k": k, "budget": r.data.max_source_length}
+
+
 def training_texts(ds: Any, limit: int, seed: int = 0) -> list[str]:
     """Texts to train a tokenizer on: the text column, or inputs (with prefixes) and targets."""
     from codetrans.tasks import format_input

@@ -502,6 +502,7 @@ class Engine:
         splits = D.load_splits(r)
         # Validate the data before training a tokenizer or building a model.
         D.select_split(splits, r.data.train_split, r, required=True)
+        self.context = D.exemplar_context(splits, r)  # declared by the final model: it reads exemplars
         self.tokenizer = get_tokenizer(r, splits, out)
         self.model = get_model(r, self.tokenizer).to(self.rt.device)
         self.loaders = get_dataloaders(r, self.tokenizer, splits, self.rt.rank, self.rt.world)
@@ -759,6 +760,8 @@ def _write_final(eng: Engine, final: Path, metrics: dict) -> None:
     (final / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     tasks = list(eng.loaders.info.get("tasks", {})) or list(r.data.tasks)
     meta = {"tasks": tasks, "size": r.model.size, "strategy": r.strategy}  # the id is the directory's name
+    if eng.context:
+        meta["context"] = eng.context
     (final / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 

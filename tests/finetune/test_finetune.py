@@ -392,3 +392,20 @@ def test_deepspeed_config_by_name(repo: Path, base_dir: Path, tmp_path: Path):
                                                       "data.max_source_length": 64, "data.max_target_length": 16})
     assert res.steps == 3
     assert json.loads((out / "metrics.json").read_text())["deepspeed_zero_stage"] == 2
+
+
+def test_context_finetune_trains_on_repository_exemplars_and_declares_context(repo: Path, base_dir: Path,
+                                                                             tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    out = tmp_path / "ctx-model"
+    assert cli_main(["finetune", "--repo", str(repo), "--task", "document", "--base", str(base_dir), "--out",
+                     str(out), "--steps", "2", "--context", *MICRO]) == 0
+    assert "augmenting the training pairs with repository exemplars" in capsys.readouterr().out
+    ctx = json.loads((out / "codetrans.json").read_text())["context"]
+    assert ctx["format"] == 1 and 1 <= ctx["k"] <= 4 and ctx["budget"] == 64
+    # the fine-tuned model is given its repository's exemplars by default
+    assert cli_main(["document", "--json", "--backend", "torch", "--max-new-tokens", "4", "--model", str(out),
+                     str(repo / "src" / "geometry.py")]) == 0
+    cap = capsys.readouterr()
+    assert "exemplars per function from" in cap.err
+    assert all(json.loads(line)["exemplars"] >= 1 for line in cap.out.splitlines())

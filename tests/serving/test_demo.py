@@ -110,3 +110,34 @@ def test_fifty_concurrent_requests_without_errors(server, constant_model_dir):
                 errors.append(repr(exc))
     assert errors == [], errors[:3]
     assert len(results) == 50 and all(CONSTANT_ANSWER[:7] in r for r in results)
+
+
+DOCUMENTED = "".join(
+    f"def {v}_user(user_id, store):\n    \"\"\"{v.capitalize()} the user with the given id.\"\"\"\n"
+    f"    item = store.get(user_id)\n    store.{v}(item)\n    return item\n\n\n" for v in ("load", "save", "delete"))
+
+
+def test_context_box_over_the_api(server, constant_model_dir):
+    """The code tabs take an optional context box (last input; older clients may leave it out)."""
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    code = "def area(w, h):\n    return w * h\n"
+    plain = client.predict(m=constant_model_dir, lg="python", txt=code, mx=32, nb=1, api_name="/document")
+    assert plain.strip() == CONSTANT_ANSWER
+    # the served model was trained without exemplars: it says so and generates without them
+    out = client.predict(m=constant_model_dir, lg="python", txt=code, mx=32, nb=1, cx=DOCUMENTED,
+                         api_name="/document")
+    assert out.startswith(CONSTANT_ANSWER) and "not trained with exemplars" in out
+
+
+def test_context_box_feeds_a_context_model(context_model_dir, tmp_path):
+    from codetrans.serving.demo import PipelineCache, run_task
+
+    cache = PipelineCache([context_model_dir], export_root=tmp_path / "exports")
+    code = "def load_group(group_id, store):\n    item = store.get(group_id)\n    return item\n"
+    out = run_task(cache, "document", context_model_dir, "python", code, 32, 1, DOCUMENTED)
+    assert out.startswith(CONSTANT_ANSWER)
+    assert out.splitlines()[-1] == "context: 2 exemplar(s) used for 1 input(s), from 3 pasted documented function(s)"
+    out = run_task(cache, "document", context_model_dir, "python", code, 8, 1, "x = 1\n")
+    assert "no documented python functions in the context; generated without it" in out

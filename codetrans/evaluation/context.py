@@ -1,0 +1,100 @@
+"""Evaluation with repository context: exemplars for a split's records, drawn as at training time.
+
+``--context same-repo`` gives every evaluated record the exemplars :func:`codetrans.data.augment.split_exemplars`
+draws (the protocol the context model was trained with, so the figures measure what users get):
+
+* documentation and comments: the other documented functions of the same repository (``repo``, else
+  ``group``) in the evaluated split and sub-task, leave-one-out;
+* commit messages: the same repository's commits dated strictly before this one (undated: none);
+* summarization, API sequences, program synthesis: the sub-task's training split (the shipped-index pool).
+
+The exemplars travel with each record (``_exemplars``, best first); :class:`ModelPredictor` formats them
+with :func:`codetrans.serving.context.augment_source` (the pipelines' own formatting) and the
+``baseline:repo-bm25`` predictor answers with the nearest one's target. :func:`context_suite` runs the
+whole comparison: no context, same-repo retrieval, the context model at each k; one table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from codetrans.errors import CodeTransError
+
+#: The pools ``--context`` knows (one for now: the evaluated record's own repository / history).
+CONTEXT_POOLS = ("same-repo",)
+EXEMPLARS_KEY = "_exemplars"
+
+
+def check_context(context: str | None) -> str | None:
+    if context is not None and context not in CONTEXT_POOLS:
+        raise CodeTransError(f"unknown --context {context!r}; choose from {', '.join(CONTEXT_POOLS)}")
+    return context
+
+
+def parse_ks(text: str | Sequence[int]) -> list[int]:
+    """``"1,2,4"`` -> ``[1, 2, 4]`` (each 1..16)."""
+    from codetrans.serving.context import check_k
+
+    items = text.split(",") if isinstance(text, str) else list(text)
+    try:
+        ks = [check_k(int(str(x).strip())) for x in items if str(x).strip()]
+    except ValueError:
+        raise CodeTransError(f"--k takes whole numbers separated by commas, got {text!r}") from None
+    if not ks or min(ks) < 1:
+        raise CodeTransError("--k needs at least one count of 1 or more")
+    return sorted(set(ks))
+
+
+def attach_exemplars(records: list[dict], task_rows: dict[str, list], split: str, k: int,
+                     train_rows: dict[str, list] | None) -> dict[str, float]:
+    """Put up to ``k`` exemplars (``(input, target)`` pairs) on each of ``records`` — the first
+    ``len(records)`` rows of ``task_rows``, every row of the sub-task in the split (the pool holds them
+    all, even under ``--limit``). Returns coverage figures for the metrics record."""
+    from codetrans.data.augment import AugmentConfig, split_exemplars
+
+    found = split_exemplars(task_rows, split, AugmentConfig(k=k, drop_fraction=0.0), train_rows=train_rows)
+    counts = []
+    for rec, exs in zip(records, found):
+        rec[EXEMPLARS_KEY] = [(e.input, e.target) for e in exs]
+        counts.append(len(exs))
+    n = max(1, len(counts))
+    return {"k": k, "mean_exemplars": round(sum(counts) / n, 3),
+            "with_exemplars": round(sum(1 for c in counts if c) / n, 4)}
+
+
+def context_suite(model: str | os.PathLike, data: Any, out_dir: str | os.PathLike, ks: Sequence[int],
+                  **kw: Any) -> tuple[list[dict], str, list[str]]:
+    """The comparison of the issue: ``model`` without context, the ``baseline:repo-bm25`` retrieval of the
+    same pools, and ``model`` with context at each k, each in a folder of ``out_dir``
+    (``no-context``, ``repo-bm25``, ``k1``, ...). Returns (records, the markdown table, notes). A model
+    that does not declare context (``codetrans.json``) gets no context columns: a note says so."""
+    from codetrans.evaluation.predictors import make_predictor
+    from codetrans.evaluation.runner import evaluate
+    from codetrans.metrics.table import render_context_table
+    from codetrans.serving.context import context_spec
+
+    out = Path(out_dir)
+    predictor = make_predictor(model, device=kw.pop("device", None), backend=kw.pop("backend", "torch"))
+    kw.pop("name", None)
+    records = [evaluate(predictor, data, out / "no-context", name="no context", **kw),
+               evaluate("baseline:repo-bm25", data, out / "repo-bm25", name="same-repo retrieval",
+                        context="same-repo", k=1, **kw)]
+    notes = []
+    if context_spec(getattr(predictor, "path", None)) is None:
+        notes.append(f"{model} was not trained with exemplars (no 'context' in its codetrans.json): "
+                     "no context columns")
+    else:
+        for k in ks:
+            records.append(evaluate(predictor, data, out / f"k{k}", name=f"context k={k}", context="same-repo",
+                                    k=k, **kw))
+    table = render_context_table(records)
+    from codetrans.safeio import safe_write
+
+    safe_write(out / "context.md", table)
+    return records, table, notes
+
+
+__all__ = ["CONTEXT_POOLS", "EXEMPLARS_KEY", "attach_exemplars", "check_context", "context_suite", "parse_ks"]

@@ -1,0 +1,124 @@
+"""Repository context at inference: which models take exemplars, and how an input gets them.
+
+A model trained on exemplar-augmented pairs declares it in its ``codetrans.json``::
+
+    "context": {"format": 1, "k": 2, "budget": 512}
+
+``format``: the version of :mod:`codetrans.retrieval.augment`'s input format the model read; ``k``: the
+exemplars per input it was trained with (the default at inference); ``budget``: the model tokens the
+prefix, code and exemplars share (its training ``max_source_length``). The training engine writes the key
+when the training split has exemplars (an ``n_exemplars`` column, see :mod:`codetrans.data.augment`).
+
+The policy, in one place (:func:`context_spec`): a model without the key, or with a format this version
+does not know, generates **without** exemplars even when the caller passes ``context=`` — a model never
+trained on ``<ex>`` markers reads them as code and writes garbage. The pipelines then log one note.
+
+Both backends use :func:`augment_source` through :class:`codetrans.serving.logic.TaskLogic`; the
+evaluation harness uses it too, so evaluation formats inputs exactly as users' calls do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codetrans.errors import CodeTransError
+from codetrans.retrieval import FORMAT
+
+logger = logging.getLogger(__name__)
+
+#: The input format version this package writes and reads (see codetrans.retrieval.augment).
+CONTEXT_FORMAT = FORMAT
+
+
+@dataclass(frozen=True)
+class ContextSpec:
+    """What a context-trained model declares: exemplars per input and the shared token budget."""
+
+    k: int = 2
+    budget: int = 512
+    format: int = CONTEXT_FORMAT
+
+    def as_json(self) -> dict[str, int]:
+        return {"format": self.format, "k": self.k, "budget": self.budget}
+
+
+def parse_context(value: Any) -> ContextSpec | None:
+    """A ``codetrans.json`` ``context`` value -> a spec; None when absent, malformed or of another format."""
+    if not isinstance(value, dict) or value.get("format") != CONTEXT_FORMAT:
+        return None
+    try:
+        k, budget = int(value.get("k", 2)), int(value.get("budget", 512))
+    except (TypeError, ValueError):
+        return None
+    if k < 1 or budget < 8:
+        return None
+    return ContextSpec(k=k, budget=budget)
+
+
+def read_model_meta(model_dir: str | os.PathLike | None) -> dict:
+    """The model's ``codetrans.json`` (``{}`` when there is none or it is unreadable)."""
+    if not model_dir:
+        return {}
+    meta = Path(model_dir) / "codetrans.json"
+    if not meta.is_file():
+        return {}
+    import json
+
+    try:
+        found = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring %s: %s", meta, exc)
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def context_spec(model_dir: str | os.PathLike | None) -> ContextSpec | None:
+    """The model's context declaration, or None: then it must be given no exemplars (the policy above)."""
+    return parse_context(read_model_meta(model_dir).get("context"))
+
+
+def resolve_pool(context: Any, task_type: str) -> Any:
+    """A ``context=`` argument -> a :class:`~codetrans.retrieval.Pool`: a Pool as is; a path -> its
+    repository's documented functions, or for commit messages its git history; else (input, target) pairs."""
+    from codetrans.retrieval.pools import pool_for_context
+
+    if isinstance(context, str | os.PathLike) and not os.path.exists(context):
+        raise CodeTransError(f"context path {context} does not exist")
+    return pool_for_context(context, history=task_type == "commit")
+
+
+def check_k(k: Any) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 16:
+        raise CodeTransError(f"k (exemplars per input) must be a whole number from 0 to 16, got {k!r}")
+    return k
+
+
+def augment_source(subtask: Any, source: str, exemplars: Sequence[Any], *, k: int, budget: int,
+                   tokenizer: Any = None) -> tuple[str, int]:
+    """(model input with prefix, exemplars kept): the sub-task's prefix, the code and up to ``k``
+    exemplars within ``budget`` tokens of ``tokenizer`` (the ``</s>`` not counted)."""
+    from codetrans.retrieval.augment import format_input
+
+    sid = subtask if isinstance(subtask, str) else subtask.id
+    aug = format_input(sid, source, list(exemplars)[:k], k=k, budget=budget, tokenizer=tokenizer)
+    return aug.text, aug.n_exemplars
+
+
+def find_exemplars(pool: Any, source: str, lang: str | None, k: int) -> list[Any]:
+    """The ``k`` nearest exemplars of a model-format ``source`` (a unit not in the pool: an uncommitted
+    diff sees the whole history; a function never sees a pool entry with the same code)."""
+    from codetrans.retrieval.exemplars import nearest
+
+    unit: dict[str, Any] = {"input": source}
+    if lang:
+        unit["lang"] = lang
+    return nearest(pool, unit, k)
+
+
+__all__ = ["CONTEXT_FORMAT", "ContextSpec", "augment_source", "check_k", "context_spec", "find_exemplars",
+           "parse_context", "read_model_meta", "resolve_pool"]

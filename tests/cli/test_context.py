@@ -1,0 +1,100 @@
+"""`codetrans document|commit` with repository context, on git repositories the tests create."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+from model_fixtures import declare_context
+from retrieval.repos import commit, init, module
+
+from codetrans.cli import main
+
+UNDOCUMENTED = ("def load_user(user_id, store):\n    item = store.get(user_id)\n    store.load(item)\n"
+                "    return item\n\n\ndef save_group(group_id, store):\n    item = store.get(group_id)\n"
+                "    store.save(item)\n    return item\n")
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    root = init(tmp_path / "repo")
+    commit(root, {"pkg/user.py": module("user"), "pkg/group.py": module("group"), "pkg/new.py": UNDOCUMENTED},
+           "Import the package", date="2024-01-01T00:00:00+00:00")
+    return root
+
+
+def records(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_document_uses_the_files_repository_by_default(repo, context_model_dir, capsys):
+    assert main(["document", "--json", "--model", context_model_dir, str(repo / "pkg" / "new.py")]) == 0
+    cap = capsys.readouterr()
+    recs = records(cap.out)
+    assert [r["exemplars"] for r in recs] == [2, 2]
+    assert f"context: 2 exemplars per function from {repo.resolve()} (10 documented functions)" in cap.err
+    assert cap.err.count("context:") == 1  # one line
+
+
+def test_no_context_k_and_another_pool(repo, context_model_dir, tmp_path, capsys):
+    path = str(repo / "pkg" / "new.py")
+    assert main(["document", "--json", "--no-context", "--model", context_model_dir, path]) == 0
+    cap = capsys.readouterr()
+    assert all("exemplars" not in r for r in records(cap.out)) and "context:" not in cap.err
+    assert main(["document", "--json", "--k", "1", "--model", context_model_dir, path]) == 0
+    assert [r["exemplars"] for r in records(capsys.readouterr().out)] == [1, 1]
+    other = init(tmp_path / "other")
+    commit(other, {"lib.py": module("order")}, "Add orders")
+    assert main(["document", "--json", "--context", str(other), "--model", context_model_dir, path]) == 0
+    cap = capsys.readouterr()
+    assert f"from {other.resolve()} (5 documented functions)" in cap.err
+    assert main(["document", "--context", str(other), "--no-context", "--model", context_model_dir, path]) == 2
+    assert "contradict" in capsys.readouterr().err
+
+
+def test_a_repository_without_documented_functions_falls_back_with_a_note(tmp_path, context_model_dir, capsys,
+                                                                          monkeypatch):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    root = init(tmp_path / "bare")
+    commit(root, {"new.py": UNDOCUMENTED}, "Add code")
+    assert main(["document", "--json", "--model", context_model_dir, str(root / "new.py")]) == 0
+    cap = capsys.readouterr()
+    assert all("exemplars" not in r for r in records(cap.out)) and len(records(cap.out)) == 2
+    notes = [line for line in cap.err.splitlines() if line.startswith("context:")]
+    assert len(notes) == 1 and "no documented functions" in notes[0] and "without context" in notes[0]
+
+
+def test_a_model_without_context_support_says_so_once(repo, constant_model_dir, tmp_path, capsys):
+    plain = declare_context(constant_model_dir, tmp_path / "plain", k=None)
+    path = str(repo / "pkg" / "new.py")
+    assert main(["document", "--json", "--model", plain, path]) == 0  # default: silently no context
+    cap = capsys.readouterr()
+    assert "context:" not in cap.err and all("exemplars" not in r for r in records(cap.out))
+    assert main(["document", "--json", "--context", str(repo), "--model", plain, path]) == 0
+    cap = capsys.readouterr()
+    assert cap.err.count("not trained with exemplars") == 1
+
+
+def test_commit_uses_the_current_repositorys_history(repo, context_model_dir, monkeypatch, capsys):
+    commit(repo, {"pkg/extra.py": "x = 1\n"}, "Add the extra module", date="2024-01-02T00:00:00+00:00")
+    monkeypatch.chdir(repo)
+    diff = "--- a/pkg/extra.py\n+++ b/pkg/extra.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(diff.encode())))
+    assert main(["commit", "--json", "--model", context_model_dir]) == 0
+    cap = capsys.readouterr()
+    assert records(cap.out)[0]["exemplars"] >= 1
+    assert "exemplars per diff from the history of" in cap.err
+
+
+def test_commit_outside_a_repository_falls_back(tmp_path, context_model_dir, monkeypatch, capsys):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    diff = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(diff.encode())))
+    assert main(["commit", "--model", context_model_dir]) == 0
+    err = capsys.readouterr().err
+    assert err.count("context:") == 1 and "without context" in err
