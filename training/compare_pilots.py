@@ -60,7 +60,7 @@ def pilot_log(out: Path) -> dict:
     """Training seconds (1 thread), steps and real tokens seen, from logs/train.jsonl (all sessions)."""
     from plot_curve import read_curve  # the one reader of training logs (training/plot_curve.py)
 
-    curve = read_curve(out, threads=1) if (out / "logs" / "train.jsonl").exists() else None
+    curve = read_curve(out, threads=[1]) if (out / "logs" / "train.jsonl").exists() else None
     if curve is None:
         return {"train_seconds": 0.0, "tokens": 0, "step": 0, "dev_loss_per_token": None}
     return {"train_seconds": round(curve["core_hours"] * 3600, 1), "tokens": curve["tokens"],

@@ -15,20 +15,34 @@ import os
 from pathlib import Path
 
 
-def read_curve(run: Path, threads: int) -> dict:
+def read_curve(run: Path, threads: list[int]) -> dict:
+    """Train/dev points (core-hours, loss, step), tokens seen and core-hours of a run's log.
+
+    Each session (a ``start`` event) counts its own torch threads: the event's ``threads`` when logged,
+    else ``threads[i]`` for the i-th session (the last value repeats). A session that resumed from a
+    checkpoint older than the previous session's last step rolled those steps back: their windows stay
+    in core-hours (the CPU was spent) but leave the curve and the tokens seen (the model never kept them).
+    """
     train, dev = [], []
-    secs, tokens, at_step = 0.0, 0, {0: 0.0}
+    secs, core_s, session, n_threads, at_step = 0.0, 0.0, -1, threads[0], {0: 0.0}
     for line in (run / "logs" / "train.jsonl").read_text().splitlines():
         rec = json.loads(line)
-        if rec.get("event") == "train":
+        if rec.get("event") == "start":
+            session += 1
+            n_threads = rec.get("threads") or threads[min(session, len(threads) - 1)]
+            train = [p for p in train if p[2] <= rec["step"]]
+            dev = [p for p in dev if p[2] <= rec["step"]]
+        elif rec.get("event") == "train":
             secs += rec["window_s"]
-            tokens += rec["window_tokens"]
-            at_step[rec["step"]] = secs
-            train.append((secs * threads / 3600, rec["loss"], rec["step"]))
+            core_s += rec["window_s"] * n_threads
+            at_step[rec["step"]] = core_s
+            train.append((core_s / 3600, rec["loss"], rec["step"], rec["window_tokens"]))
         elif rec.get("event") == "dev":
             s = max(k for k in at_step if k <= rec["step"])
-            dev.append((at_step[s] * threads / 3600, rec["dev_loss"], rec["step"]))
-    return {"train": train, "dev": dev, "tokens": tokens, "core_hours": secs * threads / 3600}
+            dev.append((at_step[s] / 3600, rec["dev_loss"], rec["step"]))
+    tokens = sum(p[3] for p in train)
+    return {"train": [p[:3] for p in train], "dev": dev, "tokens": tokens, "core_hours": core_s / 3600,
+            "wall_hours": secs / 3600}
 
 
 def plot(curve: dict, out: Path, title: str) -> None:
@@ -58,16 +72,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
-                    help="torch threads the run trained with (default: this machine's cores)")
+    ap.add_argument("--threads", default=str(os.cpu_count() or 1),
+                    help="torch threads of each session whose log does not say, comma-separated, the last "
+                    "repeating (default: this machine's cores)")
     ap.add_argument("--title", default=None)
     args = ap.parse_args()
     run = Path(args.run)
-    curve = read_curve(run, args.threads)
+    curve = read_curve(run, [int(t) for t in args.threads.split(",")])
     plot(curve, Path(args.out), args.title or run.name)
     last = lambda xs: xs[-1] if xs else None  # noqa: E731
     print(json.dumps({"steps": (last(curve["train"]) or (0, 0, 0))[2], "tokens": curve["tokens"],
-                      "core_hours": round(curve["core_hours"], 3), "last_train": last(curve["train"]),
+                      "core_hours": round(curve["core_hours"], 3),
+                      "wall_hours": round(curve["wall_hours"], 3), "last_train": last(curve["train"]),
                       "last_dev": last(curve["dev"]), "png": args.out}))
 
 

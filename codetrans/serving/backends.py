@@ -76,6 +76,6 @@ def _export_root(model_dir: str | os.PathLike, quant: str, export_root: str | os
         return export_root
     from codetrans.serving import zoo
 
-    if Path(model_dir).resolve().is_relative_to(zoo.PACKAGE_MODELS.resolve()) or not os.access(model_dir, os.W_OK):
+    if zoo.is_shipped(model_dir) or not os.access(model_dir, os.W_OK):
         return export.fallback_root()
     return None

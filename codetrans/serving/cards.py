@@ -38,6 +38,7 @@ class ModelCard:
     datasets: list[str] = field(default_factory=list)
     reproduce: str | None = None  # how to rerun it; default: `codetrans train <recipe>`
     license: str = "apache-2.0"  # models trained on private data say "other" unless their owner decides
+    notes: str = ""  # measured extras a recipe adds to the Training section (a curve, the session log)
 
     @property
     def primary(self):
@@ -84,7 +85,9 @@ class ModelCard:
             raise CodeTransError("the model card needs at least one known sub-task")
         tr = self.training
         rows = [("model size", f"{self.size} ({self.params:,} parameters)" if self.params else self.size),
-                ("strategy", self.strategy), ("steps", tr.get("steps", "?")),
+                ("strategy", self.strategy),
+                ("steps", f"{tr['step']:,} of {tr['steps']:,} planned" if tr.get("step") not in (None, tr.get("steps"))
+                 else tr.get("steps", "?")),
                 ("tokens seen", f"{tr['tokens']:,}" if isinstance(tr.get("tokens"), int) else "?"),
                 ("training time", f"{tr['train_seconds']:.0f} s" if "train_seconds" in tr else "?"),
                 ("final training loss", tr.get("loss_last", "?")),
@@ -110,6 +113,7 @@ class ModelCard:
             "cli_example": f"codetrans {st.task_type} --model {ref} " + ("FILE" if st.type.input_kind != "text" else '"..."'),
             "training_table": "\n".join(f"| {k} | {v} |" for k, v in rows),
             "data_table": data_table,
+            "notes": f"\n{self.notes.strip()}\n" if self.notes.strip() else "",
             "recipe_name": self.recipe.get("name", "?"),
             "strategy": self.strategy,
             "reproduce": self.reproduce or "`codetrans train "
@@ -146,7 +150,7 @@ def _read_json(path: Path) -> dict:
 
 
 def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), model_id: str | None = None,
-                   tasks: list[str] | None = None, license: str | None = None) -> ModelCard:
+                   tasks: list[str] | None = None, license: str | None = None, notes: str = "") -> ModelCard:
     """A card from a trained model directory and any number of harness results (files or run dirs)."""
     model_dir = check_model_dir(model_dir)
     recipe = yaml.safe_load((model_dir / "recipe.yaml").read_text()) if (model_dir / "recipe.yaml").is_file() else {}
@@ -167,4 +171,4 @@ def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), m
                      size=training.get("size", meta.get("size", "?")),
                      strategy=training.get("strategy", meta.get("strategy", "?")),
                      params=training.get("params"), recipe=recipe, training=training, evaluations=evaluations,
-                     license=license or meta.get("license") or "apache-2.0")
+                     license=license or meta.get("license") or "apache-2.0", notes=notes)

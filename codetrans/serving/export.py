@@ -67,7 +67,7 @@ def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_
                   root: str | os.PathLike | None = None) -> Path | None:
     """The existing, up-to-date export of ``model_dir`` with these weights, or None. Cheap (no imports):
     names, sizes and mtimes match; else, when only mtimes differ, the content hashes must (and a writable
-    export then records the new mtimes so the next check is cheap again)."""
+    export outside the package then records the new mtimes so the next check is cheap again)."""
     path = export_path(model_dir, quantization, root)
     try:
         meta = json.loads((path / METADATA).read_text())
@@ -88,7 +88,10 @@ def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_
             return None
     except OSError:
         return None
-    if os.access(path, os.W_OK):  # same content, new mtimes: remember them (best effort)
+    from codetrans.serving import zoo
+
+    # same content, new mtimes: remember them (best effort), except in the package (a checkout stays clean)
+    if os.access(path, os.W_OK) and not zoo.is_shipped(path):
         try:
             (path / METADATA).write_text(json.dumps({**meta, "fingerprint": prints}, indent=1))
         except OSError:

@@ -85,6 +85,11 @@ def list_models(include_hub: bool = True) -> list[ZooEntry]:
     return local_entries() + (sebis_entries() if include_hub else [])
 
 
+def is_shipped(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is (inside) a model shipped in the package: run-time code never writes there."""
+    return Path(path).resolve().is_relative_to(PACKAGE_MODELS.resolve())
+
+
 def default_model(task: str) -> ZooEntry | None:
     """The embedded default model for a task type, when the package ships one."""
     ttype = get_task_type(task)

@@ -797,6 +797,7 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
               f"{', deepspeed ZeRO-' + str(rt.deepspeed.get('zero_optimization', {}).get('stage', 0)) if rt.deepspeed else ''}"
               f"{f', resumed from {resumed}' if resumed else ''}", flush=True)
         log.write({"event": "start", "step": st.step, "params": n_params, "precision": rt.precision,
+                   "threads": rt.info["threads"], "world_size": rt.world,
                    "setup_s": round(time.perf_counter() - t_setup, 2), **eng.loaders.info,
                    "resumed_from": str(resumed) if resumed else None})
     stop_at = min(r.train.steps, r.train.stop_at_step or r.train.steps)

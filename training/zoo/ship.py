@@ -1,0 +1,132 @@
+"""Ship a trained zoo model inside the package: ``codetrans/models/<id>/``.
+
+    python training/zoo/ship.py runs/zoo/mt_all/final --eval runs/eval/mt_all/test/* \\
+        --run runs/zoo/mt_all --threads 2,2,1 --out codetrans/models/codetrans-t5-tiny-multitask
+
+What lands there, all generated from the run and measured results (nothing typed by hand):
+
+* the weights as float16 safetensors (half the bytes; ``config.json`` keeps ``dtype: float32``, so
+  ``from_pretrained`` computes in float32 as the model trained), config, tokenizer, ``recipe.yaml``,
+  the training ``metrics.json``;
+* ``codetrans.json``: id, sub-tasks, size, strategy, the decoding chosen on validation data
+  (``training/tune_decoding.py`` writes it into the run's model first), tokens seen and core-hours;
+* ``ct2-int8/``: the CTranslate2 int8 export the CLI uses, prebuilt (the package folder is never
+  written to at run time; see ``codetrans.serving.backends``);
+* ``training_curve.png`` and ``README.md``, the model card (``codetrans.serving.cards``) with the
+  curve, the session log and the evaluation table of every ``--eval`` result (model and baselines).
+
+The folder is assembled beside ``--out`` and swapped in atomically; the script prints its size (the
+package keeps it under 80 MB) and a JSON summary as its last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # training/plot_curve.py: the one reader of training logs
+
+COPY = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "spiece.model",
+        "special_tokens_map.json", "recipe.yaml", "metrics.json")
+SIZE_LIMIT_MB = 80
+
+
+def half_weights(src: Path, dst: Path) -> None:
+    """float32 safetensors -> float16 (the tiny model's weights lose < 2e-3 absolute; outputs are unchanged)."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(src))
+    save_file({k: (v.to(torch.float16) if v.is_floating_point() else v).contiguous() for k, v in tensors.items()},
+              str(dst), metadata={"format": "pt"})
+    dst.chmod(0o644)
+
+
+def session_table(curve: dict, log: Path) -> str:
+    """The run's sessions (``start`` events of its log): steps, tokens, wall and core hours, losses."""
+    rows, current = [], None
+    for line in log.read_text().splitlines():
+        rec = json.loads(line)
+        if rec.get("event") == "start":
+            current = {"from": rec["step"], "to": rec["step"], "tokens": 0, "wall": 0.0, "loss": None, "dev": None}
+            rows.append(current)
+        elif current is not None and rec.get("event") == "train":
+            current.update(to=rec["step"], loss=rec["loss"])
+            current["tokens"] += rec["window_tokens"]
+            current["wall"] += rec["window_s"] / 3600
+        elif current is not None and rec.get("event") == "dev":
+            current["dev"] = rec["dev_loss"]
+    lines = ["| session | steps | tokens | wall h | last train loss | last dev loss |", "|---:|---|---:|---:|---:|---:|"]
+    for i, r in enumerate(rows, 1):
+        dev = f"{r['dev']:.3f}" if r["dev"] is not None else "–"
+        loss = f"{r['loss']:.3f}" if r["loss"] is not None else "–"
+        lines.append(f"| {i} | {r['from']} → {r['to']} | {r['tokens'] / 1e6:.2f}M | {r['wall']:.2f} | {loss} | {dev} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    from plot_curve import plot, read_curve
+
+    from codetrans.fs import check_model_dir, replace_dir
+    from codetrans.serving.cards import card_from_dirs
+    from codetrans.serving.export import export_ct2
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("model", help="the trained model directory (runs/zoo/mt_all/final or latest)")
+    ap.add_argument("--out", required=True, help="codetrans/models/<id>")
+    ap.add_argument("--id", default=None, help="model id (default: the --out folder's name)")
+    ap.add_argument("--run", required=True, help="the run directory, for its training log and curve")
+    ap.add_argument("--threads", default="2", help="torch threads per session whose log does not say (plot_curve)")
+    ap.add_argument("--eval", nargs="*", default=[], help="codetrans evaluate result folders: model and baselines")
+    ap.add_argument("--notes", default=None, help="a markdown file appended to the card's Training section")
+    args = ap.parse_args()
+
+    model = check_model_dir(args.model, weights=True)
+    out = Path(args.out)
+    model_id = args.id or out.name
+    run = Path(args.run)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)) / out.name
+    stage.mkdir()
+    try:
+        for name in COPY:
+            if (model / name).is_file():
+                shutil.copy2(model / name, stage / name)
+        half_weights(model / "model.safetensors", stage / "model.safetensors")
+        curve = read_curve(run, [int(t) for t in args.threads.split(",")])
+        plot(curve, stage / "training_curve.png", model_id)
+        meta = json.loads((model / "codetrans.json").read_text()) if (model / "codetrans.json").is_file() else {}
+        meta.update(id=model_id, license=meta.get("license", "apache-2.0"), weights="float16 (computed in float32)",
+                    training={"steps": curve["train"][-1][2] if curve["train"] else 0, "tokens": curve["tokens"],
+                              "core_hours": round(curve["core_hours"], 2), "wall_hours": round(curve["wall_hours"], 2),
+                              "last_dev_loss": curve["dev"][-1][1] if curve["dev"] else None})
+        (stage / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n")
+        export_ct2(stage, quantization="int8")
+        notes = [f"![training curve](training_curve.png)\n\nTokens seen: **{curve['tokens']:,}** in "
+                 f"{curve['core_hours']:.1f} core-hours ({curve['wall_hours']:.1f} wall hours) on a shared 2-core CPU. "
+                 "Sessions (the run resumes where the last one stopped):\n", session_table(curve, run / "logs" / "train.jsonl")]
+        if args.notes:
+            notes.append(Path(args.notes).read_text(encoding="utf-8"))
+        card = card_from_dirs(stage, args.eval, model_id=model_id, notes="\n".join(notes))
+        card.reproduce = ("`bash training/corpus.sh corpora ../shared/data`, `codetrans train training/zoo/mt_all.yaml` "
+                          "(rerun until it finishes), `python training/tune_decoding.py runs/zoo/mt_all/final`, "
+                          "the evaluation commands in `training/zoo/README.md`, then this script")
+        (stage / "README.md").write_text(card.render(model_ref=model_id), encoding="utf-8")
+        replace_dir(stage, out)
+    finally:
+        shutil.rmtree(stage.parent, ignore_errors=True)
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20
+    print(f"shipped {model_id} into {out}: {size:.1f} MB", file=sys.stderr)
+    if size > SIZE_LIMIT_MB:
+        raise SystemExit(f"ship: {out} is {size:.1f} MB, over the package's {SIZE_LIMIT_MB} MB")
+    print(json.dumps({"id": model_id, "out": str(out), "mb": round(size, 2), "tokens": curve["tokens"],
+                      "core_hours": round(curve["core_hours"], 2)}))
+
+
+if __name__ == "__main__":
+    main()
