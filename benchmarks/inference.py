@@ -16,17 +16,11 @@ file in a fresh process, ct2 backend, export already made; median of 3) and the 
 vs int8 CTranslate2 weights on the same 1,000 functions (references: their docstring summaries) and, with
 ``--dev``, on a held-out corpus split. The last line is one JSON object.
 
-Model used for the figures in the README (tiny T5, 9.4M parameters, recipe ``training/quickstart.yaml``
-cut to 120 steps, ~2 min on 2 shared cores; it gives generic, repetitive summaries, which makes every output
-run to the full 32 tokens: a worst case for speed, but a weak probe of int8 quality):
+With no arguments it measures the model shipped in the package (``codetrans/models/``; its prebuilt
+int8 export is reused, exports of other quantizations go to ``$CODETRANS_HOME/exports``)::
 
-    codetrans data build "$(python -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')::name=stdlib,group=dir" \
-        --tasks document --out corpora/quickstart
-    codetrans train training/quickstart.yaml train.steps=120 train.eval_every=120 train.checkpoint_every=120
-    python benchmarks/inference.py --model runs/quickstart/final --dev corpora/quickstart
-
-A better model (the full 600-step quickstart, or a T5-small-sized one from ``training/small``) goes in
-with ``--model``; nothing else changes.
+    python benchmarks/inference.py
+    python benchmarks/inference.py --model runs/quickstart/final --dev corpora/quickstart   # any other model
 """
 
 from __future__ import annotations
@@ -77,7 +71,7 @@ def _entry(seconds: float, items: int, tokens: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default="runs/quickstart/final", help="model directory or zoo id")
+    ap.add_argument("--model", default=None, help="model directory or zoo id (default: the shipped model)")
     ap.add_argument("--n", type=int, default=1000, help="functions to document")
     ap.add_argument("--naive-n", type=int, default=200,
                     help="time the naive loop on the first N only (its rate; ~2 items/s makes 1,000 take "
@@ -190,7 +184,7 @@ def main() -> None:
     bleu: dict = {"stdlib_functions": {"float32": round(smoothed_bleu(hyp_f, refs), 2),
                                        args.quantization: round(smoothed_bleu(hyp_q, refs), 2),
                                        "identical_outputs": round(sum(a == b for a, b in zip(hyp_f, hyp_q)) / len(refs), 3),
-                                       "note": "these functions overlap the quickstart training data"}}
+                                       "note": "references: the functions' own docstring summaries"}}
     bleu["stdlib_functions"]["delta"] = round(bleu["stdlib_functions"][args.quantization]
                                               - bleu["stdlib_functions"]["float32"], 2)
     if torch_results is not None:

@@ -58,24 +58,11 @@ def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
         raise CodeTransError("the ct2 backend needs CTranslate2: pip install 'codetrans[fast]'")
     if not ct2_available():
         return "torch", None
-    root = _export_root(model_dir, quant, export_root)
     if backend == "ct2":
-        return "ct2", export.export_ct2(model_dir, quantization=quant, root=root)
+        return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
     try:
-        return "ct2", export.export_ct2(model_dir, quantization=quant, root=root)
+        return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
     except (CodeTransError, OSError) as exc:
         logger.info("using the torch backend: no CTranslate2 export of %s (%s)", model_dir, exc)
         return "torch", None
 
-
-def _export_root(model_dir: str | os.PathLike, quant: str, export_root: str | os.PathLike | None) -> Any:
-    """The caller's export root; else beside the model when an export is there (the shipped model comes
-    with one) or the folder is the user's; else ``$CODETRANS_HOME/exports`` — a model inside the installed
-    package (never written to: uninstalling would leave the export behind) or in a read-only folder."""
-    if export_root is not None or export.cached_export(model_dir, quant) is not None:
-        return export_root
-    from codetrans.serving import zoo
-
-    if zoo.is_shipped(model_dir) or not os.access(model_dir, os.W_OK):
-        return export.fallback_root()
-    return None

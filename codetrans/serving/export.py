@@ -99,11 +99,16 @@ def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_
     return path
 
 
-def fallback_root() -> Path:
-    """Where exports of models in read-only folders (an installed package's shipped model) are made."""
+def default_root(model_dir: str | os.PathLike) -> Path | None:
+    """Where a new export goes when the caller names no root: beside the model (None) in the user's own
+    folders; ``$CODETRANS_HOME/exports`` for a model inside the installed package (never written to:
+    uninstalling would leave the export behind; the shipped model comes with its int8 export) or in a
+    read-only folder."""
     from codetrans.serving import zoo
 
-    return zoo.home() / "exports"
+    if zoo.is_shipped(model_dir) or not os.access(model_dir, os.W_OK):
+        return zoo.home() / "exports"
+    return None
 
 
 def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
@@ -111,7 +116,7 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
     """Convert ``model`` (a directory or zoo id) for CTranslate2; returns the export directory.
 
     An up-to-date export is reused unless ``force``. ``root``: keep the export in this cache directory
-    instead of beside the model (see :func:`export_path`).
+    instead of beside the model (see :func:`export_path`); default :func:`default_root`.
     """
     if quantization not in CT2_QUANTIZATIONS:
         raise CodeTransError(f"unknown quantization {quantization!r}; choose from {', '.join(CT2_QUANTIZATIONS)}")
@@ -120,7 +125,12 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
     model_dir = Path(zoo.resolve(str(model)))
     check_model_dir(model_dir, weights=True)
     if not force:
-        cached = cached_export(model_dir, quantization, root)
+        cached = cached_export(model_dir, quantization, root)  # root None: beside the model (the shipped one's)
+        if cached is not None:
+            return cached
+    if root is None:
+        root = default_root(model_dir)
+        cached = cached_export(model_dir, quantization, root) if root is not None and not force else None
         if cached is not None:
             return cached
     try:

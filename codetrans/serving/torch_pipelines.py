@@ -117,8 +117,12 @@ PIPELINES: dict[str, type[CodeTransPipeline]] = {
 def register() -> None:
     """Register the ``codetrans-*`` names with transformers (idempotent). Called by the package's import
     hook only (``codetrans/__init__.py``), the one registration call site."""
+    from codetrans.serving.zoo import default_model
+
     for name, cls in PIPELINES.items():
         task = get_task_type(name).pipeline
         if task not in PIPELINE_REGISTRY.supported_tasks:
+            shipped = default_model(name)  # transformers.pipeline(task) with no model= loads the shipped one
+            default = {"model": (shipped.location, "main")} if shipped else None
             PIPELINE_REGISTRY.register_pipeline(task, pipeline_class=cls, pt_model=AutoModelForSeq2SeqLM,
-                                                type="text")
+                                                default=default, type="text")

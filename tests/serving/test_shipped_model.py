@@ -1,0 +1,84 @@
+"""The model shipped inside the package: found offline with no --model, every task gives output.
+
+No quality assertions here: quality is measured by `codetrans evaluate` and lives in the model card.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from codetrans.cli import main
+from codetrans.serving import zoo
+from codetrans.serving.pipelines import pipeline
+from codetrans.tasks import TASK_TYPES
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# (command, example file, language): every task type on the example file a new user would try
+CASES = [
+    ("document", "sample.py", "python"),
+    ("document", "Stack.java", "java"),
+    ("summarize", "query.sql", "sql"),
+    ("summarize", "Snippet.cs", "c_sharp"),
+    ("comment", "Stack.java", "java"),
+    ("commit", "change.diff", None),
+    ("api", "api_query.txt", None),
+    ("synthesize", "algolisp_problem.txt", None),
+]
+
+
+def _flat(out):
+    return [x for item in out for x in _flat(item)] if isinstance(out, list) else [out]
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Path:
+    entries = [e for e in zoo.local_entries() if e.source == "package"]
+    assert entries, f"no model shipped in {zoo.PACKAGE_MODELS}"
+    return Path(entries[0].location)
+
+
+def test_every_task_type_has_the_shipped_default(shipped):
+    for name in TASK_TYPES:
+        assert zoo.resolve(None, task=name) == str(shipped)
+    meta = json.loads((shipped / "codetrans.json").read_text())
+    assert len(meta["tasks"]) == 13 and meta["decoding"]  # all sub-tasks, with tuned decoding
+    assert (shipped / "README.md").read_text().startswith("---")  # the generated card
+
+
+@pytest.mark.parametrize("backend", ["ct2", "torch"])
+def test_pipelines_use_the_shipped_model_offline(shipped, backend, tmp_path, monkeypatch):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    before = _snapshot(shipped)
+    for command, name, lang in CASES:
+        kwargs = {"lang": lang} if lang else {}
+        out = pipeline(command, backend=backend)((EXAMPLES / name).read_text(), **kwargs)
+        texts = [r["generated_text"] for r in _flat(out)]
+        assert texts and all(t.strip() for t in texts), (command, name, texts)
+    assert _snapshot(shipped) == before  # the prebuilt export is used; the package folder is never written
+    assert not (tmp_path / "home" / "exports").exists()
+
+
+@pytest.mark.parametrize("command,name,lang", CASES)
+def test_cli_uses_the_shipped_model(command, name, lang, capsys):
+    path = EXAMPLES / name
+    if command in ("api", "synthesize"):
+        args = [command, path.read_text().strip()]
+    else:
+        args = [command, str(path)]
+    assert main(args) == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_transformers_pipeline_defaults_to_the_shipped_model(shipped):
+    import transformers
+
+    import codetrans  # noqa: F401  (registers the codetrans-* tasks)
+
+    pipe = transformers.pipeline("codetrans-summarize")
+    assert pipe.model.name_or_path == str(shipped)
+    assert pipe("SELECT name FROM users WHERE age > 30", lang="sql")[0]["generated_text"].strip()
