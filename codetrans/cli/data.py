@@ -78,6 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--signatures", action="store_true", help="put each exemplar's signature before its target")
     a.add_argument("--vary-k", action="store_true",
                    help="give each pair 1..k exemplars (hash-chosen), so one model reads any count up to k")
+    a.add_argument("--sample", type=int, default=None, metavar="N",
+                   help="keep at most N pairs per sub-task and split (hash-chosen; pools still use every pair)")
     a.add_argument("--seed", default="codetrans")
 
     x = sub.add_parser("index", help="a compact exemplar index of a corpus' training split (tasks with no repository)")
@@ -91,7 +93,8 @@ def _augment(args: argparse.Namespace) -> int:
     from codetrans.data.augment import AugmentConfig, augment_corpus
 
     cfg = AugmentConfig(k=args.k, drop_fraction=args.drop, budget=args.budget or None,
-                        signatures=args.signatures, seed=args.seed, vary_k=args.vary_k)
+                        signatures=args.signatures, seed=args.seed, vary_k=args.vary_k,
+                        sample=args.sample)
     tokenizer = None
     if args.tokenizer:
         from codetrans.train.tokenizer import load_tokenizer  # CLI glue only: the library takes any tokenizer

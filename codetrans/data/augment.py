@@ -42,6 +42,7 @@ class AugmentConfig:
     code_share: float = 0.5
     seed: str = "codetrans"
     vary_k: bool = False  # each pair gets 1..k exemplars (hash-chosen) instead of always k
+    sample: int | None = None  # keep at most this many pairs per sub-task and split (pools still use all)
 
 
 def _dropped(seed: str, split: str, i: int, fraction: float) -> bool:
@@ -80,6 +81,20 @@ def _pool(rows: dict[str, list], idx: Sequence[int], split: str, kind: str):
     return Pool([rows["source"][i] for i in idx], [rows["target"][i] for i in idx], metas, kind=kind)
 
 
+def sample_rows(rows: dict[str, list], split: str, config: AugmentConfig) -> list[int] | None:
+    """Rows kept when ``config.sample`` caps each sub-task (hash-chosen, the same every run), else None.
+
+    A short training stage sees a few tens of thousands of pairs: retrieving exemplars for all ~300k
+    would cost CPU-hours for nothing. Pools still hold every row, so exemplars are as good as without a cap.
+    """
+    if not config.sample:
+        return None
+    by_task: dict[str, list[tuple[bytes, int]]] = defaultdict(list)
+    for i, task in enumerate(rows["task"]):
+        by_task[task].append((hashlib.sha1(f"{config.seed}\0s\0{split}\0{i}".encode()).digest(), i))
+    return sorted(i for items in by_task.values() for _, i in sorted(items)[: config.sample])
+
+
 def _pair_k(config: AugmentConfig, split: str, i: int) -> int:
     """Exemplars for pair ``i``: ``k``, or with ``vary_k`` 1..k by a salted hash (the same every run), so
     one model learns to read any count up to k (evaluated at k = 1, 2, 4)."""
@@ -90,10 +105,12 @@ def _pair_k(config: AugmentConfig, split: str, i: int) -> int:
 
 
 def split_exemplars(rows: dict[str, list], split: str, config: AugmentConfig, *,
-                    train_rows: dict[str, list] | None = None, progress: bool = False) -> list[list]:
-    """The exemplars of every row of one split (column lists), best first, drawn by the protocol of the
-    module doc (dropped rows get none). Shared by :func:`augment_split` and the evaluation harness, so a
-    model is evaluated with exemplars drawn exactly as it was trained with them."""
+                    train_rows: dict[str, list] | None = None, progress: bool = False,
+                    only: Sequence[int] | None = None) -> list[list]:
+    """The exemplars of every row of one split (column lists; ``only``: just these rows, the others get
+    none), best first, drawn by the protocol of the module doc (dropped rows get none). Shared by
+    :func:`augment_split` and the evaluation harness, so a model is evaluated with exemplars drawn exactly
+    as it was trained with them."""
     from codetrans.retrieval.exemplars import nearest
     from codetrans.tasks import SUBTASKS
 
@@ -120,7 +137,7 @@ def split_exemplars(rows: dict[str, list], split: str, config: AugmentConfig, *,
             pools[(task, repo)] = _pool(rows, idx, split, "history" if SUBTASKS[task].task_type == "commit" else "tree")
             where.update((i, (task, repo)) for i in idx)
     out: list[list] = [[] for _ in range(n)]
-    it = range(n)
+    it = range(n) if only is None else only
     if progress:
         from tqdm.auto import tqdm
 
@@ -142,13 +159,16 @@ def split_exemplars(rows: dict[str, list], split: str, config: AugmentConfig, *,
 
 
 def augment_split(rows: dict[str, list], split: str, config: AugmentConfig, *, tokenizer: Any = None,
-                  train_rows: dict[str, list] | None = None, progress: bool = False) -> tuple[list[str], list[int]]:
-    """(augmented sources, exemplar counts) for the rows of one split (column lists)."""
+                  train_rows: dict[str, list] | None = None, progress: bool = False,
+                  only: Sequence[int] | None = None) -> tuple[list[str], list[int]]:
+    """(augmented sources, exemplar counts) for the rows of one split (column lists; ``only``: see
+    :func:`split_exemplars`)."""
     from codetrans.retrieval.augment import format_source
 
     sources = list(rows["source"])
     counts = [0] * len(sources)
-    for i, exs in enumerate(split_exemplars(rows, split, config, train_rows=train_rows, progress=progress)):
+    exemplars = split_exemplars(rows, split, config, train_rows=train_rows, progress=progress, only=only)
+    for i, exs in enumerate(exemplars):
         if not exs:
             continue
         aug = format_source(rows["source"][i], exs, k=len(exs), budget=config.budget, tokenizer=tokenizer,
@@ -173,8 +193,12 @@ def augment_corpus(corpus: str | Path | Any, out: str | Path | None = None, conf
     train = data.get("train")
     new = {}
     for s, rows in data.items():
-        sources, counts = augment_split(rows, s, config, tokenizer=tokenizer, train_rows=train, progress=progress)
+        keep = sample_rows(rows, s, config)
+        sources, counts = augment_split(rows, s, config, tokenizer=tokenizer, train_rows=train, progress=progress,
+                                        only=keep)
         ds = dd[s].remove_columns([c for c in ("source", "n_exemplars") if c in dd[s].column_names])
+        if keep is not None:
+            ds, sources, counts = ds.select(keep), [sources[i] for i in keep], [counts[i] for i in keep]
         ds = ds.add_column("source", sources).add_column("n_exemplars", counts)
         new[s] = ds.select_columns(["task", "source", *[c for c in ds.column_names if c not in ("task", "source")]])
     result = datasets.DatasetDict(new)
@@ -183,4 +207,4 @@ def augment_corpus(corpus: str | Path | Any, out: str | Path | None = None, conf
     return result
 
 
-__all__ = ["AugmentConfig", "GLOBAL_POOL_TASKS", "augment_corpus", "augment_split", "split_exemplars"]
+__all__ = ["AugmentConfig", "GLOBAL_POOL_TASKS", "augment_corpus", "augment_split", "sample_rows", "split_exemplars"]

@@ -103,6 +103,19 @@ def test_built_corpus_commits_carry_their_dates_for_history_exemplars(tmp_path):
     assert datasets.load_from_disk(str(tmp_path / "aug"))["train"].num_rows == len(dd["train"])
 
 
+def test_sample_caps_each_subtask_but_pools_keep_every_pair():
+    dd = _corpus()
+    full = augment_corpus(dd, config=AugmentConfig(k=1, drop_fraction=0), progress=False)["train"]
+    aug = augment_corpus(dd, config=AugmentConfig(k=1, drop_fraction=0, sample=2), progress=False)["train"]
+    counts = {t: aug["task"].count(t) for t in set(aug["task"])}
+    assert counts == {"code_documentation_generation_python": 2, "commit_generation": 2,
+                      "source_code_summarization_sql": 2}
+    by_id = dict(zip(full["id"], full["source"]))
+    assert all(by_id[i] == src for i, src in zip(aug["id"], aug["source"]))  # the same exemplars as uncapped
+    again = augment_corpus(dd, config=AugmentConfig(k=1, drop_fraction=0, sample=2), progress=False)["train"]
+    assert again["id"] == aug["id"]  # the same rows every run
+
+
 def test_cli_augment_and_index(tmp_path, capsys):
     from codetrans.cli import main
 
