@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=["torch", "ct2"], default="torch",
                         help="generate with torch or a CTranslate2 export of the model (default: %(default)s)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--limit", type=int, help="evaluate only the first N items of each sub-task")
+    parser.add_argument("--limit", type=int, help="evaluate N items of each sub-task, evenly spaced over it (the split is ordered by repository)")
     parser.add_argument("--train-split", default="train", help="pool for retrieval baselines (default: train)")
     ctx = parser.add_argument_group("repository context")
     ctx.add_argument("--context", choices=["same-repo"], default=None,

@@ -48,16 +48,17 @@ def parse_ks(text: str | Sequence[int]) -> list[int]:
     return sorted(set(ks))
 
 
-def attach_exemplars(records: list[dict], task_rows: dict[str, list], split: str, k: int,
+def attach_exemplars(records: list[dict], positions: Sequence[int], task_rows: dict[str, list], split: str, k: int,
                      train_rows: dict[str, list] | None) -> dict[str, float]:
-    """Put up to ``k`` exemplars (``(input, target)`` pairs) on each of ``records`` — the first
-    ``len(records)`` rows of ``task_rows``, every row of the sub-task in the split (the pool holds them
-    all, even under ``--limit``). Returns coverage figures for the metrics record."""
+    """Put up to ``k`` exemplars (``(input, target)`` pairs) on each of ``records`` — rows ``positions``
+    of ``task_rows``, every row of the sub-task in the split (the pool holds them all, even under
+    ``--limit``). Returns coverage figures for the metrics record."""
     from codetrans.data.augment import AugmentConfig, split_exemplars
 
-    found = split_exemplars(task_rows, split, AugmentConfig(k=k, drop_fraction=0.0), train_rows=train_rows)
+    found = split_exemplars(task_rows, split, AugmentConfig(k=k, drop_fraction=0.0), train_rows=train_rows,
+                            only=positions)
     counts = []
-    for rec, exs in zip(records, found):
+    for rec, exs in zip(records, (found[p] for p in positions)):
         rec[EXEMPLARS_KEY] = [(e.input, e.target) for e in exs]
         counts.append(len(exs))
     n = max(1, len(counts))

@@ -92,6 +92,14 @@ def select_tasks(available: Sequence[str], wanted: Sequence[str] | None) -> list
     return out
 
 
+def spread(n: int, limit: int | None) -> list[int]:
+    """``limit`` positions evenly spaced over ``n`` (all when ``limit`` is None or >= n). Test splits are
+    ordered by repository: the first N items would often be one repository, an evenly spaced N spans them."""
+    if limit is None or limit >= n:
+        return list(range(n))
+    return [i * n // limit for i in range(limit)]
+
+
 def _references(rec: dict) -> list[str]:
     refs = rec.get("references")
     if isinstance(refs, list | tuple) and any(isinstance(r, str) and r.strip() for r in refs):
@@ -177,7 +185,8 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
             skipped.append(task)  # e.g. the function-name baseline on diffs: no column rather than 0
             continue
         all_indices = [i for i, t in enumerate(task_col) if t == task]
-        indices = all_indices[:limit] if limit is not None else all_indices
+        positions = spread(len(all_indices), limit)
+        indices = [all_indices[p] for p in positions]
         records = ds.select(indices).to_list()
         refs = [_references(r) for r in records]
         dataset_info["tasks"][task] = {"n": len(records), "sha256": _content_hash(records)}
@@ -201,7 +210,7 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
                 if train_ds is None:
                     train_ds = load_split(train_data if train_data is not None else data, train_split)
                 pool_rows = train_ds.select([i for i, t in enumerate(train_ds["task"]) if t == task]).to_dict()
-            context_info = attach_exemplars(records, ds.select(all_indices).to_dict(), split, k, pool_rows)
+            context_info = attach_exemplars(records, positions, ds.select(all_indices).to_dict(), split, k, pool_rows)
 
         pred_path, meta_path = out / f"{task}.pred.txt", out / f"{task}.pred.meta.json"
         ident = predictor.identity()

@@ -53,7 +53,7 @@ def task_rows(data, task):
 
 def test_documentation_exemplars_are_the_same_repository_leave_one_out(data):
     records, rows = task_rows(data, DOC)
-    info = attach_exemplars(records, rows, "test", 4, None)
+    info = attach_exemplars(records, range(len(records)), rows, "test", 4, None)
     for r in records:
         for _, target in r[EXEMPLARS_KEY]:
             assert target != r["target"] and target.endswith(f"of {r['repo']} .")
@@ -64,13 +64,26 @@ def test_documentation_exemplars_are_the_same_repository_leave_one_out(data):
 
 def test_commit_exemplars_are_only_earlier_commits_of_the_repository(data):
     records, rows = task_rows(data, COMMIT)
-    attach_exemplars(records, rows, "test", 4, None)
+    attach_exemplars(records, range(len(records)), rows, "test", 4, None)
     for r in records:
         day = json.loads(r["meta"])["date"][8:10]
         got = [t for _, t in r[EXEMPLARS_KEY]]
         assert all(t.startswith("Bump") and f"in {r['repo']} " in t for t in got)
         assert all(int(t.rsplit(" ", 1)[1]) < int(day) for t in got)
         assert len(got) == int(day) - 1  # every earlier one (days 1..3)
+
+
+def test_limit_spreads_over_the_split_and_the_pool_keeps_every_item(data, tmp_path):
+    records, _ = task_rows(data, DOC)
+    rec = evaluate("baseline:repo-bm25", data, tmp_path / "l", tasks=[DOC], limit=3, progress=False)
+    refs = (tmp_path / "l" / f"{DOC}.ref.txt").read_text().splitlines()
+    n = len(records)
+    assert refs == [" ".join(records[i * n // 3]["target"].split()) for i in range(3)]  # evenly spaced
+    preds = (tmp_path / "l" / f"{DOC}.pred.txt").read_text().splitlines()
+    for i, p in zip((i * n // 3 for i in range(3)), preds):  # exemplars from the whole repository, not the 3
+        if records[i]["repo"] != "test-alone":
+            assert p.endswith(f"of {records[i]['repo']} .") and p != records[i]["target"]
+    assert rec["dataset"]["tasks"][DOC]["n"] == 3
 
 
 def test_same_repo_retrieval_baseline(data, tmp_path):
@@ -88,7 +101,7 @@ def test_model_inputs_carry_the_exemplars_within_the_budget(data, context_model_
     from codetrans.evaluation.predictors import DecodingOptions
 
     records, rows = task_rows(data, DOC)
-    attach_exemplars(records, rows, "test", 2, None)
+    attach_exemplars(records, range(len(records)), rows, "test", 2, None)
     pred = ModelPredictor(context_model_dir)
     pipe = pred._pipeline("document", 4)
     inputs = pred._inputs(pipe.subtask("python", ""), records, pipe, DecodingOptions())
