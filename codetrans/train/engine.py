@@ -19,6 +19,7 @@ import os
 import random
 import shutil
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -654,6 +655,7 @@ class Loop:
         self.stop_at, self.deadline = stop_at, deadline
         self.window = _Window()
         self.timed_out = False
+        self.stop = _StopRequest()
 
     def step(self) -> None:
         st = self.st
@@ -707,21 +709,55 @@ class Loop:
 
     def maybe_save(self) -> None:
         st, r = self.st, self.r
-        self.timed_out = self.deadline is not None and time.monotonic() > self.deadline
+        self.timed_out = (self.deadline is not None and time.monotonic() > self.deadline) or self.stop.requested
         if st.step % r.train.checkpoint_every == 0 or st.stopped_early or self.timed_out or (
                 self.last and self.stop_at < r.train.steps):
             self.eng.save_checkpoint()
 
     def run(self) -> None:
         self.eng.model.train()
-        while self.st.step < self.stop_at:
-            self.step()
-            self.maybe_log()
-            self.maybe_evaluate()
-            self.maybe_save()
-            if self.st.stopped_early or self.timed_out:
-                break
+        with self.stop.installed(self.eng.rt.world == 1):
+            while self.st.step < self.stop_at:
+                self.step()
+                self.maybe_log()
+                self.maybe_evaluate()
+                self.maybe_save()
+                if self.st.stopped_early or self.timed_out:
+                    break
         self.bar.close()
+
+
+class _StopRequest:
+    """SIGTERM or a first Ctrl-C asks the loop to stop after the current step, the way the time budget
+    does: checkpoint, weights so far in ``latest``, resumable — a long run is never lost to a kill. A
+    second Ctrl-C interrupts at once. Single-process runs only (ranks stopping apart would hang a collective)."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        import signal
+
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+        print(f"\ncodetrans train: {signal.Signals(signum).name}: stopping after this step (checkpoint, resumable); "
+              "Ctrl-C again to abort", file=sys.stderr, flush=True)
+
+    @contextlib.contextmanager
+    def installed(self, enabled: bool = True):
+        import signal
+        import threading
+
+        if not enabled or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _run_metrics(eng: Engine, n_params: int, finished: bool, steps: int) -> dict:
@@ -806,7 +842,10 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
                disable=not (r.train.progress and rt.main), dynamic_ncols=True)
     loop = Loop(eng, log, bar, stop_at, deadline)
     loop.run()
-    if loop.timed_out and not budget_ends_run:
+    if loop.stop.requested:
+        bar.write(f"codetrans train: stopped on request at step {st.step}; checkpoint saved, run again to continue")
+        budget_ends_run = False  # a kill is never the end of a run
+    elif loop.timed_out and not budget_ends_run:
         bar.write(f"codetrans train: time budget reached at step {st.step}; checkpoint saved, "
                   f"run again to continue")
     if st.step >= r.train.steps and st.step % r.train.checkpoint_every != 0 and not st.stopped_early:

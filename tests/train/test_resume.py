@@ -95,3 +95,39 @@ def test_time_budget_stops_or_ends_the_run(tmp_path, corpus_dir, tokenizer_dir, 
     assert ended.timed_out and ended.finished and ended.step < 100000
     m = json.loads((ended.model_dir / "metrics.json").read_text())
     assert m["finished"] and m["step"] == m["steps"] == ended.step
+
+
+def test_sigterm_stops_after_the_step_with_a_checkpoint_and_resumes(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
+    """A long run killed politely (SIGTERM, or a first Ctrl-C) loses nothing: it stops like the time budget."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    r = micro_recipe(tmp_path, corpus_dir, tokenizer_dir, "st", steps=100_000, checkpoint_every=100_000,
+                     eval_every=100_000)
+    r["train"]["log_every"] = 1
+    recipe = tmp_path / "long.yaml"
+    recipe.write_text(yaml.safe_dump(r))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "codetrans.cli", "train", str(recipe)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / "run" / "logs" / "train.jsonl"
+    deadline = time.monotonic() + 300
+    while not (log.is_file() and '"train"' in log.read_text()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read() if proc.poll() is not None else "slow"
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    assert "stopped on request" in out
+    ckpts = list_checkpoints(tmp_path / "run" / "checkpoints")
+    step = int(ckpts[0].name.split("-")[1])
+    assert step >= 1 and (tmp_path / "run" / "latest" / "model.safetensors").is_file()
+    assert not (tmp_path / "run" / "final").exists()
+    r["train"].update(resume="auto", stop_at_step=step + 2)
+    resumed = train(r)
+    assert resumed.step == step + 2
