@@ -33,7 +33,7 @@ def max_new_tokens(data: str, tokenizer, tasks: list[str], cap: int = 256, sampl
     out = {}
     for t in tasks:
         idx = [i for i, x in enumerate(col) if x == t][:sample]
-        lens = [len(ids) for ids in tokenizer(ds.select(idx)["target"])["input_ids"]] if idx else [64]
+        lens = [len(ids) for ids in tokenizer(list(ds.select(idx)["target"]))["input_ids"]] if idx else [64]
         out[t] = int(min(cap, np.percentile(lens, 99) + 8))
     return out
 
@@ -49,6 +49,8 @@ def main() -> None:
     ap.add_argument("--per-task", type=int, default=100)
     ap.add_argument("--out", default=None, help="where the grid's predictions go (default MODEL/../tune)")
     ap.add_argument("--tasks", nargs="+", default=None)
+    ap.add_argument("--backend", choices=["ct2", "torch"], default="ct2",
+                    help="decode as users do (ct2: the CLI's default, int8) or with torch float32")
     args = ap.parse_args()
     model = Path(args.model)
     out = Path(args.out or model.parent / "tune_decoding")
@@ -60,7 +62,7 @@ def main() -> None:
         dec = DecodingOptions(num_beams=cfg["num_beams"], no_repeat_ngram_size=cfg["no_repeat_ngram_size"],
                               length_penalty=cfg["length_penalty"], max_length=lengths[task])
         m = evaluate(str(model), args.data, out / tag, split="validation", tasks=[task], decoding=dec,
-                     limit=args.per_task, progress=False)
+                     limit=args.per_task, progress=False, backend=args.backend)
         return float(m["results"][task]["score"])
 
     chosen, tuning = {}, {}
@@ -73,7 +75,7 @@ def main() -> None:
                 scores[json.dumps(c, sort_keys=True)] = run(task, c)
             best = json.loads(max(scores, key=scores.get))
         chosen[task] = {**best, "max_new_tokens": lengths[task]}
-        tuning[task] = {"n": args.per_task, "scores": {k: round(v, 3) for k, v in scores.items()}}
+        tuning[task] = {"n": args.per_task, "backend": args.backend, "scores": {k: round(v, 3) for k, v in scores.items()}}
         print(f"{task}: {chosen[task]} (score {max(scores.values()):.2f})", flush=True)
     meta_path = model / "codetrans.json"
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
