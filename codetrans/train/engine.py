@@ -858,8 +858,9 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
     metrics = _run_metrics(eng, n_params, finished, st.step if ended_by_budget else r.train.steps) if rt.main else {}
     if done:
         _write_final(eng, final, metrics)
-    elif loop.timed_out:
-        # A run continued over several sessions: its weights so far, usable (evaluate, export) meanwhile.
+    elif loop.timed_out or st.step >= stop_at:
+        # A run continued over several sessions (or paused at train.stop_at_step): its weights so far,
+        # usable meanwhile (evaluate, export, or model.init_from of a later stage).
         _write_final(eng, out / "latest", metrics)
     if rt.main:
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")

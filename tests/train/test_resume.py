@@ -29,6 +29,7 @@ def test_resume_matches_straight_run(tmp_path, corpus_dir, tokenizer_dir, micro_
     partial = train(split)
     assert not partial.finished and partial.model_dir is None and partial.step == n
     assert not (partial.run_dir / "final").exists()
+    assert (partial.run_dir / "latest" / "model.safetensors").is_file()  # the weights so far, usable meanwhile
     assert [p.name for p in list_checkpoints(partial.run_dir / "checkpoints")] == [f"step-{n:08d}"]
     split["train"].update(stop_at_step=None, resume="auto")
     resumed = train(split)
