@@ -124,15 +124,13 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
 
     model_dir = Path(zoo.resolve(str(model)))
     check_model_dir(model_dir, weights=True)
-    if not force:
-        cached = cached_export(model_dir, quantization, root)  # root None: beside the model (the shipped one's)
-        if cached is not None:
-            return cached
     if root is None:
         root = default_root(model_dir)
-        cached = cached_export(model_dir, quantization, root) if root is not None and not force else None
-        if cached is not None:
-            return cached
+    if not force:  # an up-to-date export beside the model (the shipped one comes with one) serves any root
+        for where in dict.fromkeys([None, root]):
+            cached = cached_export(model_dir, quantization, where)
+            if cached is not None:
+                return cached
     try:
         import ctranslate2
     except ImportError:

@@ -82,3 +82,16 @@ def test_transformers_pipeline_defaults_to_the_shipped_model(shipped):
     pipe = transformers.pipeline("codetrans-summarize")
     assert pipe.model.name_or_path == str(shipped)
     assert pipe("SELECT name FROM users WHERE age > 30", lang="sql")[0]["generated_text"].strip()
+
+
+def test_demo_offers_the_shipped_model_first(shipped, tmp_path, monkeypatch):
+    pytest.importorskip("gradio")
+    from codetrans.serving.demo import PipelineCache, allowed_models, run_task
+
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    offered = allowed_models([])
+    assert offered[0] == str(shipped)
+    cache = PipelineCache(offered, export_root=tmp_path / "home" / "demo-exports")
+    out = run_task(cache, "document", offered[0], "python", (EXAMPLES / "sample.py").read_text())
+    assert "print_log" in out and out.strip()
+    assert not (tmp_path / "home").exists()  # the shipped export served the demo: nothing converted
