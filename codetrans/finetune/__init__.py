@@ -1,6 +1,6 @@
 """``codetrans finetune``: fine-tune a model on one repository, end to end, in one command.
 
-    codetrans finetune --repo ~/src/myproject --base runs/quickstart/final --minutes 10
+    codetrans finetune --repo ~/src/myproject --minutes 10        # --base: default the shipped model
 
 An orchestrator over the library: **harvest and split** the repository (:mod:`codetrans.data.repository`;
 ``--dry-run`` stops after printing the counts), **fine-tune** the base model (:mod:`codetrans.finetune.base`)

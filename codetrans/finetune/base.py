@@ -56,7 +56,7 @@ def check_base(base: str | None, task_types: list[str]) -> BaseModel:
         entry = next((e for t in task_types if (e := zoo.default_model(t)) is not None), None)
         if entry is None:
             raise MissingBaseError(
-                "no base model: CodeTrans ships no default model yet, so pass --base DIR (a trained model "
+                "no base model: this installation has no shipped model, so pass --base DIR (a trained model "
                 "directory, e.g. runs/quickstart/final from `codetrans train training/quickstart.yaml`, see "
                 "README) or --base ID (a model from `codetrans zoo list --local`)")
         base = entry.location

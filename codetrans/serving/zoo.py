@@ -119,7 +119,7 @@ def resolve(model: str | os.PathLike | None, task: str | None = None) -> str:
         if entry is None:
             what = f"the {get_task_type(task).name} task" if task else "this task"
             raise CodeTransError(
-                f"no model is shipped for {what} yet; pass one with --model DIR (a trained model directory, "
+                f"no model is shipped for {what} in this installation; pass one with --model DIR (a trained model directory, "
                 "e.g. from `codetrans train training/debug.yaml`) or a model id from `codetrans zoo list`")
         return entry.location
     path = Path(model).expanduser()

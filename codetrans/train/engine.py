@@ -870,5 +870,7 @@ def train(recipe: str | os.PathLike | dict | Recipe, overrides: list[str] | dict
               f"(loss {metrics['loss_first']} -> {metrics['loss_last']}, {metrics['tokens_per_s']:.0f} tokens/s)",
               flush=True)
     log.close()
+    if loop.stop.requested:  # saved and resumable; the caller (CLI: exit 130, finetune) still sees an interrupt
+        raise KeyboardInterrupt
     return TrainResult(out, final if done else None, st.step, r.train.steps, finished, st.stopped_early,
                        loop.timed_out, metrics)

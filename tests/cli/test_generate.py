@@ -74,7 +74,10 @@ def test_cli_errors_are_one_line_no_traceback(argv, message, tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     if argv != ["document"]:
         argv = argv + ["--model", constant_model_dir]
-    else:
+    else:  # an install without the shipped model
+        from codetrans.serving import zoo
+
+        monkeypatch.setattr(zoo, "PACKAGE_MODELS", tmp_path / "no-models")
         (tmp_path / "a.py").write_text("def f():\n    return 1\n")
         argv = ["document", "a.py"]
     assert main(argv) == 2

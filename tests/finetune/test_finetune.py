@@ -348,8 +348,12 @@ def test_bad_input(repo: Path, base_dir: Path, tmp_path: Path, capsys):
     _write(fresh, "src/geometry.py", PY_FILES["src/geometry.py"])
     assert "no commits" in _cli_error(capsys, "--repo", str(fresh), "--task", "commit", "--base", str(base_dir),
                                       "--out", str(out))
-    # no base model
-    msg = _cli_error(capsys, "--repo", str(repo), "--out", str(out))
+    # no base model (an installation without the shipped one)
+    from codetrans.serving import zoo
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zoo, "PACKAGE_MODELS", tmp_path / "no-models")
+        msg = _cli_error(capsys, "--repo", str(repo), "--out", str(out))
     assert "--base" in msg and "quickstart" in msg
     # incompatible bases: not a T5, a tokenizer that is not the model's, not a model at all
     bert = tmp_path / "bert"
