@@ -40,14 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     if command == "synthesize":
         parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
+    ctx = parser.add_argument_group("repository context (models trained with exemplars)")
     if _input_kind(command) in ("code", "diff"):
-        what = {"commit": "the current repository's history", "summarize": "none"}.get(
+        what = {"commit": "the current repository's history", "summarize": "the model's index of its training pairs"}.get(
             command, "the documented functions of the file's repository (git root, else its folder)")
-        ctx = parser.add_argument_group("repository context (models trained with exemplars)")
         ctx.add_argument("--context", metavar="PATH", help=f"draw exemplars from the repository at PATH (git root, "
                          f"else the folder; default: {what}, when the model takes context)")
-        ctx.add_argument("--no-context", action="store_true", help="generate without exemplars")
-        ctx.add_argument("--k", type=int, default=None, help="exemplars per input (default: the model's)")
+    ctx.add_argument("--no-context", action="store_true", help="generate without exemplars")
+    ctx.add_argument("--k", type=int, default=None, help="exemplars per input (default: the model's)")
     parser.add_argument("--json", action="store_true", help="JSON lines output")
     parser.add_argument("--beams", type=int, default=None,
                         help="beam size (default: the model's tuned decoding, else the task's: 4)")
@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Commands whose default pool is the input's repository (the others: only with --context).
+#: Commands whose default pool is the input's repository (the others: --context, else the model's index).
 REPOSITORY_DEFAULT = ("document", "comment", "commit")
 
 
@@ -188,9 +188,10 @@ class _ContextPools:
 
     def __init__(self, args: argparse.Namespace, pipe: Any) -> None:
         self.command, self.explicit = args.command, getattr(args, "context", None)
-        self.off = getattr(args, "no_context", False) or _input_kind(args.command) not in ("code", "diff")
+        self.off = getattr(args, "no_context", False)
         self.spec = None if self.off else pipe.context_spec()
         self.k = getattr(args, "k", None)
+        self.pipe = pipe
         self.cache: dict[str, Any] = {}
         if not self.off and self.spec is None and self.explicit:
             # the policy (codetrans.serving.context): exemplars would be garbage to such a model
@@ -201,7 +202,7 @@ class _ContextPools:
         if self.off or self.spec is None or self.k == 0:
             return None
         if not self.explicit and self.command not in REPOSITORY_DEFAULT:
-            return None  # summaries were trained with exemplars from the corpus, not from a repository
+            return self._index()  # no repository: summaries, API sequences and programs use the model's index
         path = self.explicit or ("." if self.command == "commit" else name)
         if path is None:
             return None  # stdin with no --context: no repository to draw from
@@ -213,6 +214,16 @@ class _ContextPools:
             return self.cache[path]
         self.cache[path] = pool = self._load(path)
         return pool
+
+    def _index(self) -> Any:
+        if "index" not in self.cache:
+            index = self.pipe.context_index()
+            if index:
+                k = self.spec.k if self.k is None else self.k
+                _note(f"{k} exemplars per input from the model's index of its training pairs "
+                      f"({sum(len(p) for p in index.values()):,} pairs)")
+            self.cache["index"] = True if index else None
+        return self.cache["index"]
 
     def _load(self, path: str) -> Any:
         from codetrans.errors import DataError

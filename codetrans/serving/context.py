@@ -82,6 +82,25 @@ def context_spec(model_dir: str | os.PathLike | None) -> ContextSpec | None:
     return parse_context(read_model_meta(model_dir).get("context"))
 
 
+#: A context-trained model may ship this index of its training pairs beside its weights: the pool of the
+#: tasks that have no repository to draw from (summaries, API sequences, programs); ``context=True``.
+INDEX_FILE = "context_index.npz"
+
+
+def model_index(model_dir: str | os.PathLike | None) -> dict[str, Any] | None:
+    """Sub-task id -> pool of the model's :data:`INDEX_FILE`, or None when it has none."""
+    path = Path(model_dir) / INDEX_FILE if model_dir else None
+    if path is None or not path.is_file():
+        return None
+    from codetrans.retrieval.pools import load_shipped_index
+
+    try:
+        return load_shipped_index(path)
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("ignoring %s: %s", path, exc)
+        return None
+
+
 def resolve_pool(context: Any, task_type: str) -> Any:
     """A ``context=`` argument -> a :class:`~codetrans.retrieval.Pool`: a Pool as is; a path -> its
     repository's documented functions, or for commit messages its git history; else (input, target) pairs."""
@@ -120,5 +139,5 @@ def find_exemplars(pool: Any, source: str, lang: str | None, k: int) -> list[Any
     return nearest(pool, unit, k)
 
 
-__all__ = ["CONTEXT_FORMAT", "ContextSpec", "augment_source", "check_k", "context_spec", "find_exemplars",
+__all__ = ["CONTEXT_FORMAT", "INDEX_FILE", "ContextSpec", "augment_source", "model_index", "check_k", "context_spec", "find_exemplars",
            "parse_context", "read_model_meta", "resolve_pool"]

@@ -8,9 +8,10 @@ hold all but ``_forward``; :mod:`codetrans.serving.torch_pipelines` (transformer
 expected, is accepted too (``pretokenized=True``, or an input that already starts with the task prefix).
 
 Repository context: a call may pass ``context=`` (a path -> its repository's documented functions, or for
-commit messages its git history; a list of (input, target) pairs; a :class:`codetrans.retrieval.Pool`)
-and ``k=``. Models that declare context support get the ``k`` nearest exemplars after their input, and
-every result of such a call carries ``"exemplars": n``; other models generate without them (one logged
+commit messages its git history; a list of (input, target) pairs; a :class:`codetrans.retrieval.Pool`;
+``True``: the model's shipped index of its training pairs, for tasks with no repository) and ``k=``.
+Models that declare context support get the ``k`` nearest exemplars after their input, and every result
+of such a call carries ``"exemplars": n``; other models generate without them (one logged
 note). The format and the policy: :mod:`codetrans.serving.context`.
 
 This module imports neither torch nor transformers.
@@ -143,9 +144,23 @@ class TaskLogic:
                                "generating without context")
                 self._context_noted = True
             return False
+        if context is True:  # the model's own index of its training pairs (tasks with no repository)
+            index = self.context_index()
+            if index is None:
+                raise CodeTransError("context=True needs a model that ships an index of its training pairs "
+                                     "(context_index.npz); pass a path or (input, target) pairs instead")
+            return index
         from codetrans.serving.context import resolve_pool
 
         return resolve_pool(context, self.task_type)
+
+    def context_index(self) -> dict[str, Any] | None:
+        """Sub-task id -> pool of the model's shipped index (loaded once), or None."""
+        if not hasattr(self, "_index"):
+            from codetrans.serving.context import model_index
+
+            self._index = model_index(self._model_dir())
+        return self._index
 
     def _with_context(self, model_input: str, subtask: SubTask, source: str, pool: Any, k: int | None,
                       limit: int) -> tuple[str, int]:
@@ -154,6 +169,8 @@ class TaskLogic:
         from codetrans.retrieval.augment import EXEMPLAR
 
         spec = self.context_spec()
+        if isinstance(pool, dict):  # the model's index: one pool per sub-task
+            pool = pool.get(subtask.id, False)
         if pool is False or spec is None or EXEMPLAR in source.split():
             return model_input, 0
         k = spec.k if k is None else k
@@ -193,9 +210,11 @@ class TaskLogic:
         if meta is None:
             from codetrans.serving.context import read_model_meta
 
-            model_dir = getattr(self, "model_dir", None) or getattr(getattr(self, "model", None), "name_or_path", None)
-            meta = self._meta = read_model_meta(model_dir)
+            meta = self._meta = read_model_meta(self._model_dir())
         return meta
+
+    def _model_dir(self) -> str | None:
+        return getattr(self, "model_dir", None) or getattr(getattr(self, "model", None), "name_or_path", None)
 
     def _tuned_decoding(self) -> dict[str, dict[str, Any]]:
         tuned = getattr(self, "_tuned", None)

@@ -98,3 +98,57 @@ def test_commit_outside_a_repository_falls_back(tmp_path, context_model_dir, mon
     assert main(["commit", "--model", context_model_dir]) == 0
     err = capsys.readouterr().err
     assert err.count("context:") == 1 and "without context" in err
+
+
+@pytest.fixture
+def indexed_model(context_model_dir, tmp_path):
+    """The context model with an index of (SQL query, summary) and (description, API) training pairs."""
+    import datasets
+
+    from codetrans.retrieval.pools import build_shipped_index
+    from codetrans.serving.context import INDEX_FILE
+
+    model = declare_context(context_model_dir, tmp_path / "indexed")
+    rows = {"task": [], "source": [], "target": [], "id": []}
+    for i, table in enumerate(("users", "orders", "groups", "items")):
+        rows["task"] += ["source_code_summarization_sql", "api_generation"]
+        rows["source"] += [f"select name from {table} where id = {i}", f"read the {table} file"]
+        rows["target"] += [f"get the name of a {table} row", f"File.new Files.read{table.title()}"]
+        rows["id"] += [f"s{i}", f"a{i}"]
+    dd = datasets.DatasetDict({"train": datasets.Dataset.from_dict(rows)})
+    build_shipped_index(dd, tmp_path / "indexed" / INDEX_FILE)
+    return model
+
+
+def test_tasks_without_repository_use_the_models_index(indexed_model, tmp_path, capsys):
+    query = tmp_path / "q.sql"
+    query.write_text("SELECT name FROM users WHERE id = 7")
+    assert main(["summarize", "--json", "--model", indexed_model, str(query)]) == 0
+    cap = capsys.readouterr()
+    assert records(cap.out)[0]["exemplars"] == 2
+    assert "2 exemplars per input from the model's index of its training pairs (8 pairs)" in cap.err
+    assert main(["api", "--json", "--no-context", "--model", indexed_model, "read", "the", "users", "file"]) == 0
+    cap = capsys.readouterr()
+    assert "exemplars" not in records(cap.out)[0] and "context:" not in cap.err
+    assert main(["api", "--json", "--k", "1", "--model", indexed_model, "read", "the", "users", "file"]) == 0
+    assert records(capsys.readouterr().out)[0]["exemplars"] == 1
+
+
+def test_pipeline_context_true_is_the_models_index(indexed_model, context_model_dir):
+    from codetrans.errors import CodeTransError
+    from codetrans.serving.pipelines import pipeline
+
+    pipe = pipeline("summarize", model=indexed_model, backend="torch")
+    seen = []
+    original = pipe.preprocess
+
+    def spy(*a, **kw):
+        out = original(*a, **kw)
+        seen.append(pipe.tokenizer.decode(out["input_ids"][0] if hasattr(out["input_ids"], "shape") else out["input_ids"]))
+        return out
+
+    pipe.preprocess = spy
+    res = pipe("SELECT name FROM orders WHERE id = 3", lang="sql", context=True)
+    assert res[0]["exemplars"] == 2 and "<ex>" in seen[-1] and "orders" in seen[-1]
+    with pytest.raises(CodeTransError, match="ships an index"):
+        pipeline("summarize", model=context_model_dir, backend="torch")("SELECT 1", lang="sql", context=True)

@@ -11,7 +11,9 @@ What lands there, all generated from the run and measured results (nothing typed
 * ``codetrans.json``: id, sub-tasks, size, strategy, the decoding chosen on validation data
   (``training/tune_decoding.py`` writes it into the run's model first), tokens seen and core-hours;
 * ``ct2-int8/``: the CTranslate2 int8 export the CLI uses, prebuilt (the package folder is never
-  written to at run time; see ``codetrans.serving.backends``);
+  written to at run time; see ``codetrans.serving.export``);
+* with ``--index CORPUS`` (a model trained with exemplars): ``context_index.npz``, its training pairs for
+  the tasks with no repository, the exemplar pool of ``context=True`` and of the CLI's default;
 * ``training_curve.png`` and ``README.md``, the model card (``codetrans.serving.cards``) with the
   curve, the session log and the evaluation table of every ``--eval`` result (model and baselines).
 
@@ -84,6 +86,9 @@ def main() -> None:
     ap.add_argument("--threads", default="2", help="torch threads per session whose log does not say (plot_curve)")
     ap.add_argument("--eval", nargs="*", default=[], help="codetrans evaluate result folders: model and baselines")
     ap.add_argument("--notes", default=None, help="a markdown file appended to the card's Training section")
+    ap.add_argument("--index", default=None, metavar="CORPUS",
+                    help="for a context-trained model: ship an index of CORPUS's training pairs for the tasks with "
+                    "no repository (summaries, API sequences, programs), the pool of context=True")
     args = ap.parse_args()
 
     model = check_model_dir(args.model, weights=True)
@@ -106,6 +111,12 @@ def main() -> None:
                               "core_hours": round(curve["core_hours"], 2), "wall_hours": round(curve["wall_hours"], 2),
                               "last_dev_loss": curve["dev"][-1][1] if curve["dev"] else None})
         (stage / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n")
+        if args.index:
+            from codetrans.retrieval.pools import build_shipped_index
+            from codetrans.serving.context import INDEX_FILE
+
+            build_shipped_index(args.index, stage / INDEX_FILE, ("summarize", "api", "synthesize"))
+            (stage / INDEX_FILE).chmod(0o644)
         export_ct2(stage, quantization="int8")
         notes = [f"![training curve](training_curve.png)\n\nTokens seen: **{curve['tokens']:,}** in "
                  f"{curve['core_hours']:.1f} core-hours ({curve['wall_hours']:.1f} wall hours) on a shared 2-core CPU. "
