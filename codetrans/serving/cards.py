@@ -39,6 +39,7 @@ class ModelCard:
     reproduce: str | None = None  # how to rerun it; default: `codetrans train <recipe>`
     license: str = "apache-2.0"  # models trained on private data say "other" unless their owner decides
     notes: str = ""  # measured extras a recipe adds to the Training section (a curve, the session log)
+    evaluation_notes: str = ""  # ... and to the Evaluation section (e.g. which quality bars are met)
 
     @property
     def primary(self):
@@ -70,7 +71,7 @@ class ModelCard:
                     continue
                 results.append({
                     "task": {"type": "text2text-generation", "name": SUBTASKS[task_id].type.title},
-                    "dataset": {"name": f"{ev.get('dataset', {}).get('path', '?')} ({ev.get('dataset', {}).get('split', '?')})",
+                    "dataset": {"name": f"{_corpus_name(ev)} ({ev.get('dataset', {}).get('split', '?')})",
                                 "type": task_id},
                     "metrics": [{"type": res.get("metric", SUBTASKS[task_id].metric),
                                  "value": round(float(res["score"]), 2), "name": _METRIC_NAMES.get(res.get("metric"), "")}],
@@ -128,16 +129,27 @@ class ModelCard:
     def _evaluation_section(self) -> str:
         if not self.evaluations:
             return "_No evaluation has been run for this model yet._"
+        if self.evaluation_notes.strip():
+            return self._evaluation_table() + "\n\n" + self.evaluation_notes.strip()
+        return self._evaluation_table()
+
+    def _evaluation_table(self) -> str:
         from codetrans.metrics.table import render_table
 
         parts = [render_table(self.evaluations)]
         for ev in self.evaluations:
             ds = ev.get("dataset", {})
             dec = ev.get("decoding") or {}
-            parts.append(f"- `{ev.get('name')}` on `{ds.get('path')}` split `{ds.get('split')}` "
+            parts.append(f"- `{ev.get('name')}` on `{_corpus_name(ev)}` split `{ds.get('split')}` "
                          f"(fingerprint {ds.get('fingerprint')}), decoding {json.dumps(dec, sort_keys=True)}, "
                          f"{ev.get('time', {}).get('finished', '?')}")
         return "\n".join(parts)
+
+
+def _corpus_name(ev: dict) -> str:
+    """The evaluated corpus by its folder name: an absolute path says where it sat on one machine, not what it is."""
+    path = (ev.get("dataset") or {}).get("path")
+    return Path(path).name if path else "?"
 
 
 def _read_json(path: Path) -> dict:

@@ -64,11 +64,47 @@ def session_table(curve: dict, log: Path) -> str:
         elif current is not None and rec.get("event") == "dev":
             current["dev"] = rec["dev_loss"]
     lines = ["| session | steps | tokens | wall h | last train loss | last dev loss |", "|---:|---|---:|---:|---:|---:|"]
+    rows = [r for r in rows if r["tokens"]]  # e.g. a run started only to export its weights at stop_at_step
     for i, r in enumerate(rows, 1):
         dev = f"{r['dev']:.3f}" if r["dev"] is not None else "–"
         loss = f"{r['loss']:.3f}" if r["loss"] is not None else "–"
         lines.append(f"| {i} | {r['from']} → {r['to']} | {r['tokens'] / 1e6:.2f}M | {r['wall']:.2f} | {loss} | {dev} |")
     return "\n".join(lines)
+
+
+def quality_bar(evals: list[dict]) -> str:
+    """The zoo's quality bar (issue #11), checked on the evaluation records: the shipped model (first
+    record) against BM25, NNGen, the function name, AlgoLisp's 85 % and its float32 self (second record)."""
+    from codetrans.tasks import SUBTASKS
+
+    def scores(name_part: str) -> dict[str, float]:
+        rec = next((e for e in evals if name_part in str(e.get("name", ""))), {})
+        return {t: float(r["score"]) for t, r in rec.get("results", {}).items() if r.get("score") is not None}
+
+    model, fp32 = scores("as shipped"), scores("float32")
+    bm25, nngen, fname = scores("BM25"), scores("NNGen"), scores("function name")
+    rows = ["| sub-task | bar | model | target | met |", "|---|---|---:|---:|:---:|"]
+
+    def row(task: str, bar: str, value: float, target: float, ok: bool) -> None:
+        rows.append(f"| {SUBTASKS[task].id} | {bar} | {value:.2f} | {target:.2f} | {'yes' if ok else '**no**'} |")
+
+    for task, v in model.items():
+        if task in bm25:
+            row(task, "beats BM25 over its training pool", v, bm25[task], v > bm25[task])
+        if task in nngen:
+            row(task, "beats NNGen", v, nngen[task], v > nngen[task])
+        if task in fname and SUBTASKS[task].task_type == "document":
+            php = SUBTASKS[task].lang == "php"
+            target = fname[task] if php else 2 * fname[task]
+            row(task, "beats the function name" if php else "≥ 2 × the function name", v, target,
+                v > target if php else v >= target)
+        if SUBTASKS[task].task_type == "synthesize":
+            row(task, "execution accuracy ≥ 85 %", v, 85.0, v >= 85.0)
+        if task in fp32:
+            row(task, "int8 loses ≤ 0.5 against float32", v, fp32[task] - 0.5, v >= fp32[task] - 0.5)
+    met = sum(r.endswith("| yes |") for r in rows[2:])
+    return (f"**Quality bar**: {met} of {len(rows) - 2} checks met (test split, same harness and decoding).\n\n"
+            + "\n".join(rows))
 
 
 def main() -> None:
@@ -117,13 +153,17 @@ def main() -> None:
 
             build_shipped_index(args.index, stage / INDEX_FILE, ("summarize", "api", "synthesize"))
             (stage / INDEX_FILE).chmod(0o644)
-        export_ct2(stage, quantization="int8")
+        # made outside the package (run-time exports never go into it), then moved beside the weights
+        made = export_ct2(stage, quantization="int8", root=stage.parent / "exports")
+        shutil.move(str(made), str(stage / "ct2-int8"))
+        shutil.rmtree(stage.parent / "exports")
         notes = [f"![training curve](training_curve.png)\n\nTokens seen: **{curve['tokens']:,}** in "
                  f"{curve['core_hours']:.1f} core-hours ({curve['wall_hours']:.1f} wall hours) on a shared 2-core CPU. "
                  "Sessions (the run resumes where the last one stopped):\n", session_table(curve, run / "logs" / "train.jsonl")]
         if args.notes:
             notes.append(Path(args.notes).read_text(encoding="utf-8"))
-        card = card_from_dirs(stage, args.eval, model_id=model_id, notes="\n".join(notes))
+        card = card_from_dirs(stage, args.eval, model_id=model_id, notes="\n\n".join(notes))
+        card.evaluation_notes = quality_bar(card.evaluations)
         card.reproduce = ("`bash training/corpus.sh corpora ../shared/data`, `codetrans train training/zoo/mt_all.yaml` "
                           "(rerun until it finishes), `python training/tune_decoding.py runs/zoo/mt_all/final`, "
                           "the evaluation commands in `training/zoo/README.md`, then this script")
