@@ -177,7 +177,6 @@ class ModelPredictor:
             quiet.setLevel(level)
         return out
 
-
     def _inputs(self, st: Any, records: Sequence[dict], pipe: Any, options: DecodingOptions) -> list[str]:
         """Model inputs; with exemplars on the records (``--context``), formatted as the pipelines format
         a ``context=`` call (:func:`codetrans.serving.context.augment_source`), within the model's budget."""
