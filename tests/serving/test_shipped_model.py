@@ -64,7 +64,8 @@ def test_pipelines_use_the_shipped_model_offline(shipped, backend, tmp_path, mon
 
 
 @pytest.mark.parametrize("command,name,lang", CASES)
-def test_cli_uses_the_shipped_model(command, name, lang, capsys):
+def test_cli_uses_the_shipped_model(command, name, lang, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))  # exemplar pools are cached there
     path = EXAMPLES / name
     if command in ("api", "synthesize"):
         args = [command, path.read_text().strip()]
