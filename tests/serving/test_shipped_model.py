@@ -96,3 +96,28 @@ def test_demo_offers_the_shipped_model_first(shipped, tmp_path, monkeypatch):
     out = run_task(cache, "document", offered[0], "python", (EXAMPLES / "sample.py").read_text())
     assert "print_log" in out and out.strip()
     assert not (tmp_path / "home").exists()  # the shipped export served the demo: nothing converted
+
+
+def test_built_wheel_installs_the_shipped_model_and_it_runs_elsewhere(shipped, tmp_path):
+    """A non-editable install (the wheel, unpacked as pip installs it) finds the model from any directory."""
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(root),
+                    "-w", str(tmp_path / "dist")], check=True, capture_output=True, cwd=tmp_path)
+    wheel = next((tmp_path / "dist").glob("codetrans-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    rel = "codetrans/models/" + shipped.name
+    assert {f"{rel}/model.safetensors", f"{rel}/ct2-int8/model.bin", f"{rel}/tokenizer.json", f"{rel}/README.md"} <= names
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "m.py").write_text((EXAMPLES / "sample.py").read_text())
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "CODETRANS_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "document", "m.py"], cwd=elsewhere, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "m.py:6 print_log:" in proc.stdout, proc.stderr
+    assert not (tmp_path / "home").exists()  # the wheel's prebuilt export served it
