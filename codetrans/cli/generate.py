@@ -184,7 +184,8 @@ REPOSITORY_DEFAULT = ("document", "comment", "commit")
 
 class _ContextPools:
     """The exemplar pool of each input: ``--context PATH``, else the file's repository (``commit``: the
-    current repository's history), when the model takes context; each pool announced once on stderr."""
+    current repository's history; tasks with no repository: the model's shipped index), when the model
+    takes context; each pool announced once on stderr."""
 
     def __init__(self, args: argparse.Namespace, pipe: Any) -> None:
         self.command, self.explicit = args.command, getattr(args, "context", None)

@@ -58,11 +58,10 @@ def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
         raise CodeTransError("the ct2 backend needs CTranslate2: pip install 'codetrans[fast]'")
     if not ct2_available():
         return "torch", None
-    if backend == "ct2":
-        return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
     try:
         return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
     except (CodeTransError, OSError) as exc:
+        if backend == "ct2":
+            raise
         logger.info("using the torch backend: no CTranslate2 export of %s (%s)", model_dir, exc)
         return "torch", None
-
