@@ -49,26 +49,14 @@ def half_weights(src: Path, dst: Path) -> None:
     dst.chmod(0o644)
 
 
-def session_table(curve: dict, log: Path) -> str:
-    """The run's sessions (``start`` events of its log): steps, tokens, wall and core hours, losses."""
-    rows, current = [], None
-    for line in log.read_text().splitlines():
-        rec = json.loads(line)
-        if rec.get("event") == "start":
-            current = {"from": rec["step"], "to": rec["step"], "tokens": 0, "wall": 0.0, "loss": None, "dev": None}
-            rows.append(current)
-        elif current is not None and rec.get("event") == "train":
-            current.update(to=rec["step"], loss=rec["loss"])
-            current["tokens"] += rec["window_tokens"]
-            current["wall"] += rec["window_s"] / 3600
-        elif current is not None and rec.get("event") == "dev":
-            current["dev"] = rec["dev_loss"]
+def session_table(curve: dict) -> str:
+    """The run's sessions (``read_curve``'s ``sessions``): steps, tokens, wall hours, last losses."""
     lines = ["| session | steps | tokens | wall h | last train loss | last dev loss |", "|---:|---|---:|---:|---:|---:|"]
-    rows = [r for r in rows if r["tokens"]]  # e.g. a run started only to export its weights at stop_at_step
+    rows = [r for r in curve["sessions"] if r["tokens"]]  # e.g. a run started only to export its weights
     for i, r in enumerate(rows, 1):
         dev = f"{r['dev']:.3f}" if r["dev"] is not None else "–"
         loss = f"{r['loss']:.3f}" if r["loss"] is not None else "–"
-        lines.append(f"| {i} | {r['from']} → {r['to']} | {r['tokens'] / 1e6:.2f}M | {r['wall']:.2f} | {loss} | {dev} |")
+        lines.append(f"| {i} | {r['from']} → {r['to']} | {r['tokens'] / 1e6:.2f}M | {r['wall_hours']:.2f} | {loss} | {dev} |")
     return "\n".join(lines)
 
 
@@ -159,7 +147,7 @@ def main() -> None:
         shutil.rmtree(stage.parent / "exports")
         notes = [f"![training curve](training_curve.png)\n\nTokens seen: **{curve['tokens']:,}** in "
                  f"{curve['core_hours']:.1f} core-hours ({curve['wall_hours']:.1f} wall hours) on a shared 2-core CPU. "
-                 "Sessions (the run resumes where the last one stopped):\n", session_table(curve, run / "logs" / "train.jsonl")]
+                 "Sessions (the run resumes where the last one stopped):\n", session_table(curve)]
         if args.notes:
             notes.append(Path(args.notes).read_text(encoding="utf-8"))
         card = card_from_dirs(stage, args.eval, model_id=model_id, notes="\n\n".join(notes))
