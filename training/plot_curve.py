@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 
-def read_curve(run: Path, threads: list[int]) -> dict:
+def read_curve(run: Path, threads: list[int], until_step: int | None = None) -> dict:
     """Train/dev points (core-hours, loss, step), tokens seen, core-hours and per-session figures
     (``sessions``: steps from/to, tokens, wall hours, last losses) of a run's log.
 
@@ -23,11 +23,14 @@ def read_curve(run: Path, threads: list[int]) -> dict:
     else ``threads[i]`` for the i-th session (the last value repeats). A session that resumed from a
     checkpoint older than the previous session's last step rolled those steps back: their windows stay
     in core-hours (the CPU was spent) but leave the curve and the tokens seen (the model never kept them).
+    ``until_step``: the run as it was at that step (e.g. a shipped checkpoint of a run that went on).
     """
     train, dev, sessions = [], [], []
     secs, core_s, session, n_threads, at_step = 0.0, 0.0, -1, threads[0], {0: 0.0}
     for line in (run / "logs" / "train.jsonl").read_text().splitlines():
         rec = json.loads(line)
+        if until_step is not None and rec.get("event") in ("train", "dev") and rec["step"] > until_step:
+            continue
         if rec.get("event") == "start":
             session += 1
             n_threads = rec.get("threads") or threads[min(session, len(threads) - 1)]

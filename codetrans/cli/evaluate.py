@@ -56,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tab.add_argument("--table", nargs="+", metavar="RESULT",
                      help="render one markdown table from metrics JSONs / output folders, then exit")
     tab.add_argument("--metric", default="score",
-                     help="table metric: score (each sub-task's headline), smoothed_bleu, corpus_bleu, exact_match")
+                     help="table metric: score (each sub-task's headline), smoothed_bleu, corpus_bleu, exact_match, "
+                     "distinct_outputs")
     tab.add_argument("--table-out", help="also write the table to this file")
 
 

@@ -3,6 +3,7 @@
 * :func:`smoothed_bleu` — CodeXGLUE code-to-text smoothed BLEU-4 (sentence-level, averaged, 0-100).
 * :func:`corpus_bleu` — corpus BLEU-4 equal to Moses ``multi-bleu.perl``; :func:`sacrebleu_corpus`.
 * :func:`exact_match`, :func:`execution_accuracy` (with a pluggable :data:`Executor`).
+* :func:`distinct_outputs` — how many predictions differ (a collapse check, not a quality score).
 
 Every metric takes ``references[i]`` as a string or a list of strings (multi-reference).
 :func:`score` computes a sub-task's whole metric set for the evaluation runner.
@@ -30,10 +31,10 @@ from codetrans.metrics.execution import (
     has_executor,
     register_executor,
 )
-from codetrans.metrics.match import exact_match, exact_match_items
+from codetrans.metrics.match import distinct_outputs, exact_match, exact_match_items
 
 __all__ = [
-    "BleuStats", "Executor", "codexglue_tokens", "corpus_bleu", "corpus_bleu_stats", "exact_match",
+    "BleuStats", "Executor", "codexglue_tokens", "corpus_bleu", "corpus_bleu_stats", "distinct_outputs", "exact_match",
     "exact_match_items", "execution_accuracy", "execution_items", "get_executor", "has_executor",
     "register_executor", "sacrebleu_corpus", "score", "sentence_smoothed_bleu", "smoothed_bleu",
     "smoothed_bleu_items",
@@ -58,6 +59,7 @@ def score(task: str, predictions: Sequence[str], references: Sequence, records: 
         "corpus_bleu_detail": stats.as_dict(),
         "exact_match": exact_match(predictions, references),
         "empty_predictions": sum(1 for p in predictions if not str(p).strip()),
+        "distinct_outputs": distinct_outputs(predictions),
     }
     headline = SUBTASKS[task].metric if task in SUBTASKS else "smoothed_bleu"
     if headline == "execution_accuracy" or (executor is not None):

@@ -29,3 +29,14 @@ def exact_match(hypotheses: Sequence, references: Sequence, *, lowercase: bool =
     """Percentage (0-100) of predictions equal to one of their references."""
     items = exact_match_items(hypotheses, references, lowercase=lowercase)
     return 100.0 * sum(items) / len(items)
+
+
+def distinct_outputs(hypotheses: Sequence) -> float:
+    """Percentage (0-100) of predictions that differ from every other one (whitespace-normalised).
+
+    Not a quality score: a diversity check. An undertrained model that ignores its input writes the
+    same sentence for every item, which a generic sentence can still score a few BLEU points with;
+    this figure shows it (100 = every output different, 1/n*100 = one output for all).
+    """
+    hyps = [_norm(str(h), False) for h in hypotheses]
+    return 100.0 * len(set(hyps)) / len(hyps) if hyps else 0.0

@@ -14,7 +14,8 @@ _TYPE_LABEL = {"document": "Doc", "summarize": "Sum", "comment": "Comment", "com
 _LANG_LABEL = {"python": "Python", "java": "Java", "go": "Go", "php": "PHP", "ruby": "Ruby",
                "javascript": "JS", "sql": "SQL", "c_sharp": "C#"}
 _METRIC_LABEL = {"smoothed_bleu": "smoothed BLEU-4 (CodeXGLUE)", "corpus_bleu": "corpus BLEU-4 (multi-bleu)",
-                 "execution_accuracy": "execution accuracy %", "exact_match": "exact match %"}
+                 "execution_accuracy": "execution accuracy %", "exact_match": "exact match %",
+                 "distinct_outputs": "distinct outputs %"}
 
 
 def column_label(task: str) -> str:

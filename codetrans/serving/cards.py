@@ -21,6 +21,7 @@ from codetrans.fs import check_model_dir
 from codetrans.tasks import SUBTASKS, get_subtask
 
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
+COLLAPSED_BELOW = 50.0  # % distinct outputs under which the card says a sub-task's outputs have collapsed
 _METRIC_NAMES = {"smoothed_bleu": "smoothed BLEU-4 (CodeXGLUE)", "corpus_bleu": "corpus BLEU-4 (multi-bleu)",
                  "execution_accuracy": "execution accuracy", "exact_match": "exact match"}
 
@@ -93,6 +94,9 @@ class ModelCard:
                 ("training time", f"{tr['train_seconds']:.0f} s" if "train_seconds" in tr else "?"),
                 ("final training loss", tr.get("loss_last", "?")),
                 ("best dev loss", f"{tr['best_dev_loss']:.4f}" if isinstance(tr.get("best_dev_loss"), float) else "?"),
+                # how much worse dev gets with each pair's code swapped for another's: ~0 = input ignored
+                ("input reliance (dev loss with swapped inputs minus dev loss)",
+                 f"{tr['input_gain']:+.3f} nats" if isinstance(tr.get("input_gain"), float) else "not measured"),
                 ("precision", tr.get("precision", "?"))]
         counts = tr.get("data", {}).get("tasks", {})
         data_table = "\n".join(["| sub-task | examples |", "|---|---:|"] + [f"| {t} | {n:,} |" for t, n in counts.items()]) \
@@ -122,7 +126,7 @@ class ModelCard:
             "evaluation": self._evaluation_section(),
             "limitations": "Trained on public code; it writes plausible but unverified text. Check generated "
                            "documentation before committing it. Figures above are from the evaluation harness on the "
-                           "splits named there; they are not comparable with other splits.",
+                           "splits named there; they are not comparable with other splits." + self._collapse_note(),
         }
         return TEMPLATE.read_text(encoding="utf-8").format_map(values)
 
@@ -133,10 +137,38 @@ class ModelCard:
             return self._evaluation_table() + "\n\n" + self.evaluation_notes.strip()
         return self._evaluation_table()
 
+    def _model_records(self) -> list[dict]:
+        """The harness records of this model (a model decodes; baselines have no decoding)."""
+        return [ev for ev in self.evaluations if ev.get("decoding") is not None]
+
+    def _distinct(self) -> dict[str, float]:
+        """Per sub-task, the share of distinct outputs of this model's first evaluation (0-100)."""
+        models = self._model_records()
+        results = models[0].get("results", {}) if models else {}
+        order = list(SUBTASKS)  # the table's column order
+        return {t: float(results[t]["distinct_outputs"])
+                for t in sorted(results, key=lambda t: (order.index(t) if t in order else len(order), t))
+                if results[t].get("distinct_outputs") is not None}
+
+    def _collapse_note(self) -> str:
+        from codetrans.metrics.table import column_label
+
+        low = {t: v for t, v in self._distinct().items() if v < COLLAPSED_BELOW}
+        if not low:
+            return ""
+        return (" On " + ", ".join(f"{column_label(t)} ({v:.0f}% distinct)" for t, v in low.items())
+                + " most test inputs get one of a few stock outputs: the model has not yet learned to read those"
+                " inputs, and the BLEU it scores there is what a generic sentence earns. More training closes it.")
+
     def _evaluation_table(self) -> str:
-        from codetrans.metrics.table import render_table
+        from codetrans.metrics.table import column_label, render_table
 
         parts = [render_table(self.evaluations)]
+        distinct = self._distinct()
+        if distinct:
+            parts.append("Distinct outputs of the model (% of test items whose output differs from every other; a "
+                         "collapse check, not a quality score): "
+                         + ", ".join(f"{column_label(t)} {v:.0f}" for t, v in distinct.items()) + ".\n")
         for ev in self.evaluations:
             ds = ev.get("dataset", {})
             dec = ev.get("decoding") or {}

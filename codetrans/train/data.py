@@ -356,16 +356,21 @@ class BatchStream:
         return out
 
 
+def _dev_plan(r: Recipe, enc: Encoded) -> list[np.ndarray]:
+    """Example indices of the fixed dev batches: length-sorted, the first ``eval_batches``."""
+    order = np.random.default_rng(0).permutation(len(enc))
+    src_len = np.fromiter((len(s) for s in enc.src), dtype=np.int64, count=len(enc))
+    tgt_len = np.fromiter((len(t) for t in enc.tgt), dtype=np.int64, count=len(enc))
+    batches = bucket_batches(order, src_len, tgt_len, r.train.batch_size, r.train.batch_tokens,
+                             np.random.default_rng(0))
+    return batches[: r.train.eval_batches]
+
+
 def dev_batches(r: Recipe, *, enc: Encoded | None = None, chunks: np.ndarray | None = None, collator: Any = None,
                 pretrain_batch: int = 0, pad_id: int = 0) -> list[dict]:
     """A fixed list of dev batches (the same every evaluation): length-sorted, first ``eval_batches``."""
     if enc is not None:
-        order = np.random.default_rng(0).permutation(len(enc))
-        src_len = np.fromiter((len(s) for s in enc.src), dtype=np.int64, count=len(enc))
-        tgt_len = np.fromiter((len(t) for t in enc.tgt), dtype=np.int64, count=len(enc))
-        batches = bucket_batches(order, src_len, tgt_len, r.train.batch_size, r.train.batch_tokens,
-                                 np.random.default_rng(0))
-        return [collate_supervised(enc, b, pad_id) for b in batches[: r.train.eval_batches]]
+        return [collate_supervised(enc, b, pad_id) for b in _dev_plan(r, enc)]
     if chunks is None or len(chunks) == 0:
         return []
     bs = max(1, pretrain_batch)
@@ -374,3 +379,21 @@ def dev_batches(r: Recipe, *, enc: Encoded | None = None, chunks: np.ndarray | N
         idx = np.arange(i, min(i + bs, len(chunks)))
         out.append(collator(chunks[idx], [int(j) for j in idx]))
     return out
+
+
+def swapped_dev_batches(r: Recipe, enc: Encoded, pad_id: int = 0) -> list[dict]:
+    """The dev batches of :func:`dev_batches` with every source swapped for another pair's of the same
+    sub-task (the next one in the plan, cyclically; a sub-task with one pair keeps its own).
+
+    The loss on these minus the dev loss is how much the model reads its input: a model that has only
+    learned its targets' language scores the same on both. Swapping within a sub-task keeps the task
+    prefix, so the gap measures the code, not the task.
+    """
+    plan = _dev_plan(r, enc)
+    chosen = np.concatenate(plan) if plan else np.zeros(0, dtype=np.int64)
+    partner: dict[int, int] = {}
+    for t in np.unique(enc.task[chosen]):
+        same = [int(i) for i in chosen if enc.task[i] == t]
+        partner.update(zip(same, same[1:] + same[:1]))
+    swapped = Encoded([enc.src[partner.get(i, i)] for i in range(len(enc))], enc.tgt, enc.task, enc.tasks)
+    return [collate_supervised(swapped, b, pad_id) for b in plan]

@@ -221,6 +221,7 @@ class Loaders:
     train: D.BatchStream
     dev: list[dict]
     info: dict
+    dev_swapped: list[dict] = field(default_factory=list)  # dev with sources swapped (input reliance)
 
 
 def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = None, rank: int = 0,
@@ -236,6 +237,7 @@ def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = N
     if r.train.early_stopping_patience and dev is None:
         raise DataError(f"early stopping needs a dev split ({r.data.dev_split!r}) in {r.data.path}")
     pad = tokenizer.pad_token_id
+    swapped: list[dict] = []  # span corruption has no pairs to swap
     if r.is_pretrain:
         sentinels = sentinel_ids(tokenizer)
         if not sentinels:
@@ -261,12 +263,14 @@ def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = N
         dev_enc = D.encode_supervised(dev, tokenizer, r, "tokenize dev") if dev is not None else None
         stream = D.BatchStream(r, r.train.seed, enc=enc, rank=rank, world=world, pad_id=pad)
         dev_b = D.dev_batches(r, enc=dev_enc, pad_id=pad) if dev_enc is not None else []
+        if dev_enc is not None and r.train.eval_input_gain:
+            swapped = D.swapped_dev_batches(r, dev_enc, pad_id=pad)
         sizes = {t: int((enc.task == i).sum()) for i, t in enumerate(enc.tasks)}
         info = {"train_examples": len(enc), "tasks": sizes,
                 "mixing_rates": dict(zip(enc.tasks, D.mixing_rates(list(sizes.values()), r.data.mixing,
                                                                      r.data.mixing_cap, r.data.temperature).round(4).tolist()))}
     info["dev_batches"] = len(dev_b)
-    return Loaders(stream, dev_b, info)
+    return Loaders(stream, dev_b, info, swapped)
 
 
 class AdamWScale:
@@ -490,6 +494,7 @@ class State:
     stopped_early: bool = False
     train_seconds: float = 0.0
     last_dev: float | None = None
+    last_input_gain: float | None = None  # dev loss with swapped sources minus dev loss
     loss_history: list = field(default_factory=list)  # (step, mean loss of the log window)
 
 
@@ -616,6 +621,12 @@ class Engine:
     def dev_loss(self) -> float:
         return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev, self.rt)
 
+    def input_gain(self, dev_loss: float) -> float | None:
+        """How much worse dev gets when each pair's source is another pair's: ~0 = the input is ignored."""
+        if not self.loaders.dev_swapped:
+            return None
+        return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev_swapped, self.rt) - dev_loss
+
 
 @dataclass
 class TrainResult:
@@ -695,13 +706,17 @@ class Loop:
             return
         dl = eng.dev_loss()
         st.last_dev = dl
+        st.last_input_gain = eng.input_gain(dl)
         if dl < st.best_dev - 1e-4:
             st.best_dev, st.bad_evals = dl, 0
             if r.train.early_stopping_patience:
                 _save_pretrained(eng.ds or eng.model, eng.tokenizer, eng.out / "best", eng.rt)
         else:
             st.bad_evals += 1
-        self.log.write({"event": "dev", "step": st.step, "dev_loss": round(dl, 5), "best_dev_loss": round(st.best_dev, 5)})
+        rec = {"event": "dev", "step": st.step, "dev_loss": round(dl, 5), "best_dev_loss": round(st.best_dev, 5)}
+        if st.last_input_gain is not None:
+            rec["input_gain"] = round(st.last_input_gain, 5)
+        self.log.write(rec)
         if r.train.early_stopping_patience and st.bad_evals >= r.train.early_stopping_patience:
             st.stopped_early = True
             self.bar.write(f"codetrans train: early stop at step {st.step}: dev loss has not improved "
@@ -774,6 +789,7 @@ def _run_metrics(eng: Engine, n_params: int, finished: bool, steps: int) -> dict
         "loss_first": st.loss_history[0][1] if st.loss_history else None,
         "loss_last": st.loss_history[-1][1] if st.loss_history else None,
         "dev_loss": st.last_dev, "best_dev_loss": None if math.isinf(st.best_dev) else st.best_dev,
+        "input_gain": st.last_input_gain,
         "loss_history": st.loss_history, "data": eng.loaders.info,
     }
 

@@ -1,4 +1,4 @@
-"""Exact match and execution accuracy (executor plug-in)."""
+"""Exact match, distinct outputs and execution accuracy (executor plug-in)."""
 
 import importlib.util
 
@@ -6,6 +6,7 @@ import pytest
 
 from codetrans.errors import CodeTransError
 from codetrans.metrics import (
+    distinct_outputs,
     exact_match,
     exact_match_items,
     execution_accuracy,
@@ -63,3 +64,11 @@ def test_score_headline_per_task_kind():
     assert doc["metric"] == "smoothed_bleu" and doc["score"] == pytest.approx(100.0)
     commit = score("commit_generation", ["fix typo in readme ."], ["fix typo in readme ."])
     assert commit["metric"] == "corpus_bleu" and commit["score"] == pytest.approx(100.0)
+
+
+def test_distinct_outputs_flags_a_collapsed_model():
+    assert distinct_outputs(["Returns the name.", "Returns  the name.", "Sets the name.", "Gets it."]) == 75.0
+    assert distinct_outputs(["Whether the specified 1."] * 50) == pytest.approx(2.0)
+    assert distinct_outputs([]) == 0.0
+    res = score("code_documentation_generation_python", ["a b", "a b"], [["a b"], ["c d"]])
+    assert res["distinct_outputs"] == 50.0

@@ -8,7 +8,7 @@ from codetrans.cli import main
 from codetrans.errors import CodeTransError
 from codetrans.evaluation.predictors import DecodingOptions
 from codetrans.evaluation.runner import evaluate
-from codetrans.serving.cards import card_from_dirs
+from codetrans.serving.cards import ModelCard, card_from_dirs
 from codetrans.train import train
 
 
@@ -39,8 +39,30 @@ def test_card_from_training_and_results_json(trained):
     # body: intended use, recipe and data counts, the harness's table — all from the files
     assert "## Intended use" in body and 'codetrans.pipeline("codetrans-document"' in body
     assert "| steps | 10 |" in body and "code_documentation_generation_python" in body
+    gain = card.training["input_gain"]  # the debug recipe's dev check, measured by the engine
+    assert f"| input reliance (dev loss with swapped inputs minus dev loss) | {gain:+.3f} nats |" in body
     assert "debug-model" in body and f"{score:.2f}" in body
     assert "{" not in body.split("```python")[0]  # no unfilled template field
+    distinct = results["results"]["code_documentation_generation_python"]["distinct_outputs"]
+    assert f"collapse check, not a quality score): Doc Python {distinct:.0f}." in body
+
+
+def test_card_says_where_outputs_collapsed():
+    def record(name, decoding, distinct):
+        return {"name": name, "decoding": decoding, "dataset": {"split": "test"},
+                "results": {t: {"score": 10.0, "metric": "smoothed_bleu", "distinct_outputs": d}
+                            for t, d in distinct.items()}}
+
+    java, py = "code_documentation_generation_java", "code_documentation_generation_python"
+    model = record("model", {"num_beams": 4}, {java: 0.7, py: 81.0})
+    baseline = record("baseline:bm25", None, {java: 3.0, py: 3.0})  # a baseline's diversity is not the model's
+    body = ModelCard(model_id="m", tasks=[py, java], evaluations=[model, baseline]).render()
+    limitations = body.split("## Limitations")[1]
+    assert "Doc Python 81, Doc Java 1." in body
+    assert "On Doc Java (1% distinct) most test inputs get one of a few stock outputs" in limitations
+    assert "Doc Python (" not in limitations
+    healthy = ModelCard(model_id="m", tasks=[py], evaluations=[record("model", {}, {py: 90.0})]).render()
+    assert "stock outputs" not in healthy
 
 
 def test_card_command_and_errors(trained, tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Task mixing, length bucketing, data-parallel sharding and the CLI run path."""
+"""Task mixing, length bucketing, data-parallel sharding, the input-reliance dev check and the CLI run path."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ import pytest
 
 from codetrans.cli import main as cli_main
 from codetrans.train import load_recipe, train
-from codetrans.train.data import BatchStream, Encoded, bucket_batches, mixing_rates, mixture_epoch
+from codetrans.train.data import (
+    BatchStream,
+    Encoded,
+    bucket_batches,
+    dev_batches,
+    mixing_rates,
+    mixture_epoch,
+    swapped_dev_batches,
+)
 
 
 def test_mixing_rates():
@@ -62,6 +70,41 @@ def test_ranks_share_one_plan_without_overlap():
     assert len(shards[0]) == len(shards[1]) == len(full) // 2
     seen = np.concatenate([np.concatenate(s) for s in shards])
     assert len(seen) == len(set(seen.tolist()))
+
+
+def test_swapped_dev_batches_swap_sources_within_a_sub_task():
+    # every source is unique (its first id is the example's index), so a swap can be traced back
+    sizes = [5, 4, 1]
+    enc = _encoded(sizes, seed=3)
+    enc.src = [np.concatenate([[i + 10], s[1:]]).astype(np.int32) for i, s in enumerate(enc.src)]
+    r = load_recipe("debug", ["train.eval_batches=100", "train.batch_tokens=1024"])
+    own, swapped = dev_batches(r, enc=enc), swapped_dev_batches(r, enc)
+    assert len(own) == len(swapped)
+    seen = {}
+    for a, b in zip(own, swapped):
+        assert a["labels"].equal(b["labels"])  # same targets, same order: only the sources move
+        for row in range(len(a["input_ids"])):
+            i, j = int(a["input_ids"][row, 0]) - 10, int(b["input_ids"][row, 0]) - 10
+            seen[i] = j
+            n = int(b["attention_mask"][row].sum())
+            assert b["input_ids"][row, :n].tolist() == enc.src[j].tolist()  # the partner's whole source, masked right
+    assert sorted(seen) == list(range(sum(sizes)))
+    for i, j in seen.items():
+        assert enc.task[i] == enc.task[j]  # the task prefix stays: the gap measures the code
+        assert (i != j) or sizes[enc.task[i]] == 1  # only a sub-task with one pair keeps its own source
+    assert sorted(seen.values()) == list(range(sum(sizes)))  # a permutation: every source used once
+
+
+def test_dev_events_report_input_gain(tmp_path, corpus_dir, tokenizer_dir, micro_recipe):
+    rec = micro_recipe(tmp_path, corpus_dir, tokenizer_dir, "mt", eval_every=10)
+    final = train(rec).model_dir
+    dev = [json.loads(x) for x in (final.parent / "logs" / "train.jsonl").read_text().splitlines()
+           if '"event": "dev"' in x]
+    assert len(dev) == 3 and all(np.isfinite(e["input_gain"]) for e in dev)
+    m = json.loads((final / "metrics.json").read_text())
+    assert m["input_gain"] == pytest.approx(dev[-1]["input_gain"], abs=1e-4)
+    rec = micro_recipe(tmp_path / "off", corpus_dir, tokenizer_dir, "mt", eval_input_gain=False)
+    assert json.loads((train(rec).model_dir / "metrics.json").read_text())["input_gain"] is None
 
 
 def test_cli_runs_a_recipe(tmp_path, capsys):

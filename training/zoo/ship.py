@@ -19,6 +19,9 @@ What lands there, all generated from the run and measured results (nothing typed
 
 The folder is assembled beside ``--out`` and swapped in atomically; the script prints its size (the
 package keeps it under 80 MB) and a JSON summary as its last line.
+
+``--card-only`` re-renders the card (and curve) of the model already in ``--out`` from its run's log up
+to the step it shipped, and the given results; its weights and exports are left as they are.
 """
 
 from __future__ import annotations
@@ -95,15 +98,34 @@ def quality_bar(evals: list[dict]) -> str:
             + "\n".join(rows))
 
 
+def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes_file: str | None) -> None:
+    """``training_curve.png`` and the card ``README.md`` of a model folder, from measured results only."""
+    from plot_curve import plot
+
+    from codetrans.serving.cards import card_from_dirs
+
+    plot(curve, folder / "training_curve.png", model_id)
+    notes = [f"![training curve](training_curve.png)\n\nTokens seen: **{curve['tokens']:,}** in "
+             f"{curve['core_hours']:.1f} core-hours ({curve['wall_hours']:.1f} wall hours) on a shared 2-core CPU. "
+             "Sessions (the run resumes where the last one stopped):\n", session_table(curve)]
+    if notes_file:
+        notes.append(Path(notes_file).read_text(encoding="utf-8"))
+    card = card_from_dirs(folder, evals, model_id=model_id, notes="\n\n".join(notes))
+    card.evaluation_notes = quality_bar(card.evaluations)
+    card.reproduce = ("`bash training/corpus.sh corpora ../shared/data`, `codetrans train training/zoo/mt_all.yaml` "
+                      "(rerun until it finishes), `python training/tune_decoding.py runs/zoo/mt_all/final`, "
+                      "the evaluation commands in `training/zoo/README.md`, then this script")
+    (folder / "README.md").write_text(card.render(model_ref=model_id), encoding="utf-8")
+
+
 def main() -> None:
-    from plot_curve import plot, read_curve
+    from plot_curve import read_curve
 
     from codetrans.fs import check_model_dir, replace_dir
-    from codetrans.serving.cards import card_from_dirs
     from codetrans.serving.export import export_ct2
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("model", help="the trained model directory (runs/zoo/mt_all/final or latest)")
+    ap.add_argument("model", nargs="?", help="the trained model directory (runs/zoo/mt_all/final or latest)")
     ap.add_argument("--out", required=True, help="codetrans/models/<id>")
     ap.add_argument("--id", default=None, help="model id (default: the --out folder's name)")
     ap.add_argument("--run", required=True, help="the run directory, for its training log and curve")
@@ -113,12 +135,23 @@ def main() -> None:
     ap.add_argument("--index", default=None, metavar="CORPUS",
                     help="for a context-trained model: ship an index of CORPUS's training pairs for the tasks with "
                     "no repository (summaries, API sequences, programs), the pool of context=True")
+    ap.add_argument("--card-only", action="store_true",
+                    help="re-render the card of the model already in --out (weights and exports untouched)")
     args = ap.parse_args()
 
-    model = check_model_dir(args.model, weights=True)
     out = Path(args.out)
     model_id = args.id or out.name
     run = Path(args.run)
+    threads = [int(t) for t in args.threads.split(",")]
+    if args.card_only:
+        shipped = json.loads((check_model_dir(out, weights=True) / "codetrans.json").read_text())
+        write_card(out, model_id, read_curve(run, threads, until_step=shipped["training"]["steps"]), args.eval,
+                   args.notes)
+        print(f"ship: re-rendered the card of {out}", file=sys.stderr)
+        return
+    if not args.model:
+        ap.error("the trained model directory is required (unless --card-only)")
+    model = check_model_dir(args.model, weights=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent)) / out.name
     stage.mkdir()
@@ -127,8 +160,7 @@ def main() -> None:
             if (model / name).is_file():
                 shutil.copy2(model / name, stage / name)
         half_weights(model / "model.safetensors", stage / "model.safetensors")
-        curve = read_curve(run, [int(t) for t in args.threads.split(",")])
-        plot(curve, stage / "training_curve.png", model_id)
+        curve = read_curve(run, threads)
         meta = json.loads((model / "codetrans.json").read_text()) if (model / "codetrans.json").is_file() else {}
         meta.update(id=model_id, license=meta.get("license", "apache-2.0"), weights="float16 (computed in float32)",
                     training={"steps": curve["train"][-1][2] if curve["train"] else 0, "tokens": curve["tokens"],
@@ -145,17 +177,7 @@ def main() -> None:
         made = export_ct2(stage, quantization="int8", root=stage.parent / "exports")
         shutil.move(str(made), str(stage / "ct2-int8"))
         shutil.rmtree(stage.parent / "exports")
-        notes = [f"![training curve](training_curve.png)\n\nTokens seen: **{curve['tokens']:,}** in "
-                 f"{curve['core_hours']:.1f} core-hours ({curve['wall_hours']:.1f} wall hours) on a shared 2-core CPU. "
-                 "Sessions (the run resumes where the last one stopped):\n", session_table(curve)]
-        if args.notes:
-            notes.append(Path(args.notes).read_text(encoding="utf-8"))
-        card = card_from_dirs(stage, args.eval, model_id=model_id, notes="\n\n".join(notes))
-        card.evaluation_notes = quality_bar(card.evaluations)
-        card.reproduce = ("`bash training/corpus.sh corpora ../shared/data`, `codetrans train training/zoo/mt_all.yaml` "
-                          "(rerun until it finishes), `python training/tune_decoding.py runs/zoo/mt_all/final`, "
-                          "the evaluation commands in `training/zoo/README.md`, then this script")
-        (stage / "README.md").write_text(card.render(model_ref=model_id), encoding="utf-8")
+        write_card(stage, model_id, curve, args.eval, args.notes)
         replace_dir(stage, out)
     finally:
         shutil.rmtree(stage.parent, ignore_errors=True)
