@@ -156,7 +156,7 @@ class ModelCard:
         low = {t: v for t, v in self._distinct().items() if v < COLLAPSED_BELOW}
         if not low:
             return ""
-        return (" On " + ", ".join(f"{column_label(t)} ({v:.0f}% distinct)" for t, v in low.items())
+        return (" On " + ", ".join(f"{column_label(t)} ({_pct(v)}% distinct)" for t, v in low.items())
                 + " most test inputs get one of a few stock outputs: the model has not yet learned to read those"
                 " inputs, and the BLEU it scores there is what a generic sentence earns. More training closes it.")
 
@@ -168,7 +168,7 @@ class ModelCard:
         if distinct:
             parts.append("Distinct outputs of the model (% of test items whose output differs from every other; a "
                          "collapse check, not a quality score): "
-                         + ", ".join(f"{column_label(t)} {v:.0f}" for t, v in distinct.items()) + ".\n")
+                         + ", ".join(f"{column_label(t)} {_pct(v)}" for t, v in distinct.items()) + ".\n")
         for ev in self.evaluations:
             ds = ev.get("dataset", {})
             dec = ev.get("decoding") or {}
@@ -176,6 +176,11 @@ class ModelCard:
                          f"(fingerprint {ds.get('fingerprint')}), decoding {json.dumps(dec, sort_keys=True)}, "
                          f"{ev.get('time', {}).get('finished', '?')}")
         return "\n".join(parts)
+
+
+def _pct(v: float) -> str:
+    """A percentage for prose: one decimal under 10 (1 output in 300 is 0.3 %, not 0 %)."""
+    return f"{v:.1f}" if v < 10 else f"{v:.0f}"
 
 
 def _corpus_name(ev: dict) -> str:
