@@ -158,7 +158,7 @@ class ModelCard:
             return ""
         return (" On " + ", ".join(f"{column_label(t)} ({_pct(v)}% distinct)" for t, v in low.items())
                 + " most test inputs get one of a few stock outputs: the model has not yet learned to read those"
-                " inputs, and the BLEU it scores there is what a generic sentence earns. More training closes it.")
+                " inputs, and the BLEU it scores there is what a generic sentence earns.")
 
     def _evaluation_table(self) -> str:
         from codetrans.metrics.table import column_label, render_table
