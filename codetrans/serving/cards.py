@@ -21,7 +21,10 @@ from codetrans.fs import check_model_dir
 from codetrans.tasks import SUBTASKS, get_subtask
 
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
-COLLAPSED_BELOW = 50.0  # % distinct outputs under which the card says a sub-task's outputs have collapsed
+# % distinct outputs under which the card says a sub-task's outputs have collapsed (one of a few stock
+# sentences for most inputs), and under which it says the model reads those inputs only partly.
+COLLAPSED_BELOW = 15.0
+PARTLY_BELOW = 50.0
 _METRIC_NAMES = {"smoothed_bleu": "smoothed BLEU-4 (CodeXGLUE)", "corpus_bleu": "corpus BLEU-4 (multi-bleu)",
                  "execution_accuracy": "execution accuracy", "exact_match": "exact match"}
 
@@ -153,12 +156,22 @@ class ModelCard:
     def _collapse_note(self) -> str:
         from codetrans.metrics.table import column_label
 
-        low = {t: v for t, v in self._distinct().items() if v < COLLAPSED_BELOW}
-        if not low:
-            return ""
-        return (" On " + ", ".join(f"{column_label(t)} ({_pct(v)}% distinct)" for t, v in low.items())
-                + " most test inputs get one of a few stock outputs: the model has not yet learned to read those"
-                " inputs, and the BLEU it scores there is what a generic sentence earns.")
+        def listed(band: dict[str, float]) -> str:
+            return ", ".join(f"{column_label(t)} ({_pct(v)}% distinct)" for t, v in band.items())
+
+        distinct = self._distinct()
+        collapsed = {t: v for t, v in distinct.items() if v < COLLAPSED_BELOW}
+        partly = {t: v for t, v in distinct.items() if COLLAPSED_BELOW <= v < PARTLY_BELOW}
+        note = ""
+        if collapsed:
+            note += (" On " + listed(collapsed) + " most test inputs get one of a few stock outputs: the model"
+                     " has not yet learned to read those inputs, and the BLEU it scores there is what a generic"
+                     " sentence earns.")
+        if partly:
+            note += (" On " + listed(partly) + " fewer than half of the test inputs get an output of their own"
+                     " (the others share theirs with another input): the model reads those inputs only partly"
+                     " and falls back on a generic sentence for the rest.")
+        return note
 
     def _evaluation_table(self) -> str:
         from codetrans.metrics.table import column_label, render_table

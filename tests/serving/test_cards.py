@@ -55,15 +55,18 @@ def test_card_says_where_outputs_collapsed():
                             for t, d in distinct.items()}}
 
     java, py = "code_documentation_generation_java", "code_documentation_generation_python"
-    model = record("model", {"num_beams": 4}, {java: 0.7, py: 81.0})
+    go = "code_documentation_generation_go"
+    model = record("model", {"num_beams": 4}, {java: 0.7, py: 81.0, go: 45.0})
     baseline = record("baseline:bm25", None, {java: 3.0, py: 3.0})  # a baseline's diversity is not the model's
-    body = ModelCard(model_id="m", tasks=[py, java], evaluations=[model, baseline]).render()
+    body = ModelCard(model_id="m", tasks=[py, java, go], evaluations=[model, baseline]).render()
     limitations = body.split("## Limitations")[1]
-    assert "Doc Python 81, Doc Java 0.7." in body
+    assert "Doc Python 81, Doc Java 0.7, Doc Go 45." in body
     assert "On Doc Java (0.7% distinct) most test inputs get one of a few stock outputs" in limitations
-    assert "Doc Python (" not in limitations
+    # between the two thresholds the card says the inputs are read only partly, not that outputs collapsed
+    assert "On Doc Go (45% distinct) fewer than half of the test inputs get an output of their own" in limitations
+    assert "Doc Go (45% distinct) most" not in limitations and "Doc Python (" not in limitations
     healthy = ModelCard(model_id="m", tasks=[py], evaluations=[record("model", {}, {py: 90.0})]).render()
-    assert "stock outputs" not in healthy
+    assert "stock outputs" not in healthy and "only partly" not in healthy
 
 
 def test_card_command_and_errors(trained, tmp_path, capsys):
