@@ -381,6 +381,33 @@ def dev_batches(r: Recipe, *, enc: Encoded | None = None, chunks: np.ndarray | N
     return out
 
 
+def exemplar_free_dev_batches(r: Recipe, dev: Any, enc: Encoded, tokenizer: Any, pad_id: int = 0) -> list[dict]:
+    """The dev batches of :func:`dev_batches` with the exemplars removed from every source (the
+    ``<ex>`` format of :mod:`codetrans.retrieval.augment`); [] when none of those pairs carries one.
+
+    Their loss minus the dev loss is how much the model uses its exemplars: a context stage that has
+    not learned to read them scores the same on both. Pairs without exemplars are unchanged, so they
+    count zero: the gain is averaged over all dev pairs, as the dev loss is.
+    """
+    from codetrans.retrieval.augment import parse_source
+    from codetrans.tasks import format_input
+
+    plan = _dev_plan(r, enc)
+    chosen = sorted({int(i) for b in plan for i in b})
+    if "n_exemplars" not in dev.column_names or not chosen:
+        return []
+    rows = dev.select(chosen)
+    if not any(rows["n_exemplars"]):
+        return []
+    inputs = [format_input(t, parse_source(s)[0]) for t, s in zip(rows["task"], rows["source"])]
+    ids = tokenizer(inputs, max_length=r.data.max_source_length, truncation=True)["input_ids"]
+    src = list(enc.src)
+    for i, x in zip(chosen, ids):
+        src[i] = np.asarray(x, dtype=np.int32)
+    stripped = Encoded(src, enc.tgt, enc.task, enc.tasks)
+    return [collate_supervised(stripped, b, pad_id) for b in plan]
+
+
 def swapped_dev_batches(r: Recipe, enc: Encoded, pad_id: int = 0) -> list[dict]:
     """The dev batches of :func:`dev_batches` with every source swapped for another pair's of the same
     sub-task (the next one in the plan, cyclically; a sub-task with one pair keeps its own).

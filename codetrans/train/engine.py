@@ -222,6 +222,7 @@ class Loaders:
     dev: list[dict]
     info: dict
     dev_swapped: list[dict] = field(default_factory=list)  # dev with sources swapped (input reliance)
+    dev_plain: list[dict] = field(default_factory=list)  # dev with exemplars removed (exemplar reliance)
 
 
 def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = None, rank: int = 0,
@@ -238,6 +239,7 @@ def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = N
         raise DataError(f"early stopping needs a dev split ({r.data.dev_split!r}) in {r.data.path}")
     pad = tokenizer.pad_token_id
     swapped: list[dict] = []  # span corruption has no pairs to swap
+    plain: list[dict] = []  # nor exemplars
     if r.is_pretrain:
         sentinels = sentinel_ids(tokenizer)
         if not sentinels:
@@ -265,12 +267,13 @@ def get_dataloaders(r: Recipe, tokenizer: Any, splits: dict[str, Any] | None = N
         dev_b = D.dev_batches(r, enc=dev_enc, pad_id=pad) if dev_enc is not None else []
         if dev_enc is not None and r.train.eval_input_gain:
             swapped = D.swapped_dev_batches(r, dev_enc, pad_id=pad)
+            plain = D.exemplar_free_dev_batches(r, dev, dev_enc, tokenizer, pad_id=pad)
         sizes = {t: int((enc.task == i).sum()) for i, t in enumerate(enc.tasks)}
         info = {"train_examples": len(enc), "tasks": sizes,
                 "mixing_rates": dict(zip(enc.tasks, D.mixing_rates(list(sizes.values()), r.data.mixing,
                                                                      r.data.mixing_cap, r.data.temperature).round(4).tolist()))}
     info["dev_batches"] = len(dev_b)
-    return Loaders(stream, dev_b, info, swapped)
+    return Loaders(stream, dev_b, info, swapped, plain)
 
 
 class AdamWScale:
@@ -495,6 +498,7 @@ class State:
     train_seconds: float = 0.0
     last_dev: float | None = None
     last_input_gain: float | None = None  # dev loss with swapped sources minus dev loss
+    last_exemplar_gain: float | None = None  # dev loss with exemplars removed minus dev loss
     loss_history: list = field(default_factory=list)  # (step, mean loss of the log window)
 
 
@@ -627,6 +631,12 @@ class Engine:
             return None
         return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev_swapped, self.rt) - dev_loss
 
+    def exemplar_gain(self, dev_loss: float) -> float | None:
+        """How much worse dev gets without its exemplars (a context stage): ~0 = they are ignored."""
+        if not self.loaders.dev_plain:
+            return None
+        return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev_plain, self.rt) - dev_loss
+
 
 @dataclass
 class TrainResult:
@@ -707,6 +717,7 @@ class Loop:
         dl = eng.dev_loss()
         st.last_dev = dl
         st.last_input_gain = eng.input_gain(dl)
+        st.last_exemplar_gain = eng.exemplar_gain(dl)
         if dl < st.best_dev - 1e-4:
             st.best_dev, st.bad_evals = dl, 0
             if r.train.early_stopping_patience:
@@ -716,6 +727,8 @@ class Loop:
         rec = {"event": "dev", "step": st.step, "dev_loss": round(dl, 5), "best_dev_loss": round(st.best_dev, 5)}
         if st.last_input_gain is not None:
             rec["input_gain"] = round(st.last_input_gain, 5)
+        if st.last_exemplar_gain is not None:
+            rec["exemplar_gain"] = round(st.last_exemplar_gain, 5)
         self.log.write(rec)
         if r.train.early_stopping_patience and st.bad_evals >= r.train.early_stopping_patience:
             st.stopped_early = True
@@ -789,7 +802,7 @@ def _run_metrics(eng: Engine, n_params: int, finished: bool, steps: int) -> dict
         "loss_first": st.loss_history[0][1] if st.loss_history else None,
         "loss_last": st.loss_history[-1][1] if st.loss_history else None,
         "dev_loss": st.last_dev, "best_dev_loss": None if math.isinf(st.best_dev) else st.best_dev,
-        "input_gain": st.last_input_gain,
+        "input_gain": st.last_input_gain, "exemplar_gain": st.last_exemplar_gain,
         "loss_history": st.loss_history, "data": eng.loaders.info,
     }
 

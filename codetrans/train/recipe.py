@@ -94,7 +94,8 @@ class TrainSection:
     log_every: int = 10
     eval_every: int = 200
     eval_batches: int = 50
-    eval_input_gain: bool = True  # also score dev with each source swapped for another's: does it read its input?
+    eval_input_gain: bool = True  # also score dev with each source swapped for another's (does it read its input?)
+    # and, when dev pairs carry exemplars, with them removed (does it read its exemplars?)
     early_stopping_patience: int = 0  # evaluations without dev improvement before stopping; 0 = off
     checkpoint_every: int = 500
     keep_checkpoints: int = 2

@@ -1,5 +1,6 @@
 """The context training stage: the zoo recipe fine-tunes a saved model on an exemplar-augmented corpus
-(built here with `codetrans data augment`'s library call) and the final model declares context."""
+(built here with `codetrans data augment`'s library call), the engine measures how much the model uses
+its exemplars, and the final model declares context."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import shutil
 
 import datasets
+import numpy as np
 
 from codetrans.data.augment import AugmentConfig, augment_corpus
 from codetrans.train import load_recipe, train
@@ -43,8 +45,41 @@ def test_context_recipe_runs_and_the_model_declares_context(tmp_path, corpus_dir
     from codetrans.serving.context import context_spec
 
     assert context_spec(res.model_dir).k == 2
+    # the engine scored dev without the exemplars too: their use is logged and kept in metrics.json
+    metrics = json.loads((res.model_dir / "metrics.json").read_text())
+    assert np.isfinite(metrics["exemplar_gain"]) and np.isfinite(metrics["input_gain"])
+
+    # those batches are the dev batches with each source cut before its first <ex>, targets untouched
+    from codetrans.train.data import dev_batches, encode_supervised, exemplar_free_dev_batches
+
+    tok = load_tokenizer(tokenizer_dir)
+    dev = aug["validation"]
+    enc = encode_supervised(dev, tok, r)
+    own = dev_batches(r, enc=enc, pad_id=tok.pad_token_id)
+    plain = exemplar_free_dev_batches(r, dev, enc, tok, pad_id=tok.pad_token_id)
+    assert len(own) == len(plain) > 0
+    shorter = 0
+    for a, b in zip(own, plain):
+        assert a["labels"].equal(b["labels"])
+        for x, y in zip(a["input_ids"].tolist(), b["input_ids"].tolist()):
+            x, y = [t for t in x if t != tok.pad_token_id], [t for t in y if t != tok.pad_token_id]
+            assert "<ex>" not in tok.decode(y)
+            assert x[:len(y) - 1] == y[:-1]  # the same code (same truncation), then </s>
+            shorter += len(y) < len(x)
+    assert shorter > 0  # some dev pairs carried exemplars
+
+
+def test_no_exemplars_no_exemplar_batches(corpus_dir, tokenizer_dir):
+    from codetrans.train.data import encode_supervised, exemplar_free_dev_batches
+    from codetrans.train.tokenizer import load_tokenizer
+
+    r = load_recipe("debug", ["train.progress=false"])
+    dev = datasets.load_from_disk(str(corpus_dir))["validation"]
+    tok = load_tokenizer(tokenizer_dir)
+    assert exemplar_free_dev_batches(r, dev, encode_supervised(dev, tok, r), tok) == []
 
 
 def test_a_plain_corpus_declares_no_context(tmp_path, micro_recipe, corpus_dir, tokenizer_dir):
     res = train(micro_recipe(tmp_path, corpus_dir, tokenizer_dir, steps=2))
     assert "context" not in json.loads((res.model_dir / "codetrans.json").read_text())
+    assert json.loads((res.model_dir / "metrics.json").read_text())["exemplar_gain"] is None
