@@ -99,8 +99,11 @@ class ModelCard:
                 ("best dev loss", f"{tr['best_dev_loss']:.4f}" if isinstance(tr.get("best_dev_loss"), float) else "?"),
                 # how much worse dev gets with each pair's code swapped for another's: ~0 = input ignored
                 ("input reliance (dev loss with swapped inputs minus dev loss)",
-                 f"{tr['input_gain']:+.3f} nats" if isinstance(tr.get("input_gain"), float) else "not measured"),
-                ("precision", tr.get("precision", "?"))]
+                 f"{tr['input_gain']:+.3f} nats" if isinstance(tr.get("input_gain"), float) else "not measured")]
+        if isinstance(tr.get("exemplar_gain"), float):  # a context stage: does it read its exemplars?
+            rows.append(("exemplar reliance (dev loss without the exemplars minus dev loss)",
+                         f"{tr['exemplar_gain']:+.3f} nats"))
+        rows.append(("precision", tr.get("precision", "?")))
         counts = tr.get("data", {}).get("tasks", {})
         data_table = "\n".join(["| sub-task | examples |", "|---|---:|"] + [f"| {t} | {n:,} |" for t, n in counts.items()]) \
             if counts else "_not recorded_"

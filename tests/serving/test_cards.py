@@ -41,6 +41,9 @@ def test_card_from_training_and_results_json(trained):
     assert "| steps | 10 |" in body and "code_documentation_generation_python" in body
     gain = card.training["input_gain"]  # the debug recipe's dev check, measured by the engine
     assert f"| input reliance (dev loss with swapped inputs minus dev loss) | {gain:+.3f} nats |" in body
+    assert "exemplar reliance" not in body  # no exemplars in its data: no row, not a made-up zero
+    card.training["exemplar_gain"] = 0.25  # a context stage's engine-measured figure gets its row
+    assert "| exemplar reliance (dev loss without the exemplars minus dev loss) | +0.250 nats |" in card.render()
     assert "debug-model" in body and f"{score:.2f}" in body
     assert "{" not in body.split("```python")[0]  # no unfilled template field
     distinct = results["results"]["code_documentation_generation_python"]["distinct_outputs"]
