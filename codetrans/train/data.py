@@ -178,10 +178,16 @@ class Encoded:
         return np.fromiter((len(s) + len(t) for s, t in zip(self.src, self.tgt)), dtype=np.int64, count=len(self))
 
 
+def _encode_sources(tasks: list[str], sources: list[str], tokenizer: Any, r: Recipe) -> list[list[int]]:
+    """Model input ids: the sub-task's prefix, then the source, cut at ``data.max_source_length``."""
+    from codetrans.tasks import format_input
+
+    inputs = [format_input(t, s) for t, s in zip(tasks, sources)]
+    return tokenizer(inputs, max_length=r.data.max_source_length, truncation=True)["input_ids"]
+
+
 def encode_supervised(ds: Any, tokenizer: Any, r: Recipe, desc: str = "tokenize", chunk: int = 2000) -> Encoded:
     from tqdm.auto import tqdm
-
-    from codetrans.tasks import format_input
 
     task_names = sorted(set(ds["task"]))
     index = {t: i for i, t in enumerate(task_names)}
@@ -191,8 +197,7 @@ def encode_supervised(ds: Any, tokenizer: Any, r: Recipe, desc: str = "tokenize"
     for start in tqdm(range(0, len(ds), chunk), desc=desc, disable=not r.train.progress or len(ds) < 5 * chunk,
                       unit="chunk"):
         part = ds[start:start + chunk]
-        inputs = [format_input(t, s) for t, s in zip(part["task"], part["source"])]
-        a = tokenizer(inputs, max_length=r.data.max_source_length, truncation=True)["input_ids"]
+        a = _encode_sources(part["task"], part["source"], tokenizer, r)
         b = tokenizer(list(part["target"]), max_length=r.data.max_target_length, truncation=True)["input_ids"]
         src.extend(np.asarray(x, dtype=np.int32) for x in a)
         tgt.extend(np.asarray(x, dtype=np.int32) for x in b)
@@ -390,7 +395,6 @@ def exemplar_free_dev_batches(r: Recipe, dev: Any, enc: Encoded, tokenizer: Any,
     count zero: the gain is averaged over all dev pairs, as the dev loss is.
     """
     from codetrans.retrieval.augment import parse_source
-    from codetrans.tasks import format_input
 
     plan = _dev_plan(r, enc)
     chosen = sorted({int(i) for b in plan for i in b})
@@ -399,8 +403,7 @@ def exemplar_free_dev_batches(r: Recipe, dev: Any, enc: Encoded, tokenizer: Any,
     rows = dev.select(chosen)
     if not any(rows["n_exemplars"]):
         return []
-    inputs = [format_input(t, parse_source(s)[0]) for t, s in zip(rows["task"], rows["source"])]
-    ids = tokenizer(inputs, max_length=r.data.max_source_length, truncation=True)["input_ids"]
+    ids = _encode_sources(rows["task"], [parse_source(s)[0] for s in rows["source"]], tokenizer, r)
     src = list(enc.src)
     for i, x in zip(chosen, ids):
         src[i] = np.asarray(x, dtype=np.int32)
