@@ -625,17 +625,18 @@ class Engine:
     def dev_loss(self) -> float:
         return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev, self.rt)
 
+    def _loss_gap(self, batches: list[dict], dev_loss: float) -> float | None:
+        if not batches:
+            return None
+        return evaluate(self.ds if self.ds is not None else self.model, batches, self.rt) - dev_loss
+
     def input_gain(self, dev_loss: float) -> float | None:
         """How much worse dev gets when each pair's source is another pair's: ~0 = the input is ignored."""
-        if not self.loaders.dev_swapped:
-            return None
-        return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev_swapped, self.rt) - dev_loss
+        return self._loss_gap(self.loaders.dev_swapped, dev_loss)
 
     def exemplar_gain(self, dev_loss: float) -> float | None:
         """How much worse dev gets without its exemplars (a context stage): ~0 = they are ignored."""
-        if not self.loaders.dev_plain:
-            return None
-        return evaluate(self.ds if self.ds is not None else self.model, self.loaders.dev_plain, self.rt) - dev_loss
+        return self._loss_gap(self.loaders.dev_plain, dev_loss)
 
 
 @dataclass
