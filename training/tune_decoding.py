@@ -81,6 +81,7 @@ def main() -> None:
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     meta["decoding"] = chosen
     meta["decoding_tuning"] = tuning
+    meta.pop("decoding_inherited_from", None)  # tuned on this model now (the engine's stand-in is replaced)
     meta_path.write_text(json.dumps(meta, indent=1) + "\n")
     print(json.dumps({"decoding": chosen}))
 

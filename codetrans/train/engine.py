@@ -808,6 +808,23 @@ def _run_metrics(eng: Engine, n_params: int, finished: bool, steps: int) -> dict
     }
 
 
+def _inherited_decoding(init_from: str | None, tasks: list[str]) -> dict[str, Any]:
+    """A later stage keeps its base's tuned decoding (``codetrans.json`` -> ``decoding``) for the sub-tasks
+    it serves, marked as inherited: without it users would get the task types' untuned defaults until
+    ``training/tune_decoding.py`` is run on the new model (which replaces it)."""
+    meta_file = Path(init_from) / "codetrans.json" if init_from else None
+    if meta_file is None or not meta_file.is_file():
+        return {}
+    try:
+        tuned = json.loads(meta_file.read_text(encoding="utf-8")).get("decoding")
+    except (OSError, ValueError, AttributeError):
+        return {}  # an unreadable base description costs the tuned defaults, never the trained model
+    if not isinstance(tuned, dict):
+        return {}
+    kept = {t: tuned[t] for t in tasks if isinstance(tuned.get(t), dict)}
+    return {"decoding": kept, "decoding_inherited_from": str(init_from)} if kept else {}
+
+
 def _write_final(eng: Engine, final: Path, metrics: dict) -> None:
     """The final model directory: the best dev checkpoint after an early stop, else the current weights;
     plus the recipe, metrics and ``codetrans.json`` (what the zoo lists: sub-tasks, size, strategy)."""
@@ -825,9 +842,12 @@ def _write_final(eng: Engine, final: Path, metrics: dict) -> None:
     (final / "recipe.yaml").write_text(yaml.safe_dump(r.to_dict(), sort_keys=False), encoding="utf-8")
     (final / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     tasks = list(eng.loaders.info.get("tasks", {})) or list(r.data.tasks)
-    meta = {"tasks": tasks, "size": r.model.size, "strategy": r.strategy}  # the id is the directory's name
+    meta: dict[str, Any] = {"tasks": tasks, "size": r.model.size, "strategy": r.strategy}  # id: the folder's name
     if eng.context:
         meta["context"] = eng.context
+    inherited = _inherited_decoding(r.model.init_from, tasks)
+    if inherited:
+        meta.update(inherited)
     (final / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
 
 

@@ -72,11 +72,23 @@ def test_multitask_then_finetune(tmp_path, corpus_dir, tokenizer_dir, micro_reci
     mt_first = json.loads((mt_final / "metrics.json").read_text())["loss_first"]
     ft = micro_recipe(tmp_path / "ft", corpus_dir, tokenizer_dir, "mt-tf", tasks=["api_generation"], steps=20)
     ft["model"]["init_from"] = str(mt_final)
+    # the base's tuned decoding (training/tune_decoding.py writes it) carries over for the sub-tasks kept
+    tuned = {"api_generation": {"num_beams": 3, "max_new_tokens": 40},
+             "commit_generation": {"num_beams": 1, "max_new_tokens": 30}}
+    base_meta = json.loads((mt_final / "codetrans.json").read_text())
+    (mt_final / "codetrans.json").write_text(json.dumps({**base_meta, "decoding": tuned}))
     final = train(ft).model_dir
     m = json.loads((final / "metrics.json").read_text())
     # starting from the multitask model, the fine-tune starts well below a fresh model's loss
     assert m["loss_first"] < 0.9 * mt_first
     assert m["loss_last"] <= m["loss_first"]
+    meta = json.loads((final / "codetrans.json").read_text())
+    assert meta["decoding"] == {"api_generation": tuned["api_generation"]}
+    assert meta["decoding_inherited_from"] == str(mt_final)
+    from codetrans import pipeline
+
+    pipe = pipeline("codetrans-api", model=str(final), backend="torch")
+    assert pipe.decoding("api_generation")["num_beams"] == 3  # what users of the stage get
 
 
 def test_debug_recipe_runs_with_no_data(tmp_path):
