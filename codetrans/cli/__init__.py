@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("codetrans.cli.demo", "serve the web demo on 127.0.0.1 (needs the demo extra)"),
     "finetune": ("codetrans.cli.finetune", "fine-tune a model on a private repository in one command"),
     "export": ("codetrans.cli.export", "convert a model for fast inference (CTranslate2)"),
+    "chooser": ("codetrans.cli.chooser", "fit the chooser of the grounded documentation path"),
     "card": ("codetrans.cli.card", "render a model card from training and evaluation results"),
     "zoo": ("codetrans.cli.zoo", "list the models CodeTrans knows and where they live"),
 }

@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             print(table, end="")
             print(json.dumps({"table": str(Path(args.out) / "context.md")}), file=sys.stderr)
             return 0
-        if args.model != "baseline:repo-bm25":
+        if not args.model.startswith("baseline:repo-bm25"):
             raise CodeTransError("--context applies to models and baseline:repo-bm25 (other baselines ignore exemplars)")
         common["context"], common["k"] = args.context, 1  # it answers with the nearest exemplar
     record = evaluate(args.model, args.data, args.out, name=args.name, **common)

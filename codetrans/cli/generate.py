@@ -42,11 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
     ctx = parser.add_argument_group("repository context (models trained with exemplars)")
     if _input_kind(command) in ("code", "diff"):
-        what = {"commit": "the current repository's history", "summarize": "the model's index of its training pairs"}.get(
-            command, "the documented functions of the file's repository (git root, else its folder)")
+        what = {"commit": "the current repository's history, when the model takes context",
+                "summarize": "the model's index of its training pairs, when the model takes context"}.get(
+            command, "the documented functions of the file's repository (git root, else its folder), with any "
+                     "model: the nearest ones, edited, compete with the model's text")
         ctx.add_argument("--context", metavar="PATH", help=f"draw exemplars from the repository at PATH (git root, "
-                         f"else the folder; default: {what}, when the model takes context)")
-    ctx.add_argument("--no-context", action="store_true", help="generate without exemplars")
+                         f"else the folder; default: {what})")
+    ctx.add_argument("--no-context", action="store_true", help="the model's text alone: no exemplars, no grounding")
     ctx.add_argument("--k", type=int, default=None, help="exemplars per input (default: the model's)")
     parser.add_argument("--json", action="store_true", help="JSON lines output")
     parser.add_argument("--beams", type=int, default=None,
@@ -169,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(r, ensure_ascii=False, default=str))
             else:
-                line = r["generated_text"]
+                line = r["generated_text"] + (f"  [{r['provenance']}]" if "provenance" in r else "")
                 if "result" in r:
                     line += f"  => {r['result']}"
                 elif "error" in r:
@@ -180,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
 
 #: Commands whose default pool is the input's repository (the others: --context, else the model's index).
 REPOSITORY_DEFAULT = ("document", "comment", "commit")
+#: Commands grounded in the repository with any model (codetrans.serving.grounded).
+GROUNDED_COMMANDS = ("document", "comment")
 
 
 class _ContextPools:
@@ -191,16 +195,17 @@ class _ContextPools:
         self.command, self.explicit = args.command, getattr(args, "context", None)
         self.off = getattr(args, "no_context", False)
         self.spec = None if self.off else pipe.context_spec()
+        self.grounded = not self.off and self.command in GROUNDED_COMMANDS  # any model: retrieve, edit, choose
         self.k = getattr(args, "k", None)
         self.pipe = pipe
         self.cache: dict[str, Any] = {}
-        if not self.off and self.spec is None and self.explicit:
+        if not self.off and self.spec is None and self.explicit and not self.grounded:
             # the policy (codetrans.serving.context): exemplars would be garbage to such a model
             _note("the model was not trained with exemplars (no 'context' in its codetrans.json); "
                   "generating without context")
 
     def get(self, name: str | None) -> Any:
-        if self.off or self.spec is None or self.k == 0:
+        if self.off or (self.spec is None and not self.grounded) or (self.k == 0 and not self.grounded):
             return None
         if not self.explicit and self.command not in REPOSITORY_DEFAULT:
             return self._index()  # no repository: summaries, API sequences and programs use the model's index
@@ -240,12 +245,17 @@ class _ContextPools:
         if len(pool) == 0:
             _note(pool.note or f"no exemplars in {path}; generating without context")
             return None
-        k = self.spec.k if self.k is None else self.k
         if self.command == "commit":
+            k = self.spec.k if self.k is None else self.k
             _note(f"{k} exemplars per diff from the history of {pool.root} ({len(pool)} commits)")
+        elif self.grounded:
+            from codetrans.serving.grounded import GROUND_K
+
+            _note(f"grounded in {pool.root or path} ({len(pool)} documented functions): each answer is the "
+                  f"best of its {GROUND_K} nearest, edited, and the model's text")
         else:
-            where = pool.root or path
-            _note(f"{k} exemplars per function from {where} ({len(pool)} documented functions)")
+            k = self.spec.k if self.k is None else self.k
+            _note(f"{k} exemplars per function from {pool.root or path} ({len(pool)} documented functions)")
         return pool
 
 
@@ -287,7 +297,8 @@ def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str
                 print(json.dumps(r, ensure_ascii=False, default=str), flush=True)
             else:
                 where = f"{name}:" if name else "line "
-                print(f"{where}{r['start_line']} {r['func_name']}: {r['generated_text']}", flush=True)
+                tag = f"  [{r['provenance']}]" if "provenance" in r else ""
+                print(f"{where}{r['start_line']} {r['func_name']}: {r['generated_text']}{tag}", flush=True)
             done += 1
     except KeyboardInterrupt:
         print(f"{name or 'stdin'}: interrupted after {done} of {len(functions)} function(s); the results above "
@@ -303,10 +314,19 @@ def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup:
     kwargs = dict(kwargs)
     lang = kwargs.pop("lang")
 
+    shown: list[dict] = []
+
     def document(todo: list[dict]) -> list[dict]:
-        return [r for _, r in _document_batches(pipe, path, text, todo, {**kwargs, "lang": lang})]
+        results = [r for _, r in _document_batches(pipe, path, text, todo, {**kwargs, "lang": lang})]
+        shown.extend(results)
+        return results
 
     written = write_docs(pipe, path, text, lang, backup=backup, document=document)
     for note in written.notes:
         print(f"{path}: {note}", file=sys.stderr)
+    if written.inserted:  # where each inserted text came from (the file itself gets only the text)
+        for r in shown:
+            if r.get("generated_text", "").strip():
+                tag = f"  [{r['provenance']}]" if "provenance" in r else ""
+                print(f"{path}:{r['start_line']} {r['func_name']}: {r['generated_text']}{tag}")
     print(f"{path}: {written.message}")

@@ -59,7 +59,7 @@ def attach_exemplars(records: list[dict], positions: Sequence[int], task_rows: d
                             only=positions)
     counts = []
     for rec, exs in zip(records, (found[p] for p in positions)):
-        rec[EXEMPLARS_KEY] = [(e.input, e.target) for e in exs]
+        rec[EXEMPLARS_KEY] = [(e.input, e.target, e.score) for e in exs]
         counts.append(len(exs))
     n = max(1, len(counts))
     return {"k": k, "mean_exemplars": round(sum(counts) / n, 3),
@@ -68,10 +68,13 @@ def attach_exemplars(records: list[dict], positions: Sequence[int], task_rows: d
 
 def context_suite(model: str | os.PathLike, data: Any, out_dir: str | os.PathLike, ks: Sequence[int],
                   **kw: Any) -> tuple[list[dict], str, list[str]]:
-    """The comparison of the issue: ``model`` without context, the ``baseline:repo-bm25`` retrieval of the
-    same pools, and ``model`` with context at each k, each in a folder of ``out_dir``
-    (``no-context``, ``repo-bm25``, ``k1``, ...). Returns (records, the markdown table, notes). A model
-    that does not declare context (``codetrans.json``) gets no context columns: a note says so."""
+    """The comparison of the grounded path, each in a folder of ``out_dir``: ``model`` without context
+    (``no-context``), same-repository top-1 retrieval (``repo-bm25``) and the same edited to the function
+    (``repo-bm25-edited``), the grounded path (``grounded``: edited neighbours and the model's text, one
+    chosen; :mod:`codetrans.evaluation.grounded`), the oracle of its candidates (``oracle``), and — for a
+    model that declares context (``codetrans.json``) — the model with exemplars at each k (``k1``, ...).
+    Returns (records, the markdown table, notes)."""
+    from codetrans.evaluation.grounded import GroundedPredictor
     from codetrans.evaluation.predictors import make_predictor
     from codetrans.evaluation.runner import evaluate
     from codetrans.metrics.table import render_context_table
@@ -80,13 +83,25 @@ def context_suite(model: str | os.PathLike, data: Any, out_dir: str | os.PathLik
     out = Path(out_dir)
     predictor = make_predictor(model, device=kw.pop("device", None), backend=kw.pop("backend", "torch"))
     kw.pop("name", None)
+    grounded = GroundedPredictor("grounded", predictor)
+    oracle = GroundedPredictor("oracle", predictor)
+    oracle._memo = grounded._memo  # one model run serves both
     records = [evaluate(predictor, data, out / "no-context", name="no context", **kw),
-               evaluate("baseline:repo-bm25", data, out / "repo-bm25", name="same-repo retrieval",
+               evaluate("baseline:repo-bm25", data, out / "repo-bm25", name="same-repo top-1",
+                        context="same-repo", k=1, **kw),
+               evaluate("baseline:repo-bm25-edited", data, out / "repo-bm25-edited", name="top-1 edited",
                         context="same-repo", k=1, **kw)]
     notes = []
+    try:
+        records.append(evaluate(grounded, data, out / "grounded", name="grounded", **kw))
+        records.append(evaluate(oracle, data, out / "oracle", name="oracle of candidates", **kw))
+    except CodeTransError as exc:  # no documentation sub-task among those evaluated
+        if "applies to none" not in str(exc):
+            raise
+        notes.append(f"grounded columns left out: {exc}")
     if context_spec(getattr(predictor, "path", None)) is None:
         notes.append(f"{model} was not trained with exemplars (no 'context' in its codetrans.json): "
-                     "no context columns")
+                     "no context-k columns (its grounded candidate is its text without exemplars)")
     else:
         for k in ks:
             records.append(evaluate(predictor, data, out / f"k{k}", name=f"context k={k}", context="same-repo",

@@ -4,7 +4,8 @@ A predictor has a ``name``, an ``identity()`` for the reproducibility record, ``
 (baselines index the training pool of the sub-task; models do nothing) and
 ``predict(task, records, options, advance)`` returning one string per record, in order.
 :func:`make_predictor` turns a ``--model`` argument into one: ``baseline:bm25``, ``baseline:nngen``,
-``baseline:funcname``, a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.serving.zoo`).
+``baseline:funcname``, ``baseline:repo-bm25[-edited]``, ``grounded:MODEL`` / ``oracle:MODEL``
+(:mod:`codetrans.evaluation.grounded`), a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.serving.zoo`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Protocol
 from codetrans.errors import CodeTransError
 from codetrans.tasks import format_input, get_subtask
 
-BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname", "baseline:repo-bm25")
+BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname", "baseline:repo-bm25", "baseline:repo-bm25-edited")
 
 
 @dataclass
@@ -215,6 +216,10 @@ class BaselinePredictor:
             ident["params"] = {"pool": "same-repo exemplars (codetrans.evaluation.context): leave-one-out in the "
                                "repository, earlier commits, the train split for summarize/api",
                                "answer": "the nearest exemplar's target", "fallback": "baseline:bm25 over train"}
+        elif self.name == "baseline:repo-bm25-edited":
+            ident["params"] = {"pool": "as baseline:repo-bm25", "fallback": "baseline:bm25 over train",
+                               "answer": "the nearest exemplar's target, edited to the function's names "
+                               "(codetrans.retrieval.edit.adapt)"}
         elif self.name == "baseline:nngen":
             ident["params"] = {"k": 5, "vectors": "CountVectorizer-style bag of words, cosine",
                                "rerank": "NLTK sentence BLEU-4 vs candidate diffs"}
@@ -253,17 +258,30 @@ class BaselinePredictor:
         sources = [r["source"] for r in records]
         if self.name == "baseline:funcname":
             preds = self._impl.predict(sources, [r.get("func_name") for r in records])
-        elif self.name == "baseline:repo-bm25":
+        elif self.name.startswith("baseline:repo-bm25"):
             from codetrans.evaluation.context import EXEMPLARS_KEY
 
             # the nearest exemplar of the record's own pool; none there (a repository's only function,
             # a first commit): the global retrieval baseline's answer
-            preds = [r[EXEMPLARS_KEY][0][1] if r.get(EXEMPLARS_KEY) else self._impl.predict([r["source"]])[0]
+            preds = [self._nearest(task, r) if r.get(EXEMPLARS_KEY) else self._impl.predict([r["source"]])[0]
                      for r in records]
         else:
             preds = self._impl.predict(sources)
         advance(len(records))
         return [_one_line(p) for p in preds]
+
+
+    def _nearest(self, task: str, record: dict) -> str:
+        from codetrans.evaluation.context import EXEMPLARS_KEY
+
+        inp, target = record[EXEMPLARS_KEY][0][:2]
+        if self.name != "baseline:repo-bm25-edited":
+            return target
+        from codetrans.retrieval.edit import adapt, signature
+
+        lang = get_subtask(task).lang or ""
+        return adapt(target, signature(inp, lang), signature(record["source"], lang,
+                                                             str(record.get("func_name") or ""))).text
 
 
 def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = None,
@@ -274,4 +292,9 @@ def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = Non
     s = str(spec)
     if s.startswith("baseline:"):
         return BaselinePredictor(s)
+    mode, sep, rest = s.partition(":")
+    if sep and mode in ("grounded", "oracle") and rest:
+        from codetrans.evaluation.grounded import GroundedPredictor
+
+        return GroundedPredictor(mode, rest, device=device, backend=backend)
     return ModelPredictor(s, device=device, backend=backend)

@@ -166,8 +166,12 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     chosen = select_tasks(task_col, tasks)
     predictor = make_predictor(model, device=device, backend=backend)
     context = check_context(context)
-    if getattr(predictor, "name", "") == "baseline:repo-bm25" and context is None:
+    if getattr(predictor, "name", "").startswith("baseline:repo-bm25") and context is None:
         context, k = "same-repo", 1  # it answers with the nearest exemplar: it needs them
+    if getattr(predictor, "mode", None) in ("grounded", "oracle"):
+        from codetrans.serving.grounded import GROUND_K
+
+        context, k = "same-repo", GROUND_K  # the grounded path always draws its neighbours
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     train_ds = None

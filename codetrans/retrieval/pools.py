@@ -41,7 +41,7 @@ from codetrans.errors import DataError
 from codetrans.retrieval.bm25 import BM25, subtoken_terms
 
 #: Bumped whenever what a cached pool holds changes: old cache files then simply miss.
-POOL_FORMAT = 1
+POOL_FORMAT = 2
 _CACHE_KEEP = 64  # cache files kept (most recently used)
 
 
@@ -339,7 +339,10 @@ class TreeOptions:
     langs: tuple[str, ...] | None = None  # None: every language the extractor supports
     max_file_bytes: int = 1_000_000
     respect_gitignore: bool = True
-    apply_filters: bool = True  # the extractor's test/one-liner/accessor/boilerplate filters
+    apply_filters: bool = True  # skip vendored, generated and test files, as the corpus does
+    # the extractor's one-liner/accessor/short-doc/boilerplate filters: a corpus wants them, a user's pool
+    # does not (a documented accessor is the best neighbour another accessor has)
+    function_filters: bool = False
 
 
 def _extract_langs(langs: Sequence[str] | None) -> frozenset[str]:
@@ -384,7 +387,7 @@ def text_pool(text: str, lang: str) -> Pool:
 
 
 def context_root(path: str | Path) -> Path:
-    """The pool root for a path: its git work tree root, else the directory (a file's folder)."""
+    """The pool root for a file: its git work tree root, else its folder; a directory is its own root."""
     return _root_and_head(path)[0]
 
 
@@ -392,6 +395,8 @@ def _root_and_head(path: str | Path) -> tuple[Path, tuple[bytes, bytes] | None]:
     p = Path(path).resolve()
     d = p if p.is_dir() else p.parent
     head = _git_head(d)
+    if p.is_dir():  # a folder named as the pool (a sub-project of a larger repository): just that folder
+        return p, head
     return (Path(head[0].decode("utf-8", "surrogateescape")) if head else d), head
 
 
@@ -401,6 +406,7 @@ def _build_tree(root: Path, options: TreeOptions) -> Pool:
     from codetrans.data.report import SkipReport
     from codetrans.data.sources import SourceSpec, WalkOptions, iter_source_files
     from codetrans.lang import extract_functions
+    from codetrans.lang.extract import skip_file_reason
 
     walk = WalkOptions(max_bytes=options.max_file_bytes, respect_gitignore=options.respect_gitignore,
                        langs=_extract_langs(options.langs))
@@ -409,9 +415,12 @@ def _build_tree(root: Path, options: TreeOptions) -> Pool:
     records: list[dict] = []
     # name= given: the walker would otherwise ask git for the remote, which a pool does not need
     for f in iter_source_files(SourceSpec(root, name=root.name), walk, report):
+        if options.apply_filters and skip_file_reason(f.path, f.text[:2000]):
+            report.skip("file_filtered", f.path)
+            continue
         try:
             records.extend(extract_functions(f.text, f.lang, path=f.path, repo=f.source, stats=stats,
-                                             apply_filters=options.apply_filters))
+                                             apply_filters=options.function_filters))
         except Exception:  # noqa: BLE001 - a grammar crash on one file must not lose the pool (as in build)
             report.skip("extract_error", f.path)
     inputs, targets, metas = _function_items(records)

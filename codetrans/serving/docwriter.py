@@ -156,7 +156,10 @@ def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup:
     from codetrans.safeio import read_input
 
     path = Path(path)
-    read_input(path, strict_utf8=True)  # refuses a file that is not valid UTF-8 (replaced bytes would be lost)
+    # refuses a file that is not valid UTF-8 (replaced bytes would be lost)
+    if read_input(path, strict_utf8=True)[0] != text:
+        raise CodeTransError(f"{path} changed since it was read; left untouched (run again)")
+    before = _fingerprint(path)
     if lang not in EXTRACT_LANGUAGES:
         raise CodeTransError(f"{path}: --write supports {', '.join(EXTRACT_LANGUAGES)}, not {lang}")
     if get_parser(lang).parse(text.encode("utf-8", "surrogatepass")).root_node.has_error:
@@ -171,4 +174,15 @@ def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup:
     new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(todo, results)])
     if not inserted:
         return DocsWritten(notes=notes)
+    # the model took a while: an edit made meanwhile (an editor saving the file) must not be replaced
+    if _fingerprint(path) != before:
+        raise CodeTransError(f"{path} changed while it was being documented; left untouched (run again)")
     return DocsWritten(inserted, notes, write_atomic(path, new, backup=backup))
+
+
+def _fingerprint(path: Path) -> tuple[int, int, str]:
+    """Size, modification time and content digest of a file: what 'unchanged since read' compares."""
+    import hashlib
+
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()

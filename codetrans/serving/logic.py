@@ -100,16 +100,19 @@ class TaskLogic:
         """Raw input -> the model's source text (without prefix)."""
         return " ".join(text.split())
 
-    # -- transformers' four methods (``_forward`` is the backend's) --------------------------------
-    def preprocess(self, inputs: Any, lang: str | None = None, pretokenized: bool = False,
-                   max_input_length: int | None = None, context: Any = None, k: int | None = None) -> dict[str, Any]:
+    def parse_input(self, inputs: Any, lang: str | None = None, pretokenized: bool = False) -> tuple[SubTask, str]:
+        """(sub-task, model-format source without prefix) of one raw or model-format input."""
         text = check_text(inputs)
         found, rest = strip_prefix(text)
         if found is not None and found.task_type == self.task_type:
-            subtask, source = found, rest  # already in model format, prefix included
-        else:
-            subtask = self.subtask(lang, text)
-            source = text.strip() if pretokenized else self.prepare(text, subtask)
+            return found, rest  # already in model format, prefix included
+        subtask = self.subtask(lang, text)
+        return subtask, text.strip() if pretokenized else self.prepare(text, subtask)
+
+    # -- transformers' four methods (``_forward`` is the backend's) --------------------------------
+    def preprocess(self, inputs: Any, lang: str | None = None, pretokenized: bool = False,
+                   max_input_length: int | None = None, context: Any = None, k: int | None = None) -> dict[str, Any]:
+        subtask, source = self.parse_input(inputs, lang, pretokenized)
         model_input = format_input(subtask, source)
         limit = max_input_length or self._max_input_length()
         extra: dict[str, Any] = {}
@@ -275,7 +278,63 @@ class CodeTask(TaskLogic):
         return result.text
 
 
-class DocumentTask(CodeTask):
+class GroundedTask(CodeTask):
+    """Documentation and comments: a call with ``context=`` (a repository path, a pool, or pairs) is
+    grounded in it (:mod:`codetrans.serving.grounded`) with any model — the nearest documented functions,
+    edited to the function, and the model's text, one chosen — and every result says where its text came
+    from (``provenance``; ``origin``: the neighbour's function, path and line; ``model_text``: the
+    model's own). ``ground=False`` keeps the model's text (with exemplars, for models trained on them)."""
+
+    def __call__(self, inputs: Any, *args: Any, context: Any = None, k: int | None = None, ground: bool = True,
+                 **kwargs: Any) -> Any:
+        passed = {key: v for key, v in (("context", context), ("k", k)) if v is not None}
+        if context is None or context is False or not ground:
+            return super().__call__(inputs, *args, **passed, **kwargs)
+        from codetrans.serving import grounded as g
+        from codetrans.serving.context import find_exemplars
+
+        pool = self._grounding_pool(context)
+        single = not isinstance(inputs, (list, tuple))
+        items = [inputs] if single else list(inputs)
+        if not items:
+            return []
+        parsed = [self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized"))) for x in items]
+        neighbours = [find_exemplars(pool, src, st.lang, g.GROUND_K) if pool is not None else []
+                      for st, src in parsed]
+        if pool is None or self.context_spec() is None:
+            passed = {}  # the model reads no exemplars (codetrans.serving.context's policy)
+        results = super().__call__(items, *args, **passed, **kwargs)
+        chooser = self.chooser()
+        for (st, src), exs, res in zip(parsed, neighbours, results):
+            r = res[0]
+            answer = g.ground(src, st.lang or "", exs, r["generated_text"], chooser=chooser)
+            r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json()})
+        return results[0] if single else results
+
+    def _grounding_pool(self, context: Any) -> Any:
+        """The pool of a ``context=`` argument, or None when it holds no documented function (then the
+        model's text is the answer, after one logged note)."""
+        if context is True:
+            raise CodeTransError("documentation is grounded in a repository: pass context=PATH (or a pool, "
+                                 "or (input, target) pairs), not True")
+        from codetrans.serving.context import resolve_pool
+
+        pool = resolve_pool(context, self.task_type)
+        if len(pool) == 0:
+            logger.warning("%s; generating without context", pool.note or "no documented functions to draw from")
+            return None
+        return pool
+
+    def chooser(self) -> Any:
+        """The chooser among candidates (the model's own ``chooser.json``, else the package's), loaded once."""
+        if getattr(self, "_chooser", None) is None:
+            from codetrans.serving.grounded import load_chooser
+
+            self._chooser = load_chooser(self._model_dir())
+        return self._chooser
+
+
+class DocumentTask(GroundedTask):
     """Function -> docstring summary. A whole file documents each of its functions (``whole_file``).
 
     Languages without a documentation sub-task use the registry's fallback (C#: its summarization
@@ -324,7 +383,7 @@ class SummarizeTask(CodeTask):
     task_type = "summarize"
 
 
-class CommentTask(CodeTask):
+class CommentTask(GroundedTask):
     task_type = "comment"
 
     def subtask(self, lang: str | None, text: str) -> SubTask:

@@ -1,0 +1,257 @@
+"""Documentation grounded in the user's repository: retrieve, edit, choose, generate.
+
+A repository already documents functions like the one at hand. For each function the grounded path
+
+1. takes the ``k`` BM25-nearest documented functions of the repository (the unit itself never: see
+   :func:`codetrans.retrieval.exemplars.nearest`);
+2. **edits** each neighbour's docstring to the function (:func:`codetrans.retrieval.edit.adapt`: the
+   differing name words and the parameters swapped);
+3. adds the model's own text (conditioned on the exemplars when the model was trained with them);
+4. **chooses** one with a linear scorer (:class:`Chooser`) that predicts each candidate's smoothed
+   sentence BLEU from features of the pair (BM25 score and rank, name and code overlap, signature
+   shape, agreement with the other candidates); it was fit on the corpus's *training* repositories
+   (``codetrans chooser fit``), never on evaluated ones.
+
+Every answer says where it came from (:attr:`Grounded.provenance`): ``adapted from Stack.peek
+(Stack.java:22)`` (a neighbour, edited), ``copied from ...`` (a neighbour whose text needed no edit),
+or ``generated`` (the model). Without a documented neighbour the model's text is the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codetrans.errors import CodeTransError
+from codetrans.retrieval.bm25 import split_identifier
+from codetrans.retrieval.edit import adapt, signature
+
+#: Neighbours considered per function (the chooser was fit with this many).
+GROUND_K = 4
+KINDS = ("neighbour", "generated")
+LANGS = ("python", "java", "go", "php", "ruby", "javascript")
+FEATURES = ("bias", "log_bm25", "bm25_ratio", "rank0", "rank", "name_overlap", "code_overlap", "same_arity",
+            "edited", "log_words", "consensus", "agrees_generated", "mentions_name", "top_log_bm25",
+            "top_name_overlap", *(f"lang_{x}" for x in LANGS))
+DEFAULT_CHOOSER = Path(__file__).with_name("chooser.json")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Candidate:
+    """One possible answer: its text, kind (``neighbour`` or ``generated``), the neighbour it came
+    from (an :class:`~codetrans.retrieval.pools.Exemplar` or an (input, target) pair) and its features."""
+
+    text: str
+    kind: str
+    rank: int = -1
+    origin: Any = None
+    changes: int = 0
+    features: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """The chosen text, where it came from, and the candidates it was chosen among."""
+
+    text: str
+    provenance: str
+    origin: dict | None
+    candidates: tuple[Candidate, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"provenance": self.provenance, **({"origin": self.origin} if self.origin else {})}
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def _terms(tokens: str) -> set[str]:
+    out: set[str] = set()
+    for w in _WORD.findall(tokens):
+        out.update(split_identifier(w) or [w.lower()])
+    return out
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _f1(a: set, b: set) -> float:
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return 0.0 if common == 0 else 2 * common / (len(a) + len(b))
+
+
+def _parts(ex: Any) -> tuple[str, str, dict, float]:
+    """(input, target, meta, score) of an Exemplar or an (input, target[, score]) pair."""
+    if hasattr(ex, "target"):
+        return ex.input, ex.target, dict(ex.meta), float(ex.score)
+    inp, target = ex[0], ex[1]
+    return inp, target, {}, float(ex[2]) if len(ex) > 2 else 0.0
+
+
+def candidates(source: str, lang: str, exemplars: Sequence[Any], generated: str | None, *,
+               name: str = "") -> list[Candidate]:
+    """The edited neighbours (best first) and the model's text, each with its feature vector.
+
+    ``source``: the function's tokens (model format, no prefix); ``name``: its name when known."""
+    query = signature(source, lang, name)
+    q_name, q_terms = set(split_identifier(query.name)), _terms(source)
+    out: list[Candidate] = []
+    scores: list[float] = []
+    for rank, ex in enumerate(list(exemplars)[:GROUND_K]):
+        inp, target, meta, score = _parts(ex)
+        edit = adapt(target, signature(inp, lang, str(meta.get("func_name") or "")), query)
+        out.append(Candidate(edit.text, "neighbour", rank, ex, edit.changes))
+        scores.append(score)
+    if generated is not None and generated.strip():
+        out.append(Candidate(generated, "generated"))
+    top = max(scores) if scores else 0.0
+    top_name = 0.0
+    if out and out[0].kind == "neighbour":
+        top_name = _jaccard(q_name, set(split_identifier(signature(_parts(out[0].origin)[0], lang).name)))
+    texts = [_words(c.text) for c in out]
+    gen_words = texts[-1] if out and out[-1].kind == "generated" else set()
+    lang_hot = [1.0 if lang == x else 0.0 for x in LANGS]
+    for i, c in enumerate(out):
+        others = [texts[j] for j in range(len(out)) if j != i]
+        consensus = sum(_f1(texts[i], o) for o in others) / len(others) if others else 0.0
+        mentions = len(q_name & texts[i]) / len(q_name) if q_name else 0.0
+        if c.kind == "neighbour":
+            inp = _parts(c.origin)[0]
+            sig = signature(inp, lang)
+            score = scores[c.rank]
+            c.features = [1.0, math.log1p(max(score, 0.0)), score / top if top > 0 else 0.0, float(c.rank == 0),
+                          float(c.rank), _jaccard(q_name, set(split_identifier(sig.name))),
+                          _jaccard(q_terms, _terms(inp)), float(len(sig.params) == len(query.params)),
+                          float(c.changes > 0), math.log1p(len(c.text.split())), consensus,
+                          _f1(texts[i], gen_words), mentions, math.log1p(max(top, 0.0)), top_name, *lang_hot]
+        else:
+            c.features = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, math.log1p(len(c.text.split())), consensus,
+                          1.0, mentions, math.log1p(max(top, 0.0)), top_name, *lang_hot]
+    return out
+
+
+@dataclass
+class Chooser:
+    """A linear estimate of each candidate's sentence BLEU, one weight vector per kind; the candidate
+    with the highest estimate wins. ``fit`` says what it was fit on (shown in the card and the README)."""
+
+    weights: dict[str, list[float]]
+    mean: list[float]
+    scale: list[float]
+    fit_info: dict = field(default_factory=dict)
+
+    def estimate(self, cand: Candidate) -> float:
+        w = self.weights.get(cand.kind)
+        if w is None:
+            return float("-inf")
+        return sum(wi * ((x - m) / s if i else x) for i, (wi, x, m, s) in
+                   enumerate(zip(w, cand.features, self.mean, self.scale)))
+
+    def choose(self, cands: Sequence[Candidate]) -> Candidate | None:
+        return max(cands, key=self.estimate, default=None)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"format": 1, "features": list(FEATURES), "weights": self.weights, "mean": self.mean,
+                "scale": self.scale, "fit": self.fit_info}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> Chooser:
+        if doc.get("format") != 1 or list(doc.get("features") or []) != list(FEATURES):
+            raise CodeTransError("the chooser file was made for other features; refit it (codetrans chooser fit)")
+        return cls({k: [float(x) for x in v] for k, v in doc["weights"].items()}, [float(x) for x in doc["mean"]],
+                   [float(x) for x in doc["scale"]], dict(doc.get("fit") or {}))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Chooser:
+        path = Path(path) if path else DEFAULT_CHOOSER
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CodeTransError(f"cannot read the chooser {path}: {exc}") from None
+
+
+def load_chooser(model_dir: str | Path | None = None) -> Chooser:
+    """The model's own ``chooser.json`` when it has one, else the package's (fit for the shipped model),
+    else :func:`rule_chooser`."""
+    own = Path(model_dir) / "chooser.json" if model_dir else None
+    if own is not None and own.is_file():
+        return Chooser.load(own)
+    return Chooser.load(DEFAULT_CHOOSER) if DEFAULT_CHOOSER.is_file() else rule_chooser()
+
+
+def rule_chooser() -> Chooser:
+    """No fitted file: the nearest neighbour, edited (the measured top-1 baseline), else the model."""
+    n = len(FEATURES)
+    neighbour = [0.0] * n
+    neighbour[FEATURES.index("bias")] = 1.0
+    neighbour[FEATURES.index("rank0")] = 1.0
+    return Chooser({"neighbour": neighbour, "generated": [0.5] + [0.0] * (n - 1)}, [0.0] * n, [1.0] * n,
+                   {"rule": "top-1 edited"})
+
+
+def fit_chooser(groups: Sequence[tuple[Any, ...]], *, ridge: float = 1.0,
+                info: dict | None = None) -> Chooser:
+    """Least squares (ridge) of each candidate's sentence BLEU on its features, per kind.
+    ``groups``: (candidates of one function, their BLEU against its reference, ...)."""
+    import numpy as np
+
+    rows = [(c.kind, c.features, y) for cands, ys, *_ in groups for c, y in zip(cands, ys)]
+    if not rows:
+        raise CodeTransError("no candidates to fit the chooser on")
+    x_all = np.array([f for _, f, _ in rows], dtype=float)
+    mean = x_all.mean(axis=0)
+    scale = x_all.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    mean[0], scale[0] = 0.0, 1.0
+    weights = {}
+    for kind in KINDS:
+        sel = [(f, y) for k, f, y in rows if k == kind]
+        if not sel:
+            continue
+        x = (np.array([f for f, _ in sel]) - mean) / scale
+        x[:, 0] = 1.0
+        y = np.array([y for _, y in sel])
+        reg = ridge * np.eye(x.shape[1])
+        reg[0, 0] = 0.0  # the bias is not shrunk
+        weights[kind] = np.linalg.solve(x.T @ x + reg, x.T @ y).round(6).tolist()
+    return Chooser(weights, mean.round(6).tolist(), scale.round(6).tolist(),
+                   {**(info or {}), "candidates": len(rows), "functions": len(groups), "ridge": ridge})
+
+
+def _where(cand: Candidate, lang: str) -> tuple[str, dict]:
+    inp, _, meta, _ = _parts(cand.origin)
+    name = str(meta.get("func_name") or "") or signature(inp, lang).name or "a neighbour"
+    origin: dict[str, Any] = {"function": name}
+    place = ""
+    if meta.get("path"):
+        origin["path"], origin["line"] = str(meta["path"]), meta.get("line")
+        place = f" ({origin['path']}:{origin['line']})" if origin["line"] is not None else f" ({origin['path']})"
+    verb = "adapted from" if cand.changes else "copied from"
+    return f"{verb} {name}{place}", origin
+
+
+def ground(source: str, lang: str, exemplars: Sequence[Any], generated: str | None, *,
+           chooser: Chooser | None = None, name: str = "") -> Grounded:
+    """The grounded answer for one function: see the module doc."""
+    cands = candidates(source, lang, exemplars, generated, name=name)
+    best = (chooser or rule_chooser()).choose(cands)
+    if best is None:
+        return Grounded(generated or "", "generated", None, tuple(cands))
+    if best.kind == "generated":
+        return Grounded(best.text, "generated", None, tuple(cands))
+    provenance, origin = _where(best, lang)
+    return Grounded(best.text, provenance, origin, tuple(cands))
+
+
+__all__ = ["Candidate", "Chooser", "DEFAULT_CHOOSER", "FEATURES", "GROUND_K", "Grounded", "candidates",
+           "fit_chooser", "ground", "load_chooser", "rule_chooser"]
