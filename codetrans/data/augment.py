@@ -70,7 +70,8 @@ def _pool(rows: dict[str, list], idx: Sequence[int], split: str, kind: str):
     from codetrans.retrieval.pools import Pool, parse_time
 
     metas = [{"id": f"{split}#{i}", "lang": rows["lang"][i] if "lang" in rows else "",
-              "signature": signature_of(rows["source"][i])} for i in idx]
+              "signature": signature_of(rows["source"][i]),
+              "func_name": rows["func_name"][i] if "func_name" in rows else ""} for i in idx]
     if kind == "history":
         ts = np.array([parse_time(_date(rows["meta"][i])) if "meta" in rows else None for i in idx], dtype=float)
         # topological order is gone in a corpus: rank by time, equal times share a rank (neither sees

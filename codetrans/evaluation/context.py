@@ -59,7 +59,8 @@ def attach_exemplars(records: list[dict], positions: Sequence[int], task_rows: d
                             only=positions)
     counts = []
     for rec, exs in zip(records, (found[p] for p in positions)):
-        rec[EXEMPLARS_KEY] = [(e.input, e.target, e.score) for e in exs]
+        # (input, target, BM25 score, {func_name}): the grounded path edits and weighs each by them
+        rec[EXEMPLARS_KEY] = [(e.input, e.target, e.score, {"func_name": e.meta.get("func_name") or ""}) for e in exs]
         counts.append(len(exs))
     n = max(1, len(counts))
     return {"k": k, "mean_exemplars": round(sum(counts) / n, 3),
@@ -92,11 +93,19 @@ def context_suite(model: str | os.PathLike, data: Any, out_dir: str | os.PathLik
                evaluate("baseline:repo-bm25-edited", data, out / "repo-bm25-edited", name="top-1 edited",
                         context="same-repo", k=1, **kw)]
     notes = []
+    gkw = dict(kw)
+    if kw.get("tasks"):  # the grounded path serves documentation and comments: only those of the tasks named
+        from codetrans.evaluation.runner import load_split, select_tasks
+
+        named = select_tasks(load_split(data, kw.get("split", "test"))["task"], kw["tasks"])
+        gkw["tasks"] = [t for t in named if grounded.applies_to(t)]
     try:
-        records.append(evaluate(grounded, data, out / "grounded", name="grounded", **kw))
-        records.append(evaluate(oracle, data, out / "oracle", name="oracle of candidates", **kw))
+        if kw.get("tasks") and not gkw["tasks"]:
+            raise CodeTransError("no documentation or comment sub-task among those named")
+        records.append(evaluate(grounded, data, out / "grounded", name="grounded", **gkw))
+        records.append(evaluate(oracle, data, out / "oracle", name="oracle of candidates", **gkw))
     except CodeTransError as exc:  # no documentation sub-task among those evaluated
-        if "applies to none" not in str(exc):
+        if "applies to none" not in str(exc) and "among those named" not in str(exc):
             raise
         notes.append(f"grounded columns left out: {exc}")
     if context_spec(getattr(predictor, "path", None)) is None:

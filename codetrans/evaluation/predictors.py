@@ -274,14 +274,16 @@ class BaselinePredictor:
     def _nearest(self, task: str, record: dict) -> str:
         from codetrans.evaluation.context import EXEMPLARS_KEY
 
-        inp, target = record[EXEMPLARS_KEY][0][:2]
+        nearest = record[EXEMPLARS_KEY][0]
+        inp, target = nearest[:2]
         if self.name != "baseline:repo-bm25-edited":
             return target
         from codetrans.retrieval.edit import adapt, signature
 
         lang = get_subtask(task).lang or ""
-        return adapt(target, signature(inp, lang), signature(record["source"], lang,
-                                                             str(record.get("func_name") or ""))).text
+        name = str(nearest[3].get("func_name") or "") if len(nearest) > 3 else ""
+        return adapt(target, signature(inp, lang, name), signature(record["source"], lang,
+                                                                   str(record.get("func_name") or ""))).text
 
 
 def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = None,

@@ -32,6 +32,7 @@ class Signature:
 
     name: str
     params: tuple[str, ...] = ()
+    owner: str = ""  # the class (or Go receiver type) when known from a qualified name
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _param_name(group: list[str], lang: str) -> str | None:
 
 def signature(tokens: str, lang: str = "", name: str = "") -> Signature:
     """Name and parameters of a function from its tokens (``name``, when known, is used as given;
-    a qualified ``Stack.peek`` counts as ``peek``)."""
+    a qualified ``Stack.peek`` is the name ``peek`` of the owner ``Stack``)."""
     words = tokens.split()[:200]
     start = 0
     if lang == "go" and len(words) > 1 and words[0] == "func" and words[1] == "(":
@@ -101,8 +102,8 @@ def signature(tokens: str, lang: str = "", name: str = "") -> Signature:
                 group = []
             else:
                 group.append(w)
-    final = (name.rsplit(".", 1)[-1] if name else found)
-    return Signature(final, tuple(params))
+    owner, _, short = name.rpartition(".") if name else ("", "", found)
+    return Signature(short, tuple(params), owner.rsplit(".", 1)[-1])
 
 
 def _case_like(word: str, model: str) -> str:
@@ -187,6 +188,13 @@ def adapt(doc: str, source: Signature, target: Signature) -> Edit:
     if mid_old and mid_new:
         text, n = _replace_words(text, mid_old, mid_new)
         changes += n
+    if source.owner and target.owner and source.owner != target.owner:  # ClosureLoader.load vs FileLoader.load
+        text, n = _swap_identifier(text, source.owner, target.owner)
+        changes += n
+        mid_old, mid_new = _name_alignment(source.owner, target.owner)
+        if mid_old and mid_new:
+            text, n = _replace_words(text, mid_old, mid_new)
+            changes += n
     if changes:
         text = _ARTICLE.sub(_fix_article, text)
     return Edit(text, changes)

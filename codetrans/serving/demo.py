@@ -100,21 +100,31 @@ def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | Non
         if task == "document":
             results = pipe(text, **kwargs)
             if results and "func_name" in results[0]:
-                out = "\n".join(f"{r['func_name']} (line {r['start_line']}): {r['generated_text']}" for r in results)
+                out = "\n".join(f"{r['func_name']} (line {r['start_line']}): {r['generated_text']}{_tag(r)}"
+                                 for r in results)
             else:
-                out = results[0]["generated_text"]
+                out = results[0]["generated_text"] + _tag(results[0])
         else:
             results = pipe(text, **kwargs)
-            out = results[0]["generated_text"]
+            out = results[0]["generated_text"] + _tag(results[0])
         if "context" in kwargs:
             used = [r.get("exemplars", 0) for r in results]
-            note = f"context: {sum(used)} exemplar(s) used for {len(used)} input(s), from {len(kwargs['context'])} " \
-                   "pasted documented function(s)"
+            if any("provenance" in r for r in results):
+                note = (f"context: grounded in {len(kwargs['context'])} pasted documented function(s); "
+                        f"{sum(used)} exemplar(s) read by the model")
+            else:
+                note = f"context: {sum(used)} exemplar(s) used for {len(used)} input(s), from " \
+                       f"{len(kwargs['context'])} pasted documented function(s)"
         return out + (f"\n\n{note}" if note else "")
     except CodeTransError as exc:
         raise gr.Error(str(exc)) from None
     except OSError as exc:  # a model directory that cannot be loaded
         raise gr.Error(f"cannot load the model {model!r}: {exc}") from None
+
+
+def _tag(result: dict[str, Any]) -> str:
+    """Where a grounded answer came from, after its text."""
+    return f"  [{result['provenance']}]" if "provenance" in result else ""
 
 
 def _context(pipe: Any, context: str | None, lang: str | None, kwargs: dict[str, Any]) -> str:
@@ -123,7 +133,8 @@ def _context(pipe: Any, context: str | None, lang: str | None, kwargs: dict[str,
         return ""
     if len(context) > MAX_INPUT_CHARS:
         raise CodeTransError(f"the context has {len(context):,} characters; the demo takes at most {MAX_INPUT_CHARS:,}")
-    if pipe.context_spec() is None:
+    grounded = pipe.task_type in ("document", "comment")  # any model: retrieve, edit, choose
+    if pipe.context_spec() is None and not grounded:
         return "context: this model was not trained with exemplars; generated without them"
     from codetrans.retrieval.pools import text_pool
 
@@ -159,8 +170,8 @@ def build_demo(models: list[str] | None = None, concurrency: int = 4) -> Any:
                     else gr.Textbox(label="Input", lines=3, elem_id=f"input-{task}")
                 ctx = None
                 if ttype.input_kind == "code":
-                    ctx = gr.Code(label="Context (optional): documented code from your repository, used as "
-                                  "examples by models trained with exemplars", lines=4, value="",
+                    ctx = gr.Code(label="Context (optional): documented code from your repository; answers are "
+                                  "grounded in it and say where they came from", lines=4, value="",
                                   elem_id=f"context-{task}")
                 button = gr.Button("Generate", variant="primary", elem_id=f"run-{task}")
                 output = gr.Textbox(label="Output", lines=4, elem_id=f"output-{task}")

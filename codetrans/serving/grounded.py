@@ -32,7 +32,7 @@ from codetrans.retrieval.bm25 import split_identifier
 from codetrans.retrieval.edit import adapt, signature
 
 #: Neighbours considered per function (the chooser was fit with this many).
-GROUND_K = 4
+GROUND_K = 8
 KINDS = ("neighbour", "generated")
 LANGS = ("python", "java", "go", "php", "ruby", "javascript")
 FEATURES = ("bias", "log_bm25", "bm25_ratio", "rank0", "rank", "name_overlap", "code_overlap", "same_arity",
@@ -91,11 +91,12 @@ def _f1(a: set, b: set) -> float:
 
 
 def _parts(ex: Any) -> tuple[str, str, dict, float]:
-    """(input, target, meta, score) of an Exemplar or an (input, target[, score]) pair."""
+    """(input, target, meta, score) of an Exemplar or an (input, target[, score[, meta]]) tuple."""
     if hasattr(ex, "target"):
         return ex.input, ex.target, dict(ex.meta), float(ex.score)
     inp, target = ex[0], ex[1]
-    return inp, target, {}, float(ex[2]) if len(ex) > 2 else 0.0
+    meta = dict(ex[3]) if len(ex) > 3 and isinstance(ex[3], Mapping) else {}
+    return inp, target, meta, float(ex[2]) if len(ex) > 2 else 0.0
 
 
 def candidates(source: str, lang: str, exemplars: Sequence[Any], generated: str | None, *,
@@ -110,7 +111,10 @@ def candidates(source: str, lang: str, exemplars: Sequence[Any], generated: str 
     for rank, ex in enumerate(list(exemplars)[:GROUND_K]):
         inp, target, meta, score = _parts(ex)
         edit = adapt(target, signature(inp, lang, str(meta.get("func_name") or "")), query)
-        out.append(Candidate(edit.text, "neighbour", rank, ex, edit.changes))
+        # both the neighbour's text as it is and, when the edit changed it, edited: the chooser weighs them
+        out.append(Candidate(target, "neighbour", rank, ex, 0))
+        if edit.changes:
+            out.append(Candidate(edit.text, "neighbour", rank, ex, edit.changes))
         scores.append(score)
     if generated is not None and generated.strip():
         out.append(Candidate(generated, "generated"))

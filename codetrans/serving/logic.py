@@ -301,13 +301,19 @@ class GroundedTask(CodeTask):
         parsed = [self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized"))) for x in items]
         neighbours = [find_exemplars(pool, src, st.lang, g.GROUND_K) if pool is not None else []
                       for st, src in parsed]
-        if pool is None or self.context_spec() is None:
+        reads = pool is not None and self.context_spec() is not None
+        if not reads:
             passed = {}  # the model reads no exemplars (codetrans.serving.context's policy)
+            if pool is not None and not getattr(self, "_context_noted", False):
+                logger.warning("this model was not trained with exemplars (no 'context' in its codetrans.json): "
+                               "its candidate is its text without them; the answer is still grounded")
+                self._context_noted = True
         results = super().__call__(items, *args, **passed, **kwargs)
         chooser = self.chooser()
         for (st, src), exs, res in zip(parsed, neighbours, results):
             r = res[0]
             answer = g.ground(src, st.lang or "", exs, r["generated_text"], chooser=chooser)
+            r.setdefault("exemplars", 0)
             r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json()})
         return results[0] if single else results
 

@@ -55,7 +55,8 @@ def test_documentation_exemplars_are_the_same_repository_leave_one_out(data):
     records, rows = task_rows(data, DOC)
     info = attach_exemplars(records, range(len(records)), rows, "test", 4, None)
     for r in records:
-        for _, target in r[EXEMPLARS_KEY]:
+        for _, target, score, _ in r[EXEMPLARS_KEY]:
+            assert score > 0  # the BM25 score travels with the pair (the chooser reads it)
             assert target != r["target"] and target.endswith(f"of {r['repo']} .")
     alone = [r for r in records if r["repo"] == "test-alone"][0]
     assert alone[EXEMPLARS_KEY] == []
@@ -67,7 +68,7 @@ def test_commit_exemplars_are_only_earlier_commits_of_the_repository(data):
     attach_exemplars(records, range(len(records)), rows, "test", 4, None)
     for r in records:
         day = json.loads(r["meta"])["date"][8:10]
-        got = [t for _, t in r[EXEMPLARS_KEY]]
+        got = [t for _, t, _, _ in r[EXEMPLARS_KEY]]
         assert all(t.startswith("Bump") and f"in {r['repo']} " in t for t in got)
         assert all(int(t.rsplit(" ", 1)[1]) < int(day) for t in got)
         assert len(got) == int(day) - 1  # every earlier one (days 1..3)
@@ -114,9 +115,15 @@ def test_cli_writes_the_context_table(data, context_model_dir, tmp_path, capsys)
     assert main(["evaluate", "--model", context_model_dir, "--data", data, "--out", str(out), "--context",
                  "same-repo", "--k", "1,2,4", "--no-progress", "--beams", "1", "--max-length", "8"]) == 0
     table = (out / "context.md").read_text()
-    assert table.splitlines()[0] == ("| Sub-task | no context | same-repo retrieval | context k=1 | context k=2 "
-                                     "| context k=4 |")
+    assert table.splitlines()[0] == ("| Sub-task | no context | same-repo top-1 | top-1 edited | grounded "
+                                     "| oracle of candidates | context k=1 | context k=2 | context k=4 |")
     assert "| Doc Python |" in table and "| Commit |" in table
+    # the grounded path serves documentation and comments only; it chooses among the oracle's candidates
+    commit_row = next(line for line in table.splitlines() if line.startswith("| Commit |")).split("|")
+    assert commit_row[5].strip() == "–" and commit_row[6].strip() == "–"
+    grounded = json.loads((out / "grounded" / "metrics.json").read_text())["results"][DOC]
+    oracle = json.loads((out / "oracle" / "metrics.json").read_text())["results"][DOC]
+    assert grounded["context"]["k"] == 4 and oracle["score"] >= grounded["score"] > 0
     assert capsys.readouterr().out == table
     k4 = json.loads((out / "k4" / "metrics.json").read_text())
     assert k4["context"] == {"pool": "same-repo", "k": 4}
@@ -131,7 +138,9 @@ def test_a_model_without_context_gets_no_context_columns(data, constant_model_di
                  "--tasks", "commit", "--no-progress", "--beams", "1", "--max-length", "8"]) == 0
     cap = capsys.readouterr()
     assert "not trained with exemplars" in cap.err
-    assert (out / "context.md").read_text().splitlines()[0] == "| Sub-task | no context | same-repo retrieval |"
+    assert "grounded columns left out" in cap.err  # commits: the grounded path serves documentation only
+    assert (out / "context.md").read_text().splitlines()[0] == ("| Sub-task | no context | same-repo top-1 "
+                                                                "| top-1 edited |")
     # feeding it exemplars directly is refused (the serving policy: they would be garbage to it)
     with pytest.raises(CodeTransError, match="not trained with exemplars"):
         evaluate(plain, data, tmp_path / "x", tasks=["commit"], context="same-repo", k=2, progress=False)

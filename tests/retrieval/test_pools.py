@@ -165,8 +165,9 @@ def test_pool_for_context(repo):
     from codetrans import retrieval
     from codetrans.retrieval.pools import pool_for_context
 
-    tree = pool_for_context(str(repo / "app"))
-    assert tree.kind == "tree" and tree.root == str(repo.resolve())
+    tree = pool_for_context(str(repo / "app"))  # a folder named is the pool: a sub-project, not the whole repo
+    assert tree.kind == "tree" and tree.root == str((repo / "app").resolve())
+    assert pool_for_context(str(repo / "app" / "users.py")).root == str(repo.resolve())  # a file: its repository
     assert pool_for_context(tree) is tree
     assert pool_for_context(repo, history=True).kind == "history"
     assert len(pool_for_context([("a b", "c")])) == 1

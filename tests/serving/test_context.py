@@ -91,9 +91,13 @@ def test_a_model_without_context_support_generates_without_it(repo, plain_model,
     pipe = pipeline("document", model=plain_model, backend="torch")
     with caplog.at_level(logging.WARNING, logger="codetrans.serving.logic"):
         r = pipe(CODE, lang="python", context=str(repo))[0]
-    assert r["exemplars"] == 0
+    assert r["exemplars"] == 0  # the model read none ...
     assert "not trained with exemplars" in caplog.text
     assert "<ex>" not in model_text(pipe, CODE, lang="python", context=str(repo))
+    # ... and the answer is still grounded in the repository, with its provenance
+    assert r["provenance"] == "generated" or r["provenance"].split()[0] in ("adapted", "copied")
+    assert "model_text" in r
+    assert "provenance" not in pipe(CODE, lang="python", context=str(repo), ground=False)[0]
 
 
 def test_commit_context_is_the_history(tmp_path, ctx_model, monkeypatch):

@@ -125,10 +125,14 @@ def test_context_box_over_the_api(server, constant_model_dir):
     code = "def area(w, h):\n    return w * h\n"
     plain = client.predict(m=constant_model_dir, lg="python", txt=code, mx=32, nb=1, api_name="/document")
     assert plain.strip() == CONSTANT_ANSWER
-    # the served model was trained without exemplars: it says so and generates without them
+    # the answer is grounded in the pasted functions with any model; none is near area(): the model's text
     out = client.predict(m=constant_model_dir, lg="python", txt=code, mx=32, nb=1, cx=DOCUMENTED,
                          api_name="/document")
-    assert out.startswith(CONSTANT_ANSWER) and "not trained with exemplars" in out
+    assert out.startswith(f"{CONSTANT_ANSWER}  [generated]")
+    assert out.splitlines()[-1] == "context: grounded in 3 pasted documented function(s); 0 exemplar(s) read by the model"
+    near = "def load_group(group_id, store):\n    item = store.get(group_id)\n    return item\n"
+    out = client.predict(m=constant_model_dir, lg="python", txt=near, mx=32, nb=1, cx=DOCUMENTED, api_name="/document")
+    assert out.splitlines()[0] == "Load the group with the given id.  [adapted from load_user (<context>:1)]"
 
 
 def test_context_box_feeds_a_context_model(context_model_dir, tmp_path):
@@ -137,7 +141,8 @@ def test_context_box_feeds_a_context_model(context_model_dir, tmp_path):
     cache = PipelineCache([context_model_dir], export_root=tmp_path / "exports")
     code = "def load_group(group_id, store):\n    item = store.get(group_id)\n    return item\n"
     out = run_task(cache, "document", context_model_dir, "python", code, 32, 1, DOCUMENTED)
-    assert out.startswith(CONSTANT_ANSWER)
-    assert out.splitlines()[-1] == "context: 2 exemplar(s) used for 1 input(s), from 3 pasted documented function(s)"
+    assert out.splitlines()[0].endswith("[adapted from load_user (<context>:1)]")  # grounded: the edited neighbour won
+    assert out.splitlines()[-1] == "context: grounded in 3 pasted documented function(s); 2 exemplar(s) read by the model"
+    out = run_task(cache, "document", context_model_dir, "python", code, 32, 1, DOCUMENTED)
     out = run_task(cache, "document", context_model_dir, "python", code, 8, 1, "x = 1\n")
     assert "no documented python functions in the context; generated without it" in out
