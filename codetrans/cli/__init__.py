@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "commit": ("codetrans.cli.generate", "write a commit subject for a diff (e.g. git diff --staged | ...)"),
     "api": ("codetrans.cli.generate", "recommend a Java API call sequence for a query"),
     "synthesize": ("codetrans.cli.generate", "write an AlgoLisp program for a description"),
+    "lsp": ("codetrans.cli.lsp", "a Language Server: document functions from the editor (needs the lsp extra)"),
     "demo": ("codetrans.cli.demo", "serve the web demo on 127.0.0.1 (needs the demo extra)"),
     "finetune": ("codetrans.cli.finetune", "fine-tune a model on a private repository in one command"),
     "export": ("codetrans.cli.export", "convert a model for fast inference (CTranslate2)"),

@@ -13,12 +13,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", nargs="*", help="sub-task ids, if training did not record them")
     parser.add_argument("--license", help="license of the model (default: the one in codetrans.json, else apache-2.0)")
     parser.add_argument("--out", help="where to write the card (default: MODEL_DIR/README.md)")
+    parser.add_argument("--grounded", metavar="DIR", help="a `codetrans evaluate --context same-repo` output folder: "
+                        "the grounded documentation table")
+    parser.add_argument("--grounded-command", default="", help="the command that produced --grounded (shown)")
 
 
 def run(args: argparse.Namespace) -> int:
     from codetrans.serving.cards import card_from_dirs
 
-    card = card_from_dirs(args.model_dir, args.eval, model_id=args.id, tasks=args.task, license=args.license)
+    card = card_from_dirs(args.model_dir, args.eval, model_id=args.id, tasks=args.task, license=args.license,
+                          grounded=args.grounded, grounded_command=args.grounded_command)
     out = Path(args.out) if args.out else Path(args.model_dir) / "README.md"
     from codetrans.safeio import safe_write
 

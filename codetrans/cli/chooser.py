@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fit.add_argument("--check-split", default="validation",
                      help="split the fit is checked on, '' for none (default: %(default)s)")
     fit.add_argument("--backend", choices=["torch", "ct2"], default="ct2")
-    fit.add_argument("--ridge", type=float, default=1.0)
+    fit.add_argument("--ridge", type=float, default=30.0, help="L2 penalty of the fit (default: %(default)s)")
 
 
 def run(args: argparse.Namespace) -> int:

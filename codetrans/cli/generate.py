@@ -33,10 +33,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--write", action="store_true",
                             help="insert the generated docs into the files, only where none exist")
         parser.add_argument("--no-backup", action="store_true", help="with --write: do not keep FILE.orig")
+        check = parser.add_argument_group("checking (the pre-commit hook codetrans-docs)")
+        check.add_argument("--check", action="store_true", help="list undocumented functions with a suggestion "
+                           "each; exit 1 if there is any (files of other languages are skipped)")
+        check.add_argument("--fix", action="store_true", help="like --check, and insert the suggestions (no backup)")
+        check.add_argument("--langs", default=None, help="with --check/--fix: only these languages, e.g. python,java")
+        check.add_argument("--skip-private", action="store_true", help="with --check/--fix: leave private "
+                           "functions out (_name, #name, lower-case Go names, Java/PHP private)")
+        check.add_argument("--skip-tests", action="store_true", help="with --check/--fix: leave test functions "
+                           "and test files out")
+        check.add_argument("--min-lines", type=int, default=1, help="with --check/--fix: only functions of at least "
+                           "this many lines (default: %(default)s)")
     if command == "commit":
         parser.add_argument("--install-hook", action="store_true",
                             help="install a prepare-commit-msg hook in the current git repository")
         parser.add_argument("--force", action="store_true", help="with --install-hook: replace a foreign hook")
+        parser.add_argument("--staged", action="store_true", help="suggest a subject for the staged changes of the "
+                            "current repository (git diff --staged)")
     if command == "synthesize":
         parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
@@ -69,6 +82,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
     from codetrans.cli._source import read_source
 
+    if args.command == "commit" and getattr(args, "staged", False):
+        from codetrans.data.git import staged_diff
+
+        if args.files != ["-"]:
+            raise CodeTransError("--staged reads the staged changes: give no diff files")
+        return [(None, staged_diff("."))]
     if _input_kind(args.command) == "text":
         words = args.text
         if not words or words == ["-"]:
@@ -129,8 +148,10 @@ def run(args: argparse.Namespace) -> int:
         hook = install_hook(".", model=args.model, force=args.force)
         print(f"installed {hook}")
         return 0
-    if command == "document" and args.write and "-" in args.files:
-        raise CodeTransError("--write needs files, not stdin")
+    checking = command == "document" and (args.check or args.fix)
+    if command == "document" and (args.write or checking) and "-" in args.files:
+        raise CodeTransError(f"{'--write' if args.write else '--check/--fix'} needs files, not stdin")
+    options = _check_options(args) if checking else None  # bad flags fail before the model loads
     from codetrans.generation import check_batch_size, check_generate_options
 
     # Options not given stay unset: the pipeline fills in the model's (or task's) decoding defaults.
@@ -147,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
         raise CodeTransError("--context and --no-context contradict each other")
     pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
     pools = _ContextPools(args, pipe)
+    if options is not None:
+        return _check_docs(pipe, inputs, pools, generate, options, fix=args.fix)
     for name, text in inputs:
         kwargs = dict(generate)
         pool = pools.get(name)
@@ -177,6 +200,66 @@ def run(args: argparse.Namespace) -> int:
                 elif "error" in r:
                     line += f"  (error: {r['error']})"
                 print(line)
+    return 0
+
+
+def _check_options(args: argparse.Namespace) -> Any:
+    from codetrans.lang.extract import EXTRACT_LANGUAGES
+    from codetrans.serving.doccheck import CheckOptions
+
+    langs = None
+    if args.langs:
+        langs = frozenset(x.strip() for x in args.langs.split(",") if x.strip())
+        unknown = sorted(langs - set(EXTRACT_LANGUAGES))
+        if unknown:
+            raise CodeTransError(f"--langs: unknown {', '.join(unknown)}; choose from {', '.join(EXTRACT_LANGUAGES)}")
+    if args.min_lines < 1:
+        raise CodeTransError("--min-lines must be at least 1")
+    return CheckOptions(langs=langs, skip_private=args.skip_private, skip_tests=args.skip_tests,
+                        min_lines=args.min_lines)
+
+
+def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], options: Any, fix: bool) -> int:
+    """``document --check/--fix``: one line per undocumented function with its suggestion; exit 1 while any is
+    left undocumented (``--fix`` inserts them first)."""
+    from codetrans.lang.extract import EXTRACT_LANGUAGES
+    from codetrans.lang.tokenize import detect_language
+    from codetrans.serving.doccheck import finding_line, to_check
+    from codetrans.serving.docwriter import write_docs
+
+    missing, files, fixed = 0, 0, 0
+    for name, text in inputs:
+        lang = detect_language(path=name)
+        if lang not in EXTRACT_LANGUAGES:
+            continue  # pre-commit passes every staged file: other languages are not this hook's business
+        funcs = to_check(text, lang, name, options)
+        if not funcs:
+            continue
+        kwargs = {**generate, "lang": lang}
+        pool = pools.get(name)
+        if pool is not None:
+            kwargs["context"] = pool
+        results = pipe.document_file(text, funcs, **kwargs)
+        for f, r in zip(funcs, results):
+            print(finding_line(name, f, r), flush=True)
+        files += 1
+        if not fix:
+            missing += len(funcs)
+            continue
+        by_place = {f["start_byte"]: r for f, r in zip(funcs, results)}
+        written = write_docs(pipe, name, text, lang, backup=False,
+                             document=lambda todo, m=by_place: [m[f["start_byte"]] for f in todo],
+                             only=lambda f, m=by_place: f["start_byte"] in m)
+        fixed += written.inserted
+        missing += len(funcs) - written.inserted
+        for note in written.notes:
+            print(f"{name}: {note}", file=sys.stderr)
+    if fix and fixed:
+        print(f"codetrans-docs: documented {fixed} function(s); review and stage the changes", file=sys.stderr)
+    if missing:
+        print(f"codetrans-docs: {missing} undocumented function(s) in {files} file(s)"
+              + ("" if fix else "; run with --fix to insert the suggestions"), file=sys.stderr)
+        return 1
     return 0
 
 

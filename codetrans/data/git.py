@@ -115,6 +115,19 @@ def run_git(repo: str | Path, *args: str, check: bool = True) -> bytes:
     return proc.stdout
 
 
+def staged_diff(repo: str | Path = ".") -> str:
+    """``git diff --staged`` of the repository holding ``repo`` (what a commit made now would record)."""
+    from codetrans.errors import CodeTransError
+
+    try:
+        out = run_git(repo, "diff", "--staged", "--no-color", "--no-ext-diff").decode("utf-8", "replace")
+    except DataError as exc:
+        raise CodeTransError(f"cannot read the staged changes: {exc}") from None
+    if not out.strip():
+        raise CodeTransError("nothing is staged (git add the changes first)")
+    return out
+
+
 def repo_root(path: str | Path) -> Path:
     """The work tree root of the repository containing ``path``; DataError when it is none."""
     p = Path(path)

@@ -43,6 +43,9 @@ class ModelCard:
     reproduce: str | None = None  # how to rerun it; default: `codetrans train <recipe>`
     license: str = "apache-2.0"  # models trained on private data say "other" unless their owner decides
     notes: str = ""  # measured extras a recipe adds to the Training section (a curve, the session log)
+    # the grounded comparison (`codetrans evaluate --context same-repo`): its records, in column order
+    grounded: list[dict[str, Any]] = field(default_factory=list)
+    grounded_command: str = ""
     evaluation_notes: str = ""  # ... and to the Evaluation section (e.g. which quality bars are met)
 
     @property
@@ -139,9 +142,23 @@ class ModelCard:
     def _evaluation_section(self) -> str:
         if not self.evaluations:
             return "_No evaluation has been run for this model yet._"
+        out = self._evaluation_table()
         if self.evaluation_notes.strip():
-            return self._evaluation_table() + "\n\n" + self.evaluation_notes.strip()
-        return self._evaluation_table()
+            out += "\n\n" + self.evaluation_notes.strip()
+        return out + self._grounded_section()
+
+    def _grounded_section(self) -> str:
+        """Documentation grounded in the repository (``codetrans.serving.grounded``) beside the model alone."""
+        if not self.grounded:
+            return ""
+        from codetrans.metrics.table import render_context_table
+
+        how = f" Reproduce: `{self.grounded_command}`." if self.grounded_command else ""
+        return ("\n\n### Grounded in the repository\n\nInside a repository, `codetrans document` answers each function "
+                "with the best of its nearest documented neighbours (edited to its names) and this model's text, one "
+                "chosen by a scorer fit on the training repositories; each answer names its source. On the test "
+                "repositories (held out by repository), same-repository neighbours leave-one-out:" + how + "\n\n"
+                + render_context_table(self.grounded))
 
     def _model_records(self) -> list[dict]:
         """The harness records of this model (a model decodes; baselines have no decoding)."""
@@ -214,8 +231,22 @@ def _read_json(path: Path) -> dict:
         raise CodeTransError(f"{path} is not valid JSON: {' '.join(str(exc).split())[:200]}") from None
 
 
+#: The folders `codetrans evaluate --context` writes, in the grounded table's column order.
+GROUNDED_RUNS = ("no-context", "repo-bm25", "repo-bm25-edited", "grounded", "oracle")
+
+
+def grounded_records(folder: str | Path) -> list[dict]:
+    """The records of a `codetrans evaluate --context` output folder, in column order (absent runs left out)."""
+    root = Path(folder)
+    found = [_read_json(root / run / "metrics.json") for run in GROUNDED_RUNS if (root / run / "metrics.json").is_file()]
+    if not found:
+        raise CodeTransError(f"{root} holds no `codetrans evaluate --context` results")
+    return found
+
+
 def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), model_id: str | None = None,
-                   tasks: list[str] | None = None, license: str | None = None, notes: str = "") -> ModelCard:
+                   tasks: list[str] | None = None, license: str | None = None, notes: str = "",
+                   grounded: str | Path | None = None, grounded_command: str = "") -> ModelCard:
     """A card from a trained model directory and any number of harness results (files or run dirs)."""
     model_dir = check_model_dir(model_dir)
     recipe = yaml.safe_load((model_dir / "recipe.yaml").read_text()) if (model_dir / "recipe.yaml").is_file() else {}
@@ -236,4 +267,5 @@ def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), m
                      size=training.get("size", meta.get("size", "?")),
                      strategy=training.get("strategy", meta.get("strategy", "?")),
                      params=training.get("params"), recipe=recipe, training=training, evaluations=evaluations,
-                     license=license or meta.get("license") or "apache-2.0", notes=notes)
+                     license=license or meta.get("license") or "apache-2.0", notes=notes,
+                     grounded=grounded_records(grounded) if grounded else [], grounded_command=grounded_command)

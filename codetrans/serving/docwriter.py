@@ -144,12 +144,14 @@ class DocsWritten:
 
 
 def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup: bool = True,
-               document: Callable[[list[dict]], list[dict]] | None = None, **generate: Any) -> DocsWritten:
+               document: Callable[[list[dict]], list[dict]] | None = None,
+               only: Callable[[dict], bool] | None = None, **generate: Any) -> DocsWritten:
     """Document the undocumented functions of the file ``path`` (content ``text``) with a document pipeline
     and write the result in place (atomically, keeping a backup unless told otherwise).
 
     ``document``: how to run the model on the functions to document (the CLI passes one that streams
     batches with a progress bar); default ``pipe.document_file(text, functions, lang=lang, **generate)``.
+    ``only``: document just the undocumented functions it accepts (``--fix``'s filters).
     """
     from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
     from codetrans.lang.grammars import get_parser
@@ -164,7 +166,7 @@ def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup:
         raise CodeTransError(f"{path}: --write supports {', '.join(EXTRACT_LANGUAGES)}, not {lang}")
     if get_parser(lang).parse(text.encode("utf-8", "surrogatepass")).root_node.has_error:
         raise CodeTransError(f"{path} has syntax errors; fix them first (nothing written)")
-    todo = [f for f in list_functions(text, lang) if not f["documented"]]
+    todo = [f for f in list_functions(text, lang) if not f["documented"] and (only is None or only(f))]
     if not todo:
         return DocsWritten(complete=True)
     if document is None:

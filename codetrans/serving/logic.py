@@ -305,8 +305,8 @@ class GroundedTask(CodeTask):
         if not reads:
             passed = {}  # the model reads no exemplars (codetrans.serving.context's policy)
             if pool is not None and not getattr(self, "_context_noted", False):
-                logger.warning("this model was not trained with exemplars (no 'context' in its codetrans.json): "
-                               "its candidate is its text without them; the answer is still grounded")
+                logger.info("this model was not trained with exemplars (no 'context' in its codetrans.json): "
+                            "its candidate is its text without them; the answer is still grounded")
                 self._context_noted = True
         results = super().__call__(items, *args, **passed, **kwargs)
         chooser = self.chooser()

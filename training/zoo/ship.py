@@ -98,7 +98,12 @@ def quality_bar(evals: list[dict]) -> str:
             + "\n".join(rows))
 
 
-def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes_file: str | None) -> None:
+GROUNDED_COMMAND = ("codetrans evaluate --model codetrans/models/codetrans-t5-tiny-multitask --data corpora/main "
+                    "--out runs/eval/grounded --context same-repo --limit 300 --backend ct2")
+
+
+def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes_file: str | None,
+               grounded: str | None = None) -> None:
     """``training_curve.png`` and the card ``README.md`` of a model folder, from measured results only."""
     from plot_curve import plot
 
@@ -110,7 +115,8 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
              "Sessions (the run resumes where the last one stopped):\n", session_table(curve)]
     if notes_file:
         notes.append(Path(notes_file).read_text(encoding="utf-8"))
-    card = card_from_dirs(folder, evals, model_id=model_id, notes="\n\n".join(notes))
+    card = card_from_dirs(folder, evals, model_id=model_id, notes="\n\n".join(notes), grounded=grounded,
+                          grounded_command=GROUNDED_COMMAND if grounded else "")
     card.evaluation_notes = quality_bar(card.evaluations)
     card.reproduce = ("`bash training/corpus.sh corpora ../shared/data`, `codetrans train training/zoo/mt_all.yaml` "
                       "(rerun until it finishes), `python training/tune_decoding.py runs/zoo/mt_all/final`, "
@@ -132,6 +138,8 @@ def main() -> None:
     ap.add_argument("--threads", default="2", help="torch threads per session whose log does not say (plot_curve)")
     ap.add_argument("--eval", nargs="*", default=[], help="codetrans evaluate result folders: model and baselines")
     ap.add_argument("--notes", default=None, help="a markdown file appended to the card's Training section")
+    ap.add_argument("--grounded", default=None, metavar="DIR",
+                    help="the grounded comparison (`codetrans evaluate --context same-repo` output folder)")
     ap.add_argument("--index", default=None, metavar="CORPUS",
                     help="for a context-trained model: ship an index of CORPUS's training pairs for the tasks with "
                     "no repository (summaries, API sequences, programs), the pool of context=True")
@@ -146,7 +154,7 @@ def main() -> None:
     if args.card_only:
         shipped = json.loads((check_model_dir(out, weights=True) / "codetrans.json").read_text())
         write_card(out, model_id, read_curve(run, threads, until_step=shipped["training"]["steps"]), args.eval,
-                   args.notes)
+                   args.notes, args.grounded)
         print(f"ship: re-rendered the card of {out}", file=sys.stderr)
         return
     if not args.model:
@@ -177,7 +185,7 @@ def main() -> None:
         made = export_ct2(stage, quantization="int8", root=stage.parent / "exports")
         shutil.move(str(made), str(stage / "ct2-int8"))
         shutil.rmtree(stage.parent / "exports")
-        write_card(stage, model_id, curve, args.eval, args.notes)
+        write_card(stage, model_id, curve, args.eval, args.notes, args.grounded)
         replace_dir(stage, out)
     finally:
         shutil.rmtree(stage.parent, ignore_errors=True)

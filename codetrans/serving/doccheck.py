@@ -1,0 +1,73 @@
+"""`codetrans document --check / --fix`: undocumented functions of files, each with a suggestion.
+
+What the pre-commit hook ``codetrans-docs`` runs (``.pre-commit-hooks.yaml`` at the repository root) on
+the staged files: ``--check`` lists every undocumented function that the filters keep, with the text the
+grounded path suggests and where it came from, and fails (exit 1) when there is any; ``--fix`` inserts
+the suggestions with the ``--write`` writer (reparse check, atomic replace, no backup files in the
+user's tree) and fails too when it changed a file, as pre-commit hooks that fix files do.
+
+Filters (:class:`CheckOptions`): languages; private functions (a leading ``_`` or ``#``, a lower-case Go
+name, Java/PHP ``private``); test functions (``test_*``/``Test*`` names, files under test folders or named
+like tests); functions shorter than a number of lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+_TEST_NAME = re.compile(r"^(test_?|Test[A-Z0-9_])")
+_TEST_FILE = re.compile(r"(^|[/\\])(tests?|spec|__tests__)([/\\])|(^|[/\\])(test_[^/\\]*|[^/\\]*_test\.\w+|"
+                        r"[^/\\]*Test\.java|[^/\\]*\.(spec|test)\.js)$")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    langs: frozenset[str] | None = None  # None: every language the extractor knows
+    skip_private: bool = False
+    skip_tests: bool = False
+    min_lines: int = 1
+
+
+def is_private(func: dict, lang: str) -> bool:
+    short = func["func_name"].rsplit(".", 1)[-1]
+    if short.startswith(("_", "#")) and not (short.startswith("__") and short.endswith("__")):
+        return True
+    if lang == "go":
+        return short[:1].islower()
+    if lang in ("java", "php"):
+        tokens = func.get("code_tokens") or []
+        head = tokens[:tokens.index("(")] if "(" in tokens else tokens[:8]
+        return "private" in head
+    return False
+
+
+def is_test(func: dict, path: str) -> bool:
+    return bool(_TEST_NAME.match(func["func_name"].rsplit(".", 1)[-1]) or _TEST_FILE.search(PurePath(path).as_posix()))
+
+
+def wanted(func: dict, lang: str, path: str, options: CheckOptions) -> bool:
+    """Whether ``--check`` asks for documentation of this undocumented function."""
+    if options.langs is not None and lang not in options.langs:
+        return False
+    if options.skip_private and is_private(func, lang):
+        return False
+    if options.skip_tests and is_test(func, path):
+        return False
+    return func["end_line"] - func["start_line"] + 1 >= options.min_lines
+
+
+def to_check(text: str, lang: str, path: str, options: CheckOptions) -> list[dict]:
+    """The undocumented functions of one file that the options keep (none for a file that does not parse)."""
+    from codetrans.serving.lsp import undocumented
+
+    return [f for f in (undocumented(text, lang) or []) if wanted(f, lang, path, options)]
+
+
+def finding_line(path: str, func: dict, result: dict) -> str:
+    tag = f"  [{result['provenance']}]" if "provenance" in result else ""
+    return f"{path}:{func['start_line']} {func['func_name']}: undocumented; suggested: {result['generated_text']}{tag}"
+
+
+__all__ = ["CheckOptions", "finding_line", "is_private", "is_test", "to_check", "wanted"]

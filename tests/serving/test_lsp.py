@@ -1,0 +1,163 @@
+"""`codetrans lsp` driven as an editor drives it: a real LSP client (pytest-lsp's) talking to the server
+process over stdio, on files of a git repository the test creates, with a tiny real model."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+from lsprotocol import types as T
+from model_fixtures import CONSTANT_ANSWER
+from pytest_lsp import client_capabilities, make_test_lsp_client
+from retrieval.repos import commit, init
+
+from codetrans.lang.extract import list_functions
+from codetrans.lang.grammars import get_parser
+
+PY = '''class Cart:
+    def add_item(self, item, quantity=1):
+        """Add an item to the cart."""
+        self.items[item] = quantity
+
+    def item_count(self):
+        """Return the number of items in the cart."""
+        return sum(self.items.values())
+
+    def coupon_count(self):
+        return len(self.coupons)
+
+    def clear(self):
+        self.items = {}
+'''
+JAVA = '''public class Store {
+    private String name;
+
+    /** Returns the name of the store. */
+    public String getName() {
+        return name;
+    }
+
+    public String getAddress() {
+        return address;
+    }
+}
+'''
+
+
+def _apply(text: str, edit: T.WorkspaceEdit) -> str:
+    """Apply a WorkspaceEdit's text edits the way an editor does (bottom-up)."""
+    lines = text.splitlines(keepends=True)
+    (change,) = edit.document_changes
+    for e in sorted(change.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        assert e.range.start.character == 0 and e.range.end.character == 0
+        lines[e.range.start.line:e.range.end.line] = e.new_text.splitlines(keepends=True)
+    return "".join(lines)
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    root = init(tmp_path / "shop")
+    commit(root, {"cart.py": PY, "Store.java": JAVA, "broken.py": "def broken(:\n    return 1\n"}, "Add the shop")
+    return root
+
+
+async def _client(root, model, tmp_path, resolve: bool = True):
+    client = make_test_lsp_client()
+    env = {"CODETRANS_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    await client.start_io(sys.executable, "-m", "codetrans.cli", "lsp", "--model", model, "--backend", "torch",
+                          env=env)
+    caps = client_capabilities("visual-studio-code")
+    if not resolve:
+        caps.text_document.code_action.resolve_support = None
+    await client.initialize_session(T.InitializeParams(capabilities=caps, root_uri=root.as_uri(),
+                                                       workspace_folders=[T.WorkspaceFolder(uri=root.as_uri(),
+                                                                                            name="shop")]))
+    return client
+
+
+def _open(client, path, language_id: str) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
+        uri=uri, language_id=language_id, version=1, text=path.read_text())))
+    return uri
+
+
+def _at(line: int) -> T.Range:
+    return T.Range(start=T.Position(line=line, character=4), end=T.Position(line=line, character=4))
+
+
+@pytest.mark.asyncio
+async def test_code_actions_document_python_and_java(workspace, constant_model_dir, tmp_path):
+    client = await _client(workspace, constant_model_dir, tmp_path)
+    try:
+        uri = _open(client, workspace / "cart.py", "python")
+        actions = await client.text_document_code_action_async(T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=uri), range=_at(9), context=T.CodeActionContext(diagnostics=[])))
+        assert [a.title for a in actions] == ["Document `Cart.coupon_count`",
+                                              "Document all undocumented functions (2)"]
+        action = await client.code_action_resolve_async(actions[0])
+        new = _apply(PY, action.edit)
+        assert not get_parser("python").parse(new.encode()).root_node.has_error
+        fn = next(f for f in list_functions(new, "python") if f["func_name"] == "Cart.coupon_count")
+        assert fn["documented"]  # the docstring landed inside the function, at its body's indentation
+        assert '        """Return the number of coupons in the cart."""\n        return len(self.coupons)' in new
+        every = _apply(PY, (await client.code_action_resolve_async(actions[1])).edit)
+        assert all(f["documented"] for f in list_functions(every, "python"))
+
+        juri = _open(client, workspace / "Store.java", "java")
+        actions = await client.text_document_code_action_async(T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=juri), range=_at(8), context=T.CodeActionContext(diagnostics=[])))
+        assert actions[0].title == "Document `Store.getAddress`"
+        new = _apply(JAVA, (await client.code_action_resolve_async(actions[0])).edit)
+        assert "    /** Returns the address of the store. */\n    public String getAddress() {" in new
+        assert not get_parser("java").parse(new.encode()).root_node.has_error
+
+        hover = await client.text_document_hover_async(T.HoverParams(text_document=T.TextDocumentIdentifier(uri=uri),
+                                                                     position=T.Position(line=9, character=8)))
+        assert "Return the number of coupons in the cart." in hover.contents.value
+        assert "adapted from Cart.item_count (cart.py:6)" in hover.contents.value
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_without_resolve_support_the_edit_comes_with_the_action(workspace, constant_model_dir, tmp_path):
+    client = await _client(workspace, constant_model_dir, tmp_path, resolve=False)
+    try:
+        uri = _open(client, workspace / "cart.py", "python")
+        actions = await client.text_document_code_action_async(T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=uri), range=_at(12), context=T.CodeActionContext(diagnostics=[])))
+        assert actions[0].title == "Document `Cart.clear`" and actions[0].edit is not None
+        assert CONSTANT_ANSWER in _apply(PY, actions[0].edit) or "[" not in _apply(PY, actions[0].edit)
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_broken_file_cancelled_request_and_a_failing_request(workspace, constant_model_dir, tmp_path):
+    client = await _client(workspace, constant_model_dir, tmp_path)
+    try:
+        buri = _open(client, workspace / "broken.py", "python")
+        actions = await client.text_document_code_action_async(T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=buri), range=_at(0), context=T.CodeActionContext(diagnostics=[])))
+        assert actions == []  # a file that does not parse: no action, no error
+        # a request for a document the server never opened fails inside the handler: logged, not fatal
+        ghost = (workspace / "ghost.py").as_uri()
+        resolved = await client.code_action_resolve_async(T.CodeAction(title="x", data={"uri": ghost, "function": "*"}))
+        assert resolved.edit is None
+        # a cancelled request: the client gives up on it; the server goes on answering
+        uri = _open(client, workspace / "cart.py", "python")
+        actions = await client.text_document_code_action_async(T.CodeActionParams(
+            text_document=T.TextDocumentIdentifier(uri=uri), range=_at(9), context=T.CodeActionContext(diagnostics=[])))
+        pending = asyncio.ensure_future(client.code_action_resolve_async(actions[1]))
+        await asyncio.sleep(0)
+        pending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await pending
+        again = await client.code_action_resolve_async(actions[0])
+        assert again.edit is not None
+        assert any("failed" in m.message for m in client.log_messages)
+    finally:
+        await client.shutdown_session()
