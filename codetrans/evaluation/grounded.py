@@ -141,7 +141,7 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
 
 
 def check_chooser(chooser: Any, groups: Sequence[tuple[list, list[float], str]], *, split: str) -> dict:
-    """Mean sentence BLEU of top-1 edited, the generated text, the chooser's pick and the oracle over
+    """Mean sentence BLEU of the top-1 neighbour as retrieved, the generated text, the chooser's pick and the oracle over
     ``groups`` (held-out functions), per sub-task language: how much choosing adds before any test."""
     from collections import defaultdict
 
@@ -157,7 +157,7 @@ def check_chooser(chooser: Any, groups: Sequence[tuple[list, list[float], str]],
         s[2] += ys[pick]
         s[3] += max(ys)
         s[4] += 1
-    return {"split": split, **{col: {"top1_edited": round(s[0] / s[4], 2), "generated": round(s[1] / s[4], 2),
+    return {"split": split, **{col: {"top1": round(s[0] / s[4], 2), "generated": round(s[1] / s[4], 2),
                                       "chosen": round(s[2] / s[4], 2), "oracle": round(s[3] / s[4], 2), "n": int(s[4])}
                                for col, s in sums.items()}}
 

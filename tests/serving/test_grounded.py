@@ -141,10 +141,15 @@ def test_chooser_round_trips_and_rule_chooser_takes_the_nearest():
     cands = candidates("def coupon_count ( self ) : return len ( self . coupons )", "python",
                        [("def item_count ( self ) : return sum ( self . items )", "Return the number of items.", 3.0),
                         ("def clamp ( x , lo , hi ) : return x", "Clamp x.", 0.5)], "Generated text.")
-    assert [c.kind for c in cands] == ["neighbour", "neighbour", "generated"]
+    # each neighbour as it is and, where the edit changes it, edited; then the model's text
+    assert [(c.kind, c.rank, c.changes > 0) for c in cands] == [
+        ("neighbour", 0, False), ("neighbour", 0, True), ("neighbour", 1, False), ("neighbour", 1, True),
+        ("generated", -1, False)]
+    assert cands[1].text == "Return the number of coupons."
     assert ground("def coupon_count ( self ) : return 1", "python", [], "Generated.").provenance == "generated"
     rule = rule_chooser()
-    assert rule.choose(cands) is cands[0]
+    assert rule.choose(cands) is cands[1]  # the nearest, edited
+    assert load_chooser(None).choose(cands) in cands[:2]  # the fitted chooser: the near neighbour too
     again = Chooser.from_json(json.loads(json.dumps(rule.as_json())))
     assert [again.estimate(c) for c in cands] == [rule.estimate(c) for c in cands]
     assert isinstance(load_chooser(None), Chooser)
