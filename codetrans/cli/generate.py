@@ -334,8 +334,10 @@ class _ContextPools:
         elif self.grounded:
             from codetrans.serving.grounded import GROUND_K
 
+            reads = "" if self.spec is None else \
+                f" (the model reads {self.spec.k if self.k is None else self.k} exemplars per function)"
             _note(f"grounded in {pool.root or path} ({len(pool)} documented functions): each answer is the "
-                  f"best of its {GROUND_K} nearest, edited, and the model's text")
+                  f"best of its {GROUND_K} nearest, edited, and the model's text{reads}")
         else:
             k = self.spec.k if self.k is None else self.k
             _note(f"{k} exemplars per function from {pool.root or path} ({len(pool)} documented functions)")

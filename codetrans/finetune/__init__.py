@@ -131,6 +131,8 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     training data is a repository whose license the owner knows, not CodeTrans."""
     from codetrans.data.git import repo_name
     from codetrans.evaluation import DecodingOptions, evaluate
+    from codetrans.evaluation.grounded import GroundedPredictor
+    from codetrans.evaluation.grounded import applies as grounded_applies
     from codetrans.serving import zoo
     from codetrans.train import train
     from codetrans.train.recipe import load_recipe, recipe_file
@@ -211,7 +213,16 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     trained = train(recipe_path, overrides, budget_ends_run=True)  # the time budget closes the run at its step
     timings["train_s"] = round(time.perf_counter() - t0, 1)
     run_eval("after", str(trained.model_dir), f"after: {model_id}")
-    timings = {k: timings[k] for k in ("harvest_s", "eval_before_s", "train_s", "eval_after_s")}
+    grounded_tasks = [t for t in eval_tasks if grounded_applies(t)]
+    if grounded_tasks:  # what `codetrans document` gives inside the repository: neighbours, edited, chosen
+        t0 = time.perf_counter()
+        records["grounded"] = evaluate(GroundedPredictor("grounded", str(trained.model_dir)), str(data_dir),
+                                       work / "eval-grounded", split="test", tasks=grounded_tasks, decoding=decoding,
+                                       name=f"after, grounded: {model_id}", limit=eval_limit, progress=progress,
+                                       overwrite=True)
+        timings["eval_grounded_s"] = round(time.perf_counter() - t0, 1)
+    timings = {k: timings[k] for k in ("harvest_s", "eval_before_s", "train_s", "eval_after_s", "eval_grounded_s")
+               if k in timings}
 
     run_report = {"id": model_id, "command": argv, "repo": h.summary(),
                   "base": {**asdict(base_model), "path": str(base_model.path)}, "train_tasks": train_tasks,

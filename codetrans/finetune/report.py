@@ -53,13 +53,21 @@ def print_plan(rows: list[tuple[str, str]], title: str) -> None:
     console().print(t)
 
 
-def before_after_table(h_counts: dict, before: dict, after: dict, metrics: dict) -> list[tuple]:
+def before_after_table(h_counts: dict, before: dict, after: dict, metrics: dict,
+                       grounded: dict | None = None) -> list[tuple]:
+    """Rows (task, metric, test items, before, after, change, grounded): ``grounded`` is the fine-tuned model
+    inside the repository (documentation and comments: neighbours edited and chosen, as `codetrans document`)."""
     rows = []
     for task in after:
         b, a = before.get(task), after[task]
         n = sum(v.get("test", 0) for v in h_counts.get(task, {}).values())
-        rows.append((task, metrics.get(task, ""), n, b, a, None if b is None else round(a - b, 2) + 0.0))
+        rows.append((task, metrics.get(task, ""), n, b, a, None if b is None else round(a - b, 2) + 0.0,
+                     (grounded or {}).get(task)))
     return rows
+
+
+def _cell(v: float | None, signed: bool = False) -> str:
+    return "-" if v is None else (f"{v:+.2f}" if signed else f"{v:.2f}")
 
 
 def print_before_after(rows: list[tuple], base_ref: str) -> None:
@@ -67,19 +75,18 @@ def print_before_after(rows: list[tuple], base_ref: str) -> None:
 
     t = Table(title="before/after fine-tuning, on the held-out test part", caption=f"before = the base model {base_ref}")
     for col, j in (("sub-task", "left"), ("metric", "left"), ("test items", "right"), ("before", "right"),
-                   ("after", "right"), ("change", "right")):
+                   ("after", "right"), ("change", "right"), ("after, grounded", "right")):
         t.add_column(col, justify=j)
-    for task, metric, n, b, a, d in rows:
-        t.add_row(task, metric, str(n), "-" if b is None else f"{b:.2f}", f"{a:.2f}",
-                  "-" if d is None else f"{d:+.2f}")
+    for task, metric, n, b, a, d, g in rows:
+        t.add_row(task, metric, str(n), _cell(b), f"{a:.2f}", _cell(d, signed=True), _cell(g))
     console().print(t)
 
 
 def markdown_before_after(rows: list[tuple]) -> str:
-    lines = ["| sub-task | metric | test items | before | after | change |", "|---|---|---:|---:|---:|---:|"]
-    for task, metric, n, b, a, d in rows:
-        lines.append(f"| {task} | {metric} | {n} | {'-' if b is None else f'{b:.2f}'} | {a:.2f} | "
-                     f"{'-' if d is None else f'{d:+.2f}'} |")
+    lines = ["| sub-task | metric | test items | before | after | change | after, grounded in the repository |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for task, metric, n, b, a, d, g in rows:
+        lines.append(f"| {task} | {metric} | {n} | {_cell(b)} | {a:.2f} | {_cell(d, signed=True)} | {_cell(g)} |")
     return "\n".join(lines)
 
 
@@ -148,7 +155,12 @@ def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: 
     (model_dir / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     report = {**report, "before": before, "after": after}
     (model_dir / "finetune.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    table = before_after_table(h.counts(), before, after, metric_of)
+    grounded = {t: float(r["score"]) for t, r in records["grounded"]["results"].items()} if "grounded" in records \
+        else None
+    if grounded:
+        report["grounded"] = grounded
+        (model_dir / "finetune.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    table = before_after_table(h.counts(), before, after, metric_of, grounded)
     write_card(model_dir, model_id, train_tasks, base, h, table, training, argv)
     return table
 

@@ -258,8 +258,13 @@ def test_tiny_real_run_before_after_and_usable_by_id(repo: Path, base_dir: Path,
     report = json.loads((out / "finetune.json").read_text())
     assert report["steps"] == 6 and set(report["after"]) == set(report["before"])
     assert (out / "eval" / "before" / "metrics.json").is_file() and (out / "eval" / "after" / "metrics.json").is_file()
+    # documentation is also evaluated as `codetrans document` serves it inside the repository: grounded
+    assert set(report["grounded"]) == {t for t in report["after"] if t.startswith(("code_doc", "code_comment"))}
+    assert "commit_generation" in report["after"] and "commit_generation" not in report["grounded"]
+    assert (out / "eval" / "grounded" / "metrics.json").is_file()
     card = (out / "README.md").read_text()
     assert card.startswith("---") and "## Fine-tuning on shapes" in card and "| before | after |" in card
+    assert "after, grounded in the repository |" in card
     assert "before/after fine-tuning" in printed
     # The base tokenizer was reused, unchanged.
     from codetrans.train.tokenizer import load_tokenizer
@@ -411,5 +416,6 @@ def test_context_finetune_trains_on_repository_exemplars_and_declares_context(re
     assert cli_main(["document", "--json", "--backend", "torch", "--max-new-tokens", "4", "--model", str(out),
                      str(repo / "src" / "geometry.py")]) == 0
     cap = capsys.readouterr()
-    assert "exemplars per function from" in cap.err
-    assert all(json.loads(line)["exemplars"] >= 1 for line in cap.out.splitlines())
+    assert "grounded in" in cap.err and "exemplars per function)" in cap.err
+    rows = [json.loads(line) for line in cap.out.splitlines()]
+    assert all(r["exemplars"] >= 1 and "provenance" in r for r in rows)
