@@ -158,7 +158,9 @@ def _swap_identifier(text: str, old: str, new: str) -> tuple[str, int]:
 
 
 def _name_alignment(old: str, new: str) -> tuple[list[str], list[str]]:
-    """The differing middle of two names' sub-tokens, their shared head and tail removed."""
+    """The differing middle of two names' sub-tokens, their shared head and tail removed; nothing when
+    they share neither (``arrays`` vs ``coupon_count``: no word of one stands for a word of the other),
+    except two one-word names (``parse`` vs ``render``: the verb)."""
     a, b = split_identifier(old.lstrip("$")), split_identifier(new.lstrip("$"))
     head = 0
     while head < min(len(a), len(b)) and a[head] == b[head]:
@@ -166,15 +168,23 @@ def _name_alignment(old: str, new: str) -> tuple[list[str], list[str]]:
     tail = 0
     while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
         tail += 1
+    if head == 0 and tail == 0 and not (len(a) == 1 and len(b) == 1):
+        return [], []
     return a[head:len(a) - tail], b[head:len(b) - tail]
+
+
+def _compound(name: str) -> bool:
+    """A name that cannot be an ordinary prose word (``addItem``, ``add_item``, ``$item``)."""
+    return name.startswith("$") or len(split_identifier(name)) > 1 or "_" in name.strip("_")
 
 
 def adapt(doc: str, source: Signature, target: Signature) -> Edit:
     """``doc`` (written for ``source``) rewritten for ``target``: whole identifiers first (the name,
     then parameters by position), then the differing name words in prose."""
     text, changes = doc, 0
-    text, n = _swap_identifier(text, source.name, target.name)
-    changes += n
+    if _compound(source.name):  # a one-word name in prose is a word, handled with the name's words below
+        text, n = _swap_identifier(text, source.name, target.name)
+        changes += n
     for old, new in zip(source.params, target.params):
         if old != new:
             text, n = _swap_identifier(text, old, new)

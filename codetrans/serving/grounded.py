@@ -94,6 +94,13 @@ def _f1(a: set, b: set) -> float:
     return 0.0 if common == 0 else 2 * common / (len(a) + len(b))
 
 
+def _mentions(name_words: set[str], words: set[str]) -> float:
+    """Share of the name's words the text mentions (a plural or other suffix counts: coupon/coupons)."""
+    if not name_words:
+        return 0.0
+    return sum(any(w.startswith(n) for w in words) for n in name_words) / len(name_words)
+
+
 def _parts(ex: Any) -> tuple[str, str, dict, float]:
     """(input, target, meta, score) of an Exemplar or an (input, target[, score[, meta]]) tuple."""
     if hasattr(ex, "target"):
@@ -132,7 +139,7 @@ def candidates(source: str, lang: str, exemplars: Sequence[Any], generated: str 
     for i, c in enumerate(out):
         others = [texts[j] for j in range(len(out)) if j != i]
         consensus = sum(_f1(texts[i], o) for o in others) / len(others) if others else 0.0
-        mentions = len(q_name & texts[i]) / len(q_name) if q_name else 0.0
+        mentions = _mentions(q_name, texts[i])
         if c.kind == "neighbour":
             inp = _parts(c.origin)[0]
             sig = signature(inp, lang)
