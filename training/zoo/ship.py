@@ -99,7 +99,7 @@ def quality_bar(evals: list[dict]) -> str:
 
 
 GROUNDED_COMMAND = ("codetrans evaluate --model codetrans/models/codetrans-t5-tiny-multitask --data corpora/main "
-                    "--out runs/eval/grounded2 --context same-repo --limit 300 --backend ct2 --tasks document comment")
+                    "--out runs/eval/grounded --context same-repo --limit 300 --backend ct2 --tasks document comment")
 
 
 def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes_file: str | None,
