@@ -125,6 +125,27 @@ def test_commit_hook_in_a_real_repository(tmp_path, constant_model_dir, monkeypa
     assert "--force" in capsys.readouterr().err and hook.read_text() == "#!/bin/sh\nexit 0\n"
 
 
+def test_commit_staged_suggests_for_the_staged_diff(tmp_path, constant_model_dir, monkeypatch, capsys):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.com")
+    _git(repo, "config", "user.name", "T")
+    (repo / "a.py").write_text("x = 1\n")
+    _git(repo, "add", "a.py")
+    _git(repo, "commit", "-q", "-m", "initial")
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    assert main(["commit", "--staged", "--no-context", "--model", constant_model_dir]) == 2
+    assert "nothing is staged" in capsys.readouterr().err
+    (repo / "a.py").write_text("x = 2\n")
+    _git(repo, "add", "a.py")
+    assert main(["commit", "--staged", "--no-context", "--model", constant_model_dir]) == 0
+    assert capsys.readouterr().out.strip() == CONSTANT_ANSWER
+    assert main(["commit", "--staged", "--model", constant_model_dir, "x.diff"]) == 2
+    assert "give no diff files" in capsys.readouterr().err
+
+
 def test_piped_diff_gets_a_subject(tmp_path, constant_model_dir):
     diff = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"
     proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "commit", "--model", constant_model_dir],

@@ -168,3 +168,20 @@ async def test_broken_file_cancelled_request_and_a_failing_request(workspace, co
         assert any("failed" in m.message for m in client.log_messages)
     finally:
         await client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_commit_message_command_for_the_staged_diff(workspace, constant_model_dir, tmp_path):
+    from retrieval.repos import git
+
+    (workspace / "cart.py").write_text(PY.replace("self.items = {}", "self.items.clear()"))
+    client = await _client(workspace, constant_model_dir, tmp_path)
+    try:
+        nothing = await client.workspace_execute_command_async(T.ExecuteCommandParams(command="codetrans.commitMessage"))
+        assert nothing is None  # nothing staged: a warning message, no subject
+        git(workspace, "add", "cart.py")
+        subject = await client.workspace_execute_command_async(T.ExecuteCommandParams(command="codetrans.commitMessage"))
+        assert isinstance(subject, str) and subject.strip()
+        assert any("nothing is staged" in m.message for m in client.messages)
+    finally:
+        await client.shutdown_session()
