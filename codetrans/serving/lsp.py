@@ -276,9 +276,14 @@ def staged_subject(root: str | Path, model: str | None = None, backend: str = "a
 
 
 def serve(model: str | None = None, backend: str = "auto") -> None:
-    """Run the server on stdin/stdout until the client shuts it down."""
+    """Run the server on stdin/stdout until the client shuts it down (or stdin ends)."""
+    import sys
+
+    stdin, stdout = getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None)
+    if stdin is None or stdout is None:
+        raise CodeTransError("codetrans lsp talks LSP over stdin/stdout, which must be byte streams here")
     logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol
-    build_server(Documenter(model, backend)).start_io()
+    build_server(Documenter(model, backend)).start_io(stdin, stdout)
 
 
 __all__ = ["Documenter", "build_server", "document_edit", "serve", "staged_subject", "text_edits", "undocumented"]

@@ -184,6 +184,11 @@ def argv_for(command, data, ext, extra, model, nums):
         return ["card", _file(data, ext)], b""
     if command == "zoo":
         return ["zoo", *extra], b""
+    if command == "lsp":  # garbage where the protocol's frames should be
+        return ["lsp", "--model", _file(data, ext)], data if isinstance(data, bytes) else data.encode("utf-8", "replace")
+    if command == "chooser":
+        return ["chooser", "fit", "--data", _file(data, ext), "--out", os.path.join(WORKDIR, "chooser.json"),
+                "--per-task", beams], b""
     raise AssertionError(f"no hostile command line for {command}")
 
 

@@ -15,6 +15,7 @@ from codetrans.evaluation import evaluate
 from codetrans.evaluation.context import EXEMPLARS_KEY, attach_exemplars
 from codetrans.evaluation.predictors import ModelPredictor
 from codetrans.evaluation.runner import load_split
+from codetrans.serving.grounded import GROUND_K
 
 DOC, COMMIT = "code_documentation_generation_python", "commit_generation"
 VERBS = ["load", "save", "delete", "render", "validate"]
@@ -123,7 +124,7 @@ def test_cli_writes_the_context_table(data, context_model_dir, tmp_path, capsys)
     assert commit_row[5].strip() == "–" and commit_row[6].strip() == "–"
     grounded = json.loads((out / "grounded" / "metrics.json").read_text())["results"][DOC]
     oracle = json.loads((out / "oracle" / "metrics.json").read_text())["results"][DOC]
-    assert grounded["context"]["k"] == 4 and oracle["score"] >= grounded["score"] > 0
+    assert grounded["context"]["k"] == GROUND_K and oracle["score"] >= grounded["score"] > 0
     assert capsys.readouterr().out == table
     k4 = json.loads((out / "k4" / "metrics.json").read_text())
     assert k4["context"] == {"pool": "same-repo", "k": 4}

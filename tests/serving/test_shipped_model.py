@@ -120,4 +120,6 @@ def test_built_wheel_installs_the_shipped_model_and_it_runs_elsewhere(shipped, t
     proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "document", "m.py"], cwd=elsewhere, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "m.py:6 print_log:" in proc.stdout, proc.stderr
-    assert not (tmp_path / "home").exists()  # the wheel's prebuilt export served it
+    assert not (tmp_path / "home" / "exports").exists()  # the wheel's prebuilt export served it
+    # (the home holds only the index of the folder documented: grounding is on by default)
+    assert {p.name for p in (tmp_path / "home").iterdir()} <= {"cache"}
