@@ -98,7 +98,7 @@ def _git(repo, *args, env=None):
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout
 
 
-def test_commit_hook_in_a_real_repository(tmp_path, constant_model_dir, monkeypatch, capsys):
+def _repo_with_a_commit(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "-q")
@@ -107,6 +107,11 @@ def test_commit_hook_in_a_real_repository(tmp_path, constant_model_dir, monkeypa
     (repo / "a.py").write_text("x = 1\n")
     _git(repo, "add", "a.py")
     _git(repo, "commit", "-q", "-m", "initial")
+    return repo
+
+
+def test_commit_hook_in_a_real_repository(tmp_path, constant_model_dir, monkeypatch, capsys):
+    repo = _repo_with_a_commit(tmp_path)
     monkeypatch.chdir(repo)
     assert main(["commit", "--install-hook", "--model", constant_model_dir]) == 0
     assert "prepare-commit-msg" in capsys.readouterr().out
@@ -127,14 +132,7 @@ def test_commit_hook_in_a_real_repository(tmp_path, constant_model_dir, monkeypa
 
 
 def test_commit_staged_suggests_for_the_staged_diff(tmp_path, constant_model_dir, monkeypatch, capsys):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "t@example.com")
-    _git(repo, "config", "user.name", "T")
-    (repo / "a.py").write_text("x = 1\n")
-    _git(repo, "add", "a.py")
-    _git(repo, "commit", "-q", "-m", "initial")
+    repo = _repo_with_a_commit(tmp_path)
     monkeypatch.chdir(repo)
     monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
     assert main(["commit", "--staged", "--no-context", "--model", constant_model_dir]) == 2

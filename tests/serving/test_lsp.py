@@ -87,13 +87,17 @@ def _at(line: int) -> T.Range:
     return T.Range(start=T.Position(line=line, character=4), end=T.Position(line=line, character=4))
 
 
+async def _actions(client, uri: str, line: int) -> list[T.CodeAction]:
+    return await client.text_document_code_action_async(T.CodeActionParams(
+        text_document=T.TextDocumentIdentifier(uri=uri), range=_at(line), context=T.CodeActionContext(diagnostics=[])))
+
+
 @pytest.mark.asyncio
 async def test_code_actions_document_python_and_java(workspace, constant_model_dir, tmp_path):
     client = await _client(workspace, constant_model_dir, tmp_path)
     try:
         uri = _open(client, workspace / "cart.py", "python")
-        actions = await client.text_document_code_action_async(T.CodeActionParams(
-            text_document=T.TextDocumentIdentifier(uri=uri), range=_at(9), context=T.CodeActionContext(diagnostics=[])))
+        actions = await _actions(client, uri, 9)
         assert [a.title for a in actions] == ["Document `Cart.coupon_count`",
                                               "Document all undocumented functions (2)"]
         action = await client.code_action_resolve_async(actions[0])
@@ -106,8 +110,7 @@ async def test_code_actions_document_python_and_java(workspace, constant_model_d
         assert all(f["documented"] for f in list_functions(every, "python"))
 
         juri = _open(client, workspace / "Store.java", "java")
-        actions = await client.text_document_code_action_async(T.CodeActionParams(
-            text_document=T.TextDocumentIdentifier(uri=juri), range=_at(8), context=T.CodeActionContext(diagnostics=[])))
+        actions = await _actions(client, juri, 8)
         assert actions[0].title == "Document `Store.getAddress`"
         new = _apply(JAVA, (await client.code_action_resolve_async(actions[0])).edit)
         assert "    /** Returns the address of the store. */\n    public String getAddress() {" in new
@@ -126,8 +129,7 @@ async def test_without_resolve_support_the_edit_comes_with_the_action(workspace,
     client = await _client(workspace, constant_model_dir, tmp_path, resolve=False)
     try:
         uri = _open(client, workspace / "cart.py", "python")
-        actions = await client.text_document_code_action_async(T.CodeActionParams(
-            text_document=T.TextDocumentIdentifier(uri=uri), range=_at(12), context=T.CodeActionContext(diagnostics=[])))
+        actions = await _actions(client, uri, 12)
         assert actions[0].title == "Document `Cart.clear`" and actions[0].edit is not None
         new = _apply(PY, actions[0].edit)
         assert '    def clear(self):\n        """' in new and "from Cart." not in new  # text only, no provenance
@@ -141,8 +143,7 @@ async def test_broken_file_cancelled_request_and_a_failing_request(workspace, co
     client = await _client(workspace, constant_model_dir, tmp_path)
     try:
         buri = _open(client, workspace / "broken.py", "python")
-        actions = await client.text_document_code_action_async(T.CodeActionParams(
-            text_document=T.TextDocumentIdentifier(uri=buri), range=_at(0), context=T.CodeActionContext(diagnostics=[])))
+        actions = await _actions(client, buri, 0)
         assert not actions  # a file that does not parse: no action, no error
         # a request for a document the server never opened fails inside the handler: logged, not fatal
         ghost = (workspace / "ghost.py").as_uri()
@@ -161,8 +162,7 @@ async def test_broken_file_cancelled_request_and_a_failing_request(workspace, co
         with pytest.raises(Exception, match="cancel"):
             await asyncio.wait_for(pending, 30)  # well before 2,000 functions could be done
         uri = _open(client, workspace / "cart.py", "python")
-        actions = await client.text_document_code_action_async(T.CodeActionParams(
-            text_document=T.TextDocumentIdentifier(uri=uri), range=_at(9), context=T.CodeActionContext(diagnostics=[])))
+        actions = await _actions(client, uri, 9)
         again = await client.code_action_resolve_async(actions[0])
         assert again.edit is not None
         assert any("failed" in m.message for m in client.log_messages)
