@@ -186,7 +186,7 @@ def adapt(doc: str, source: Signature, target: Signature) -> Edit:
         text, n = _swap_identifier(text, source.name, target.name)
         changes += n
     for old, new in zip(source.params, target.params):
-        if old != new:
+        if old != new and _compound(old):  # a one-word parameter in prose is mostly a word ("the product")
             text, n = _swap_identifier(text, old, new)
             changes += n
             if not old.startswith("$"):
