@@ -2,10 +2,11 @@
 
 A repository already documents functions like the one at hand. For each function the grounded path
 
-1. takes the ``k`` BM25-nearest documented functions of the repository (the unit itself never: see
-   :func:`codetrans.retrieval.exemplars.nearest`);
+1. takes the :data:`GROUND_K` BM25-nearest documented functions of the repository (the unit itself never:
+   see :func:`codetrans.retrieval.exemplars.nearest`);
 2. **edits** each neighbour's docstring to the function (:func:`codetrans.retrieval.edit.adapt`: the
-   differing name words and the parameters swapped);
+   differing name words, compound parameter names and the class swapped); both the text as it is and
+   the edited one are candidates;
 3. adds the model's own text (conditioned on the exemplars when the model was trained with them);
 4. **chooses** one with a linear scorer (:class:`Chooser`) that predicts each candidate's smoothed
    sentence BLEU from features of the pair (BM25 score and rank, name and code overlap, signature
@@ -39,7 +40,8 @@ _BASE = ("bias", "log_bm25", "bm25_ratio", "rank0", "rank", "name_overlap", "cod
          "edited", "log_words", "consensus", "agrees_generated", "mentions_name", "top_log_bm25",
          "top_name_overlap", *(f"lang_{x}" for x in LANGS))
 #: Products with "edited" and "rank0": how much an edit or the top rank is worth depends on the other
-#: features (measured on validation repositories: +1 to +5 BLEU points on Java, Ruby; see the zoo README).
+#: features (on the validation repositories the chosen answer went from 57.2 to 58.2 smoothed BLEU on Java
+#: documentation and from 40.1 to 42.1 on Ruby with them, measured this way before shipping the chooser).
 _CROSSED = _BASE[1:15]
 FEATURES = (*_BASE, *(f"{n}*edited" for n in _CROSSED), *(f"{n}*rank0" for n in _CROSSED))
 DEFAULT_CHOOSER = Path(__file__).with_name("chooser.json")
