@@ -104,6 +104,19 @@ def insert_docs(source: str, lang: str, docs: list[tuple[dict, str]]) -> tuple[s
     return new.decode("utf-8", "surrogatepass"), len(edits), notes
 
 
+def undocumented(text: str, lang: str) -> list[dict] | None:
+    """The undocumented functions of a file, or None when it does not parse cleanly (the language server then
+    offers no action and ``document --check`` passes the file over)."""
+    from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+    from codetrans.lang.grammars import get_parser
+
+    if lang not in EXTRACT_LANGUAGES or not text.strip():
+        return None
+    if get_parser(lang).parse(text.encode("utf-8", "surrogatepass")).root_node.has_error:
+        return None
+    return [f for f in list_functions(text, lang) if not f["documented"]]
+
+
 def backup_path(path: Path) -> Path:
     """The first free ``FILE.orig`` / ``FILE.orig.N`` name (a dangling symbolic link counts as taken)."""
     candidate = path.with_name(path.name + ".orig")

@@ -27,6 +27,7 @@ from typing import Any
 
 from codetrans import __version__
 from codetrans.errors import CodeTransError
+from codetrans.serving.docwriter import undocumented
 
 logger = logging.getLogger(__name__)
 
@@ -100,18 +101,6 @@ class Documenter:
                 raise Cancelled()
             out.extend(pipe.document_file(text, functions[start:start + BATCH], **kwargs))
         return out
-
-
-def undocumented(text: str, lang: str) -> list[dict] | None:
-    """The undocumented functions of a file, or None when it does not parse cleanly (no action then)."""
-    from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
-    from codetrans.lang.grammars import get_parser
-
-    if lang not in EXTRACT_LANGUAGES or not text.strip():
-        return None
-    if get_parser(lang).parse(text.encode("utf-8", "surrogatepass")).root_node.has_error:
-        return None
-    return [f for f in list_functions(text, lang) if not f["documented"]]
 
 
 def text_edits(old: str, new: str) -> list[dict]:
@@ -286,4 +275,4 @@ def serve(model: str | None = None, backend: str = "auto") -> None:
     build_server(Documenter(model, backend)).start_io(stdin, stdout)
 
 
-__all__ = ["Documenter", "build_server", "document_edit", "serve", "staged_subject", "text_edits", "undocumented"]
+__all__ = ["Documenter", "build_server", "document_edit", "serve", "staged_subject", "text_edits"]

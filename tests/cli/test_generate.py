@@ -150,3 +150,26 @@ def test_piped_diff_gets_a_subject(tmp_path, constant_model_dir):
     proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "commit", "--model", constant_model_dir],
                           input=diff, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == CONSTANT_ANSWER
+
+
+def test_document_check_lists_filters_and_fixes(tmp_path, constant_model_dir, capsys, monkeypatch):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    src = tmp_path / "m.py"
+    src.write_text("def area(w, h):\n    return w * h\n\n\ndef _helper(x):\n    return x\n\n\n"
+                   "def test_area():\n    assert area(1, 2) == 2\n\n\ndef long_one(a):\n    b = a\n    c = b\n"
+                   "    return c\n")
+    notes = tmp_path / "README.md"
+    notes.write_text("# not code: skipped\n")
+    base = ["document", "--check", "--no-context", "--model", constant_model_dir, str(src), str(notes)]
+    assert main(base) == 1
+    out = capsys.readouterr()
+    assert out.out.count("undocumented; suggested: ") == 4 and "4 undocumented function(s) in 1 file(s)" in out.err
+    assert main([*base, "--skip-private", "--skip-tests", "--min-lines", "3"]) == 1
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == ["long_one:"]
+    assert main([*base, "--langs", "java"]) == 0  # nothing of the kept languages: passes
+    assert main([*base, "--langs", "cobol"]) == 2 and "--langs: unknown cobol" in capsys.readouterr().err
+    fix = ["document", "--fix", "--no-context", "--model", constant_model_dir, "--skip-private", str(src)]
+    assert main(fix) == 0  # everything it was asked for got documented
+    assert not list(tmp_path.glob("m.py.orig*")) and src.read_text().count(f'"""{CONSTANT_ANSWER}') == 3
+    assert "def _helper(x):\n    return x" in src.read_text()
+    assert main(["document", "--check", "--skip-private", "--no-context", "--model", constant_model_dir, str(src)]) == 0
