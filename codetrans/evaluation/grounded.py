@@ -18,7 +18,7 @@ from typing import Any
 
 from codetrans.errors import CodeTransError
 from codetrans.evaluation.predictors import DecodingOptions, ModelPredictor
-from codetrans.tasks import get_subtask
+from codetrans.tasks import SUBTASKS, get_subtask
 
 GROUNDED_MODES = ("grounded", "oracle")
 #: Sub-task types the grounded path serves (documentation and Java comments).
@@ -117,7 +117,7 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
 
     ds = load_split(data, split)
     col = ds["task"]
-    chosen = [t for t in dict.fromkeys(col) if t in _subtasks() and applies(t)]
+    chosen = [t for t in dict.fromkeys(col) if t in SUBTASKS and applies(t)]
     if tasks:
         chosen = [t for t in chosen if t in tasks]
     predictor = GroundedPredictor("oracle", model, backend=backend)
@@ -160,12 +160,6 @@ def check_chooser(chooser: Any, groups: Sequence[tuple[list, list[float], str]],
     return {"split": split, **{col: {"top1": round(s[0] / s[4], 2), "generated": round(s[1] / s[4], 2),
                                       "chosen": round(s[2] / s[4], 2), "oracle": round(s[3] / s[4], 2), "n": int(s[4])}
                                for col, s in sums.items()}}
-
-
-def _subtasks() -> dict:
-    from codetrans.tasks import SUBTASKS
-
-    return SUBTASKS
 
 
 __all__ = ["GROUNDED_MODES", "GroundedPredictor", "applies", "check_chooser", "chooser_groups"]
