@@ -155,3 +155,24 @@ def test_cli_context_options_are_checked_in_one_line(data, tmp_path, capsys):
     assert "--k takes whole numbers" in capsys.readouterr().err
     assert main([*base, "--model", "baseline:repo-bm25", "--context", "same-repo", "--tasks", "commit"]) == 0
     assert json.loads((tmp_path / "o" / "metrics.json").read_text())["context"]["k"] == 1
+
+
+def test_chooser_fit_on_training_repositories_and_checked_on_another_split(data, constant_model_dir, tmp_path,
+                                                                            capsys):
+    from codetrans.serving.grounded import Chooser, candidates
+
+    out = tmp_path / "chooser.json"
+    assert main(["chooser", "fit", "--data", data, "--out", str(out), "--per-task", "8", "--backend", "torch",
+                 "--check-split", "test", "--model", constant_model_dir]) == 0
+    chooser = Chooser.load(out)
+    info = chooser.fit_info
+    assert info["split"] == "train" and info["per_task"] == {DOC: 8} and info["functions"] == 8
+    check = info["check"]["Doc Python"]
+    assert check["oracle"] >= check["chosen"] and check["n"] == 8
+    # fit on the training repositories' own docstrings, it prefers a neighbour edited to the function's name
+    # ("Load the user ..." -> "Load the order ...") over the constant model text
+    cands = candidates("def load_order ( order_id , store ) : item = store . get ( order_id ) return item", "python",
+                       [("def load_user ( user_id , store ) : item = store . get ( user_id ) return item",
+                         "Load the user of the shop .", 5.0)], "Compute the value")
+    assert chooser.choose(cands).text == "Load the order of the shop ."
+    assert main(["chooser", "fit", "--data", data, "--out", str(out), "--per-task", "0"]) == 2
