@@ -121,6 +121,7 @@ def candidates(source: str, lang: str, exemplars: Sequence[Any], generated: str 
     q_name, q_terms = set(split_identifier(query.name)), _terms(source)
     out: list[Candidate] = []
     scores: list[float] = []
+    shape: list[tuple[float, float, float]] = []  # per neighbour: name overlap, code overlap, same arity
     for rank, ex in enumerate(list(exemplars)[:GROUND_K]):
         inp, target, meta, score = _parts(ex)
         edit = adapt(target, signature(inp, lang, str(meta.get("func_name") or "")), query)
@@ -129,12 +130,13 @@ def candidates(source: str, lang: str, exemplars: Sequence[Any], generated: str 
         if edit.changes:
             out.append(Candidate(edit.text, "neighbour", rank, ex, edit.changes))
         scores.append(score)
+        sig = signature(inp, lang)  # the features were fit on the name as the tokens give it
+        shape.append((_jaccard(q_name, set(split_identifier(sig.name))), _jaccard(q_terms, _terms(inp)),
+                      float(len(sig.params) == len(query.params))))
     if generated is not None and generated.strip():
         out.append(Candidate(generated, "generated"))
     top = max(scores) if scores else 0.0
-    top_name = 0.0
-    if out and out[0].kind == "neighbour":
-        top_name = _jaccard(q_name, set(split_identifier(signature(_parts(out[0].origin)[0], lang).name)))
+    top_name = shape[0][0] if shape else 0.0
     texts = [_words(c.text) for c in out]
     gen_words = texts[-1] if out and out[-1].kind == "generated" else set()
     lang_hot = [1.0 if lang == x else 0.0 for x in LANGS]
@@ -143,13 +145,9 @@ def candidates(source: str, lang: str, exemplars: Sequence[Any], generated: str 
         consensus = sum(_f1(texts[i], o) for o in others) / len(others) if others else 0.0
         mentions = _mentions(q_name, texts[i])
         if c.kind == "neighbour":
-            inp = _parts(c.origin)[0]
-            sig = signature(inp, lang)
             score = scores[c.rank]
             c.features = [1.0, math.log1p(max(score, 0.0)), score / top if top > 0 else 0.0, float(c.rank == 0),
-                          float(c.rank), _jaccard(q_name, set(split_identifier(sig.name))),
-                          _jaccard(q_terms, _terms(inp)), float(len(sig.params) == len(query.params)),
-                          float(c.changes > 0), math.log1p(len(c.text.split())), consensus,
+                          float(c.rank), *shape[c.rank], float(c.changes > 0), math.log1p(len(c.text.split())), consensus,
                           _f1(texts[i], gen_words), mentions, math.log1p(max(top, 0.0)), top_name, *lang_hot]
         else:
             c.features = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, math.log1p(len(c.text.split())), consensus,
