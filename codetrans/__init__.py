@@ -15,8 +15,8 @@ import sys
 import types
 
 from codetrans.errors import CodeTransError
+from codetrans.version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["CodeTransError", "__version__", "pipeline"]
 
 

@@ -32,6 +32,32 @@ PRETRAIN_COLUMN = "text"
 
 #: The languages the tree-sitter layer handles, by canonical name.
 CODE_LANGUAGES: tuple[str, ...] = ("python", "java", "go", "php", "ruby", "javascript", "c_sharp", "sql")
+#: File extensions of each language: the one map (grammars, file walks, repository pools read it).
+#: Other languages appear only where a repository's main language is named (commit corpora); they are
+#: never parsed. Rarer spellings (``.pyi`` stubs, ``.rake``, ``.inc``, which is as often C as PHP) are
+#: left out, so what a file walk harvests and what a path is parsed as agree (pass ``--lang`` for those).
+LANGUAGE_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "python": (".py",), "java": (".java",), "go": (".go",), "javascript": (".js", ".mjs", ".cjs", ".jsx"),
+    "php": (".php",), "ruby": (".rb",), "c_sharp": (".cs",), "sql": (".sql",),
+    "kotlin": (".kt", ".kts"), "typescript": (".ts",), "c": (".c", ".h"), "cpp": (".cc", ".cpp"),
+    "rust": (".rs",), "scala": (".scala",), "swift": (".swift",),
+}
+#: Extension -> language, for the languages CodeTrans parses.
+EXTENSIONS: dict[str, str] = {ext: lang for lang, exts in LANGUAGE_EXTENSIONS.items() if lang in CODE_LANGUAGES
+                              for ext in exts}
+#: Extension -> language, every language named above (a repository's main language).
+ALL_EXTENSIONS: dict[str, str] = {ext: lang for lang, exts in LANGUAGE_EXTENSIONS.items() for ext in exts}
+#: How a language is written for people (a repository's main language in commit records).
+LANGUAGE_TITLES: dict[str, str] = {
+    "python": "Python", "java": "Java", "go": "Go", "javascript": "JavaScript", "php": "PHP", "ruby": "Ruby",
+    "c_sharp": "C#", "sql": "SQL", "kotlin": "Kotlin", "typescript": "TypeScript", "c": "C", "cpp": "C++",
+    "rust": "Rust", "scala": "Scala", "swift": "Swift",
+}
+#: Directory names of vendored (third-party) code: never harvested, never an exemplar.
+VENDORED_DIRS: frozenset[str] = frozenset({
+    "vendor", "vendored", "_vendor", "third_party", "thirdparty", "third-party", "node_modules", "bower_components",
+    "site-packages", "dist-packages", "external",
+})
 
 
 @dataclass(frozen=True)
@@ -55,6 +81,10 @@ class TaskType:
     # model from 2.0 to 9.0 smoothed BLEU and ended "the on the on" loops; API sequences and programs
     # repeat n-grams legitimately, so they are not blocked.
     decoding: dict = field(default_factory=dict, compare=False, hash=False)
+    # Where exemplars come from, at inference and in augmented corpora: "tree" (the user's repository),
+    # "history" (its earlier commits) or "train" (the sub-task's training split: no repository to draw on).
+    pool: str = "train"
+    grounded: bool = False  # served retrieve-edit-choose from the repository (serving/grounded.py)
 
 
 @dataclass(frozen=True)
@@ -101,7 +131,8 @@ TASK_TYPES: dict[str, TaskType] = {
                  "smoothed_bleu", "code_documentation_generation", "tree", "Documentation",
                  "write the docstring summary of a function (or of every function in a file).",
                  "def area(width, height):\n    return width * height", _DEMO_DOCUMENT,
-                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 48}),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 48},
+                 pool="tree", grounded=True),
         TaskType("summarize", "codetrans-summarize", "source code summarization", "code",
                  "smoothed_bleu", "source_code_summarization", "tree", "Summarization",
                  "summarize a code snippet in one line, like a question title.",
@@ -115,14 +146,16 @@ TASK_TYPES: dict[str, TaskType] = {
                  "write the first sentence of a Java method's Javadoc.",
                  "public boolean isEmpty() { return size == 0; }",
                  (("java", "public boolean isEmpty() {\n    return size == 0;\n}\n"),),
-                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 48}),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 48},
+                 pool="tree", grounded=True),
         TaskType("commit", "codetrans-commit", "git commit message generation", "diff",
                  "corpus_bleu", "commit_generation", "history", "Commit message",
                  "propose a commit subject for a staged diff.",
                  "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-Instal with pip.\n+Install with pip.",
                  (("", "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n # Project\n-Instal with pip.\n"
                        "+Install with pip.\n"),),
-                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 32}),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 32},
+                 pool="history"),
         TaskType("api", "codetrans-api", "API sequence recommendation", "text",
                  "smoothed_bleu", "api_generation", "tree", "API sequence",
                  "recommend a sequence of Java API calls for a natural-language query.",
@@ -140,6 +173,11 @@ TASK_TYPES: dict[str, TaskType] = {
 
 #: Task types whose training pairs are harvested from the functions of a working tree.
 CODE_TASK_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.harvested_from == "tree")
+#: Task types whose exemplars come from the user's repository (tree or history), and the others.
+REPOSITORY_POOL_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.pool != "train")
+GLOBAL_POOL_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.pool == "train")
+#: Task types served grounded in the repository (retrieve, edit, choose; serving/grounded.py).
+GROUNDED_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.grounded)
 
 # The original's language names in task tokens / prefixes differ from tree-sitter's for C#.
 _ORIGINAL_LANG = {"c_sharp": "csharp"}
@@ -156,17 +194,35 @@ def _sum(lang: str) -> SubTask:
                    f"source code summarization {o}: ", f"_{o}")
 
 
+#: The languages of the documentation sub-tasks (CodeSearchNet's six).
+DOC_LANGUAGES: tuple[str, ...] = ("python", "java", "go", "php", "ruby", "javascript")
+# The single-language sub-tasks' ids, named once so no other module spells them.
+COMMENT_JAVA = "code_comment_generation_java"
+COMMIT = "commit_generation"
+API = "api_generation"
+SYNTHESIS = "program_synthese"
+
 SUBTASKS: dict[str, SubTask] = {
     s.id: s
     for s in (
-        *(_doc(lang) for lang in ("python", "java", "go", "php", "ruby", "javascript")),
+        *(_doc(lang) for lang in DOC_LANGUAGES),
         *(_sum(lang) for lang in ("python", "sql", "c_sharp")),
-        SubTask("code_comment_generation_java", "comment", "java", "code comment java: ", "_java"),
-        SubTask("commit_generation", "commit", "java", "diffs in code: "),
-        SubTask("api_generation", "api", "english", "description for api: "),
-        SubTask("program_synthese", "synthesize", "algolisp", "program synthesis: "),
+        SubTask(COMMENT_JAVA, "comment", "java", "code comment java: ", "_java"),
+        SubTask(COMMIT, "commit", "java", "diffs in code: "),
+        SubTask(API, "api", "english", "description for api: "),
+        SubTask(SYNTHESIS, "synthesize", "algolisp", "program synthesis: "),
     )
 }
+
+
+def doc_subtask(lang: str) -> str:
+    """The documentation sub-task id of a language (``code_documentation_generation_<lang>``)."""
+    return _doc(normalize_lang(lang)).id
+
+
+def summarize_subtask(lang: str) -> str:
+    """The summarization sub-task id of a language (C# keeps the original's ``csharp``)."""
+    return _sum(normalize_lang(lang)).id
 
 
 def normalize_lang(lang: str) -> str:

@@ -2,9 +2,10 @@
 
     python training/plot_curve.py RUN_DIR --out model_cards/curve.png [--threads 2]
 
-Reads ``RUN_DIR/logs/train.jsonl`` (every session of a resumed run appends to it). Core-hours are the
-summed wall time of the logged training windows times the torch threads the run used. Prints a JSON
-summary (steps, tokens, core-hours, last losses) as its last line.
+Reads ``RUN_DIR/logs/train.jsonl`` (every session of a resumed run appends to it) through
+:func:`codetrans.train.runlog.read_curve`. Core-hours are the summed wall time of the logged training
+windows times the torch threads the run used. Prints a JSON summary (steps, tokens, core-hours, last
+losses) as its last line.
 """
 
 from __future__ import annotations
@@ -14,47 +15,9 @@ import json
 import os
 from pathlib import Path
 
+from codetrans.train.runlog import read_curve  # the one reader of training logs, beside their writer
 
-def read_curve(run: Path, threads: list[int], until_step: int | None = None) -> dict:
-    """Train/dev points (core-hours, loss, step), tokens seen, core-hours and per-session figures
-    (``sessions``: steps from/to, tokens, wall hours, last losses) of a run's log.
-
-    Each session (a ``start`` event) counts its own torch threads: the event's ``threads`` when logged,
-    else ``threads[i]`` for the i-th session (the last value repeats). A session that resumed from a
-    checkpoint older than the previous session's last step rolled those steps back: their windows stay
-    in core-hours (the CPU was spent) but leave the curve and the tokens seen (the model never kept them).
-    ``until_step``: the run as it was at that step (e.g. a shipped checkpoint of a run that went on).
-    """
-    train, dev, sessions = [], [], []
-    secs, core_s, session, n_threads, at_step = 0.0, 0.0, -1, threads[0], {0: 0.0}
-    for line in (run / "logs" / "train.jsonl").read_text().splitlines():
-        rec = json.loads(line)
-        if until_step is not None and rec.get("event") in ("train", "dev") and rec["step"] > until_step:
-            continue
-        if rec.get("event") == "start":
-            session += 1
-            n_threads = rec.get("threads") or threads[min(session, len(threads) - 1)]
-            train = [p for p in train if p[2] <= rec["step"]]
-            dev = [p for p in dev if p[2] <= rec["step"]]
-            sessions.append({"from": rec["step"], "to": rec["step"], "tokens": 0, "wall_hours": 0.0,
-                             "loss": None, "dev": None})
-        elif rec.get("event") == "train":
-            if sessions:
-                sessions[-1].update(to=rec["step"], loss=rec["loss"])
-                sessions[-1]["tokens"] += rec["window_tokens"]
-                sessions[-1]["wall_hours"] += rec["window_s"] / 3600
-            secs += rec["window_s"]
-            core_s += rec["window_s"] * n_threads
-            at_step[rec["step"]] = core_s
-            train.append((core_s / 3600, rec["loss"], rec["step"], rec["window_tokens"]))
-        elif rec.get("event") == "dev":
-            s = max(k for k in at_step if k <= rec["step"])
-            dev.append((at_step[s] / 3600, rec["dev_loss"], rec["step"]))
-            if sessions:
-                sessions[-1]["dev"] = rec["dev_loss"]
-    tokens = sum(p[3] for p in train)
-    return {"train": [p[:3] for p in train], "dev": dev, "tokens": tokens, "core_hours": core_s / 3600,
-            "wall_hours": secs / 3600, "sessions": sessions}
+__all__ = ["plot", "read_curve"]
 
 
 def plot(curve: dict, out: Path, title: str) -> None:

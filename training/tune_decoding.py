@@ -41,6 +41,7 @@ def max_new_tokens(data: str, tokenizer, tasks: list[str], cap: int = 256, sampl
 def main() -> None:
     from codetrans.evaluation.predictors import DecodingOptions
     from codetrans.evaluation.runner import evaluate, load_split
+    from codetrans.meta import ModelMeta
     from codetrans.train.tokenizer import load_tokenizer
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -77,12 +78,10 @@ def main() -> None:
         chosen[task] = {**best, "max_new_tokens": lengths[task]}
         tuning[task] = {"n": args.per_task, "backend": args.backend, "scores": {k: round(v, 3) for k, v in scores.items()}}
         print(f"{task}: {chosen[task]} (score {max(scores.values()):.2f})", flush=True)
-    meta_path = model / "codetrans.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    meta["decoding"] = chosen
-    meta["decoding_tuning"] = tuning
-    meta.pop("decoding_inherited_from", None)  # tuned on this model now (the engine's stand-in is replaced)
-    meta_path.write_text(json.dumps(meta, indent=1) + "\n")
+    meta = ModelMeta.read(model)
+    meta.decoding, meta.decoding_tuning = chosen, tuning
+    meta.decoding_inherited_from = None  # tuned on this model now (the engine's stand-in is replaced)
+    meta.write(model)
     print(json.dumps({"decoding": chosen}))
 
 

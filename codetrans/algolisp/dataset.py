@@ -19,8 +19,8 @@ from typing import Any
 from codetrans.algolisp.errors import AlgoLispError
 from codetrans.algolisp.parser import as_tree, depth, flatten, to_str
 from codetrans.errors import DataError
+from codetrans.tasks import SYNTHESIS as TASK
 
-TASK = "program_synthese"
 SPLIT_FILES = {"train": "train.jsonl", "validation": "dev.jsonl", "test": "test.jsonl"}
 
 

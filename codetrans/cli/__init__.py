@@ -37,7 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _top_parser() -> argparse.ArgumentParser:
-    from codetrans import __version__
+    from codetrans.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="codetrans",

@@ -80,6 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="give each pair 1..k exemplars (hash-chosen), so one model reads any count up to k")
     a.add_argument("--sample", type=int, default=None, metavar="N",
                    help="keep at most N pairs per sub-task and split (hash-chosen; pools still use every pair)")
+    a.add_argument("--min-copy", type=float, default=0.0, metavar="F",
+                   help="training split only: drop augmented pairs whose exemplars hold under F of the target's "
+                        "words (a curriculum where reading exemplars pays; dev/test unchanged)")
     a.add_argument("--seed", default="codetrans")
 
     x = sub.add_parser("index", help="a compact exemplar index of a corpus' training split (tasks with no repository)")
@@ -90,11 +93,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _augment(args: argparse.Namespace) -> int:
-    from codetrans.data.augment import AugmentConfig, augment_corpus
+    from codetrans.retrieval.corpus import AugmentConfig, augment_corpus
 
     cfg = AugmentConfig(k=args.k, drop_fraction=args.drop, budget=args.budget or None,
                         signatures=args.signatures, seed=args.seed, vary_k=args.vary_k,
-                        sample=args.sample)
+                        sample=args.sample, min_copy=args.min_copy)
     tokenizer = None
     if args.tokenizer:
         from codetrans.train.tokenizer import load_tokenizer  # CLI glue only: the library takes any tokenizer

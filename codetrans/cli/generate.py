@@ -167,7 +167,10 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "context", None) and getattr(args, "no_context", False):
         raise CodeTransError("--context and --no-context contradict each other")
     pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
-    pools = _ContextPools(args, pipe)
+    from codetrans.serving.context_policy import ContextPolicy
+
+    pools = ContextPolicy(pipe, command, explicit=getattr(args, "context", None),
+                          off=getattr(args, "no_context", False), k=getattr(args, "k", None), notify=_note)
     if options is not None:
         return _check_docs(pipe, inputs, pools, generate, options, fix=args.fix)
     for name, text in inputs:
@@ -261,87 +264,6 @@ def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], o
               + ("" if fix else "; run with --fix to insert the suggestions"), file=sys.stderr)
         return 1
     return 0
-
-
-#: Commands whose default pool is the input's repository (the others: --context, else the model's index).
-REPOSITORY_DEFAULT = ("document", "comment", "commit")
-#: Commands grounded in the repository with any model (codetrans.serving.grounded).
-GROUNDED_COMMANDS = ("document", "comment")
-
-
-class _ContextPools:
-    """The exemplar pool of each input: ``--context PATH``, else the file's repository (``commit``: the
-    current repository's history; tasks with no repository: the model's shipped index), when the model
-    takes context; each pool announced once on stderr."""
-
-    def __init__(self, args: argparse.Namespace, pipe: Any) -> None:
-        self.command, self.explicit = args.command, getattr(args, "context", None)
-        self.off = getattr(args, "no_context", False)
-        self.spec = None if self.off else pipe.context_spec()
-        self.grounded = not self.off and self.command in GROUNDED_COMMANDS  # any model: retrieve, edit, choose
-        self.k = getattr(args, "k", None)
-        self.pipe = pipe
-        self.cache: dict[str, Any] = {}
-        if not self.off and self.spec is None and self.explicit and not self.grounded:
-            # the policy (codetrans.serving.context): exemplars would be garbage to such a model
-            _note("the model was not trained with exemplars (no 'context' in its codetrans.json); "
-                  "generating without context")
-
-    def get(self, name: str | None) -> Any:
-        if self.off or (self.spec is None and not self.grounded) or (self.k == 0 and not self.grounded):
-            return None
-        if not self.explicit and self.command not in REPOSITORY_DEFAULT:
-            return self._index()  # no repository: summaries, API sequences and programs use the model's index
-        path = self.explicit or ("." if self.command == "commit" else name)
-        if path is None:
-            return None  # stdin with no --context: no repository to draw from
-        from codetrans.retrieval.pools import context_root
-
-        if not self.explicit and self.command != "commit":
-            path = str(context_root(path))
-        if path in self.cache:
-            return self.cache[path]
-        self.cache[path] = pool = self._load(path)
-        return pool
-
-    def _index(self) -> Any:
-        if "index" not in self.cache:
-            index = self.pipe.context_index()
-            if index:
-                k = self.spec.k if self.k is None else self.k
-                _note(f"{k} exemplars per input from the model's index of its training pairs "
-                      f"({sum(len(p) for p in index.values()):,} pairs)")
-            self.cache["index"] = True if index else None
-        return self.cache["index"]
-
-    def _load(self, path: str) -> Any:
-        from codetrans.errors import DataError
-        from codetrans.serving.context import resolve_pool
-
-        try:
-            pool = resolve_pool(path, self.command)
-        except DataError as exc:
-            if self.explicit:
-                raise
-            _note(f"{' '.join(str(exc).split())}; generating without context")
-            return None
-        if len(pool) == 0:
-            _note(pool.note or f"no exemplars in {path}; generating without context")
-            return None
-        if self.command == "commit":
-            k = self.spec.k if self.k is None else self.k
-            _note(f"{k} exemplars per diff from the history of {pool.root} ({len(pool)} commits)")
-        elif self.grounded:
-            from codetrans.serving.grounded import GROUND_K
-
-            reads = "" if self.spec is None else \
-                f" (the model reads {self.spec.k if self.k is None else self.k} exemplars per function)"
-            _note(f"grounded in {pool.root or path} ({len(pool)} documented functions): each answer is the "
-                  f"best of its {GROUND_K} nearest, edited, and the model's text{reads}")
-        else:
-            k = self.spec.k if self.k is None else self.k
-            _note(f"{k} exemplars per function from {pool.root or path} ({len(pool)} documented functions)")
-        return pool
 
 
 def _note(text: str) -> None:

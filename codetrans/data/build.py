@@ -37,7 +37,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from codetrans.data.corpus import load_corpus, save_corpus
+from codetrans.data.corpus import COLUMNS, features, load_corpus, save_corpus
 from codetrans.data.git import CommitFilters, iter_commits
 from codetrans.data.loaders import (
     commit_record,
@@ -59,23 +59,11 @@ from codetrans.data.sources import (
 )
 from codetrans.errors import DataError
 from codetrans.lang import extract_api_sequences, extract_functions
-from codetrans.tasks import SUBTASKS, TASK_TYPES
+from codetrans.tasks import API, COMMENT_JAVA, COMMIT, SUBTASKS, SYNTHESIS, TASK_TYPES, doc_subtask
 
 SPLITS = ("train", "validation", "test")
 DOC_LANGS = ("python", "java", "go", "php", "ruby", "javascript")
 REPORT_TASK = "__report__"
-COLUMNS = ("task", "source", "target", "lang", "repo", "path", "func_name", "id", "group", "split_hint",
-           "references", "meta")
-
-
-def features():
-    from datasets import Features, Sequence, Value
-
-    cols = {c: Value("string") for c in COLUMNS}
-    cols["references"] = Sequence(Value("string"))
-    return Features(cols)
-
-
 @dataclass
 class BuildConfig:
     """Settings of a corpus build (all serialisable, they travel to worker processes)."""
@@ -195,13 +183,13 @@ def _tree_records(spec: SourceSpec, shard: dict, config: dict, report: SkipRepor
                         func_name=fn.get("func_name", ""), id=f"{f.source}/{f.path}:{fn.get('start_line', '')}",
                         group=f.group)
             if _wants(config, "document"):
-                yield make_row(task=f"code_documentation_generation_{f.lang}", **base)
+                yield make_row(task=doc_subtask(f.lang), **base)
             if f.lang == "java" and _wants(config, "comment"):
-                yield make_row(task="code_comment_generation_java", **base)
+                yield make_row(task=COMMENT_JAVA, **base)
         for a in apis:
             seq = a.get("api_seq") or []
             if a.get("query") and seq:
-                yield make_row(task="api_generation", source=" ".join(str(a["query"]).split()), target=" ".join(seq),
+                yield make_row(task=API, source=" ".join(str(a["query"]).split()), target=" ".join(seq),
                            lang="java", repo=f.source, path=f.path, func_name=a.get("func_name", ""),
                            id=f"{f.source}/{f.path}:{a.get('func_name', '')}", group=f.group)
     # Function-level filters of the extractor, so the summary can say what was left out and why.
@@ -378,7 +366,7 @@ def assign_splits(rows: dict[str, list], config: BuildConfig) -> list[str]:
 def _dedup_text(task: str, source: str, target: str) -> str:
     # For text-to-code tasks the input alone is not the item: the same query may have other answers.
     # Commits: the (diff, subject) pair, as the commits corpus' own duplicate filter does.
-    return (source + " \u2016 " + target if task in ("api_generation", "program_synthese", "commit_generation")
+    return (source + " \u2016 " + target if task in (API, SYNTHESIS, COMMIT)
             else source)
 
 

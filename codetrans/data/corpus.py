@@ -18,6 +18,19 @@ from codetrans.fs import replace_dir
 SPLITS = ("train", "validation", "test")
 
 
+#: The columns of every corpus split (``split_hint`` only while building: not saved).
+COLUMNS = ("task", "source", "target", "lang", "repo", "path", "func_name", "id", "group", "split_hint",
+           "references", "meta")
+
+
+def features():
+    from datasets import Features, Sequence, Value
+
+    cols = {c: Value("string") for c in COLUMNS}
+    cols["references"] = Sequence(Value("string"))
+    return Features(cols)
+
+
 def save_corpus(columns: dict[str, dict[str, list]], out: str | os.PathLike,
                 extra_files: dict[str, str] | None = None) -> Path:
     """Write ``{split: {column: values}}`` (every split of :data:`SPLITS`) as a DatasetDict at ``out``.
@@ -26,8 +39,6 @@ def save_corpus(columns: dict[str, dict[str, list]], out: str | os.PathLike,
     ``extra_files`` (name -> text) are written into it first (reports that describe the data).
     """
     import datasets
-
-    from codetrans.data.build import COLUMNS, features
 
     out = Path(out)
     cols = [c for c in COLUMNS if c != "split_hint"]

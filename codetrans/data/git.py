@@ -25,6 +25,7 @@ from pathlib import Path
 from codetrans.data.loaders import commit_record
 from codetrans.data.report import Records, SkipReport
 from codetrans.errors import DataError
+from codetrans.tasks import ALL_EXTENSIONS, LANGUAGE_TITLES
 
 BOT_MARKERS: tuple[str, ...] = ("[bot]", "dependabot", "renovate", "github-actions", "pre-commit-ci",
                                 "greenkeeper", "allcontributors", "release tools")
@@ -51,10 +52,7 @@ _VERSION_ONLY = re.compile(
     re.I)
 
 # Extension -> language, for "the repository's main language by bytes of source files".
-_EXT_LANG = {".java": "Java", ".kt": "Kotlin", ".kts": "Kotlin", ".py": "Python", ".js": "JavaScript",
-             ".mjs": "JavaScript", ".cjs": "JavaScript", ".ts": "TypeScript", ".go": "Go", ".rb": "Ruby",
-             ".php": "PHP", ".cs": "C#", ".c": "C", ".h": "C", ".cc": "C++", ".cpp": "C++", ".rs": "Rust",
-             ".scala": "Scala", ".swift": "Swift", ".sql": "SQL"}
+_EXT_LANG = {ext: LANGUAGE_TITLES[lang] for ext, lang in ALL_EXTENSIONS.items()}
 
 
 @dataclass
@@ -100,11 +98,24 @@ def subject_reason(subject: str, filters: CommitFilters | None = None) -> str | 
     return None
 
 
-def run_git(repo: str | Path, *args: str, check: bool = True) -> bytes:
+def _git(repo: str | Path, args: tuple[str, ...], timeout: float) -> subprocess.CompletedProcess:
+    # the one place the git executable runs (quotepath=off: file names come back as UTF-8, not escaped)
+    return subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args], capture_output=True,
+                          timeout=timeout)
+
+
+def git_succeeds(repo: str | Path, *args: str, timeout: float = 120) -> bool:
+    """Whether ``git -C repo ARGS`` exits 0 (False when git is missing or hangs): for yes/no questions."""
+    try:
+        return _git(repo, args, timeout).returncode == 0
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return False
+
+
+def run_git(repo: str | Path, *args: str, check: bool = True, timeout: float = 600) -> bytes:
     """``git -C repo ARGS`` -> stdout bytes; DataError when git is missing, hangs or (``check``) fails."""
     try:
-        proc = subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
-                              capture_output=True, timeout=600)
+        proc = _git(repo, args, timeout)
     except FileNotFoundError as exc:
         raise DataError("git is not installed (needed to read repository histories)") from exc
     except subprocess.TimeoutExpired as exc:
@@ -195,6 +206,94 @@ def _numstat(repo: Path, sha: str) -> list[tuple[int | None, int | None, str]]:
     return rows
 
 
+def _commit_diff(repo: Path, sha: str, f: CommitFilters,
+                 report: SkipReport) -> tuple[str, list[tuple[int | None, int | None, str]]] | None:
+    """The commit's diff text (from its first ``diff --git``) and numstat rows; None when it cannot be read
+    (counted in ``report``)."""
+    try:
+        stats = _numstat(repo, sha)
+        diff_bytes = run_git(repo, "show", "--format=", "--no-color", "--no-ext-diff",
+                             f"-U{f.context_lines}", "--no-renames", sha)
+    except DataError:
+        report.skip("git_error", sha)
+        return None
+    try:
+        diff = diff_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        report.skip("non_utf8", sha)
+        return None
+    diff = diff[diff.find("diff --git"):] if "diff --git" in diff else diff.strip("\n")
+    return diff, stats
+
+
+def _size_reason(stats: list[tuple[int | None, int | None, str]], diff: str, f: CommitFilters) -> str | None:
+    """Why the change is not a usable training diff (binary only, empty, too big), or None."""
+    text_rows = [r for r in stats if r[0] is not None]
+    changed = sum((a or 0) + (d or 0) for a, d, _ in text_rows)
+    if stats and not text_rows and f.drop_binary_only:
+        return "binary_only"
+    if changed == 0 and len(text_rows) == len(stats) and f.drop_empty:
+        return "empty_diff"
+    if f.max_changed_lines is not None and changed > f.max_changed_lines:
+        return "too_many_lines"
+    if f.max_diff_chars is not None and len(diff) > f.max_diff_chars:
+        return "too_long"
+    return None
+
+
+def _scrub_secrets(sha: str, files: list[str], diff: str, subject: str, body: str,
+                   report: SkipReport) -> tuple[str, str, str] | None:
+    """(diff, subject, body) with secrets redacted; None when the commit must be dropped (:mod:`codetrans.data.secrets`)."""
+    from codetrans.data.secrets import commit_drop_reason, redact
+
+    why_secret = commit_drop_reason(files, diff)
+    if why_secret:
+        report.skip("secret", f"{sha[:10]} ({why_secret})")
+        return None
+    diff, n_diff = redact(diff)
+    subject, n_subject = redact(subject)
+    body, n_body = redact(body)
+    if n_diff or n_subject or n_body:
+        report.skip("secret_redacted", sha[:10])  # kept, with the secrets replaced
+    return diff, subject, body
+
+
+def _examine_commit(repo: Path, raw: bytes, f: CommitFilters, report: SkipReport) -> dict | None:
+    """One ``git log`` entry through every filter but deduplication: the record's sha, date, subject, body,
+    diff and files, or None when a filter dropped it (counted in ``report``)."""
+    fields = raw.decode("utf-8", "replace").split("\x1f", 4)
+    if len(fields) != 5:
+        report.skip("git_error", fields[0][:40])
+        return None
+    sha, author, email, date, message = fields
+    sha = sha.strip()
+    if f.drop_bots and is_bot(author, email, f.bot_markers):
+        report.skip("bot_author", sha)
+        return None
+    lines = message.strip().split("\n", 1)
+    subject = lines[0].strip()
+    body = lines[1].strip() if len(lines) > 1 else ""
+    why = subject_reason(subject, f)
+    if why:
+        report.skip(why, sha)
+        return None
+    got = _commit_diff(repo, sha, f, report)
+    if got is None:
+        return None
+    diff, stats = got
+    why = _size_reason(stats, diff, f)
+    if why:
+        report.skip(why, sha)
+        return None
+    files = [p for _, _, p in stats]
+    if f.drop_secrets:
+        scrubbed = _scrub_secrets(sha, files, diff, subject, body, report)
+        if scrubbed is None:
+            return None
+        diff, subject, body = scrubbed
+    return {"sha": sha, "date": date.strip(), "subject": subject, "body": body, "diff": diff, "files": files}
+
+
 def iter_commits(path: str | Path, filters: CommitFilters | None = None,
                  report: SkipReport | None = None, progress: bool = False) -> Iterator[dict]:
     """Commit records (commits schema) of the repository at ``path``, most recent first.
@@ -228,71 +327,18 @@ def iter_commits(path: str | Path, filters: CommitFilters | None = None,
         if f.max_records is not None and kept >= f.max_records:
             report.skip("not_examined_cap", n=len(entries) - i)
             break
-        fields = raw.decode("utf-8", "replace").split("\x1f", 4)
-        if len(fields) != 5:
-            report.skip("git_error", fields[0][:40])
+        commit = _examine_commit(repo, raw, f, report)
+        if commit is None:
             continue
-        sha, author, email, date, message = fields
-        sha = sha.strip()
-        if f.drop_bots and is_bot(author, email, f.bot_markers):
-            report.skip("bot_author", sha)
-            continue
-        lines = message.strip().split("\n", 1)
-        subject = lines[0].strip()
-        body = lines[1].strip() if len(lines) > 1 else ""
-        why = subject_reason(subject, f)
-        if why:
-            report.skip(why, sha)
-            continue
-        try:
-            stats = _numstat(repo, sha)
-            diff_bytes = run_git(repo, "show", "--format=", "--no-color", "--no-ext-diff",
-                              f"-U{f.context_lines}", "--no-renames", sha)
-        except DataError:
-            report.skip("git_error", sha)
-            continue
-        try:
-            diff = diff_bytes.decode("utf-8")
-        except UnicodeDecodeError:
-            report.skip("non_utf8", sha)
-            continue
-        diff = diff[diff.find("diff --git"):] if "diff --git" in diff else diff.strip("\n")
-        text_rows = [r for r in stats if r[0] is not None]
-        changed = sum((a or 0) + (d or 0) for a, d, _ in text_rows)
-        if stats and not text_rows and f.drop_binary_only:
-            report.skip("binary_only", sha)
-            continue
-        if changed == 0 and len(text_rows) == len(stats) and f.drop_empty:
-            report.skip("empty_diff", sha)
-            continue
-        if f.max_changed_lines is not None and changed > f.max_changed_lines:
-            report.skip("too_many_lines", sha)
-            continue
-        if f.max_diff_chars is not None and len(diff) > f.max_diff_chars:
-            report.skip("too_long", sha)
-            continue
-        if f.drop_secrets:
-            from codetrans.data.secrets import commit_drop_reason, redact
-
-            why_secret = commit_drop_reason([p for _, _, p in stats], diff)
-            if why_secret:
-                report.skip("secret", f"{sha[:10]} ({why_secret})")
-                continue
-            diff, n_diff = redact(diff)
-            subject, n_subject = redact(subject)
-            body, n_body = redact(body)
-            if n_diff or n_subject or n_body:
-                report.skip("secret_redacted", sha[:10])  # kept, with the secrets replaced
         if f.dedup:
-            key = hashlib.sha1(diff.encode() + b"\0" + subject.encode()).digest()
+            key = hashlib.sha1(commit["diff"].encode() + b"\0" + commit["subject"].encode()).digest()
             if key in seen:
-                report.skip("duplicate", sha)
+                report.skip("duplicate", commit["sha"])
                 continue
             seen.add(key)
         kept += 1
         report.keep()
-        yield {"repo": name, "sha": sha, "date": date.strip(), "subject": subject, "body": body,
-               "diff": diff, "files": [p for _, _, p in stats], "language": language}
+        yield {"repo": name, **commit, "language": language}
     if bar is not None:
         bar.close()
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from codetrans.data.report import Records, SkipReport
 from codetrans.errors import DataError
 from codetrans.lang import normalize_diff
-from codetrans.tasks import get_subtask, normalize_lang
+from codetrans.tasks import COMMIT, SYNTHESIS, doc_subtask, get_subtask, normalize_lang
 
 #: Languages with a documentation-generation sub-task.
 DOC_LANGUAGES = ("python", "java", "go", "php", "ruby", "javascript")
@@ -212,7 +212,7 @@ def load_nngen(path: str | Path, *, raw: bool = False) -> Records:
             report.skip("empty_diff_or_message", where)
             continue
         rec = {"diff": d.strip(), "msg": m.strip(), "id": f"{stem.name}:{n}"} if raw else {
-            "task": "commit_generation", "source": d.strip(), "target": m.strip(), "lang": "java",
+            "task": COMMIT, "source": d.strip(), "target": m.strip(), "lang": "java",
             "id": f"{stem.name}:{n}"}
         out.append(rec)
         report.keep()
@@ -223,7 +223,7 @@ def load_nngen(path: str | Path, *, raw: bool = False) -> Records:
 def commit_record(obj: dict, *, normalize: bool = True) -> dict:
     """A commits-schema object -> a commit-generation record (``source`` = normalised diff; ``date``
     kept so history exemplars can be restricted to earlier commits)."""
-    return {"task": "commit_generation",
+    return {"task": COMMIT,
             "source": normalize_diff(obj["diff"]) if normalize else obj["diff"],
             "target": obj["subject"].strip(), "lang": str(obj.get("language") or "").lower(),
             "repo": obj["repo"], "id": obj["sha"], "date": str(obj.get("date") or "")}
@@ -286,7 +286,7 @@ def csn_record(obj: dict, lang: str | None = None, tokenize: bool = True) -> dic
             str(obj.get("docstring") or ""))
     if not source.strip() or not target.strip():
         return None
-    return {"task": f"code_documentation_generation_{language}", "source": source, "target": target,
+    return {"task": doc_subtask(language), "source": source, "target": target,
             "lang": language, "repo": str(obj.get("repo") or ""), "path": str(obj.get("path") or ""),
             "func_name": str(obj.get("func_name") or ""),
             "id": str(obj.get("url") or obj.get("sha") or obj.get("idx") or "")}
@@ -359,7 +359,7 @@ def load_algolisp(path: str | Path, *, raw: bool = False) -> Records:
             if raw:
                 out.append(dict(obj))
             else:
-                out.append({"task": "program_synthese", "source": text.strip(),
+                out.append({"task": SYNTHESIS, "source": text.strip(),
                             "target": tree_to_program(tree) if isinstance(tree, list) else tree,
                             "lang": "algolisp", "id": str(obj.get("id", f"{f.name}:{n}")),
                             "args": json.dumps(obj.get("args", {}), sort_keys=True),

@@ -27,10 +27,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from codetrans.data.build import COLUMNS, make_row
-from codetrans.data.corpus import SPLITS
+from codetrans.data.build import make_row
+from codetrans.data.corpus import COLUMNS, SPLITS
 from codetrans.errors import DataError
-from codetrans.tasks import CODE_TASK_TYPES
+from codetrans.tasks import CODE_TASK_TYPES, COMMIT, SUBTASKS, summarize_subtask
 
 TEST_FRACTION = 0.10
 VALIDATION_FRACTION = 0.05
@@ -135,9 +135,9 @@ def _tree_rows(root: Path, name: str, task_types: list[str], progress: bool) -> 
         if row["task"] == REPORT_TASK:
             report.merge(SkipReport.from_dict(json.loads(row["meta"])))
             continue
-        if row["task"].startswith("code_documentation_generation_"):
+        if SUBTASKS[row["task"]].task_type == "document":
             if "summarize" in task_types and row["lang"] == "python":
-                rows.append({**row, "task": "source_code_summarization_python"})
+                rows.append({**row, "task": summarize_subtask("python")})
             if "document" not in task_types:
                 continue
         rows.append(row)
@@ -189,14 +189,14 @@ def assign_splits(rows: list[dict]) -> None:
     files: dict[str, Counter] = defaultdict(Counter)
     commits = []
     for r in rows:
-        if r["task"] == "commit_generation":
+        if r["task"] == COMMIT:
             commits.append(r)
         else:
             files[r["lang"]][r["path"]] += 1
     for lang, sizes in files.items():
         by_file = split_units(dict(sizes))
         for r in rows:
-            if r["task"] != "commit_generation" and r["lang"] == lang:
+            if r["task"] != COMMIT and r["lang"] == lang:
                 r["split_hint"] = by_file[r["path"]]
 
     def when(r: dict) -> tuple:
@@ -215,7 +215,7 @@ def assign_splits(rows: list[dict]) -> None:
 
 def harvest_repository(repo: str | os.PathLike, task_types: list[str], progress: bool = True) -> Harvest:
     """Harvest, split and deduplicate the records of ``repo`` for ``task_types`` (see the module doc)."""
-    from codetrans.data.build import COLUMNS, BuildConfig, assign_and_dedup
+    from codetrans.data.build import BuildConfig, assign_and_dedup
     from codetrans.data.git import head_commit, listed_files, repo_name
 
     t0 = time.perf_counter()

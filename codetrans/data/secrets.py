@@ -4,7 +4,7 @@ Used by every path that turns code into training records: the commit walker
 (:func:`codetrans.data.git.iter_commits`, so ``data build``, ``data git`` and ``finetune``), the corpus
 builder's record generator (:func:`codetrans.data.build.generate`: functions, API sequences, research
 files, commits) and the source walker (secret-named files are never read, see
-:func:`codetrans.data.sources.looks_secret`).
+:func:`looks_secret`, read by the walker in :mod:`codetrans.data.sources`).
 
 Policy:
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from pathlib import PurePosixPath
 
 PLACEHOLDER = "REDACTED"
 
@@ -37,6 +38,14 @@ _PRIVATE_KEY = re.compile(
 #: The PEM private-key header: the data layer's one private-key pattern (also used by the source walker).
 PRIVATE_KEY_HEADER = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 
+#: File names that hold secrets: never read into a dataset (counted as ``secret``).
+SECRET_NAMES: frozenset[str] = frozenset({
+    ".env", ".netrc", "_netrc", ".pgpass", ".htpasswd", ".npmrc", ".pypirc", ".git-credentials",
+    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk",
+})
+SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".gpg", ".asc")
+_SECRET_FILE = re.compile(r"^(?:\.env\..+|credentials.*\.json|.*secrets?\.(?:json|ya?ml|toml)|"
+                          r"id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?:\.(?!pub$)[^.]+)?)$")
 #: Well-known token formats, one alternation (one pass); the group name is the kind.
 _TOKENS = re.compile(
     r"\b(?:(?P<aws_access_key_id>(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16})"
@@ -128,10 +137,20 @@ def has_private_key(text: str) -> bool:
     return bool(PRIVATE_KEY_HEADER.search(text or ""))
 
 
+def looks_secret(path: str) -> bool:
+    """True for file names that usually hold secrets (``.env``, ``.env.*``, SSH private keys, ``*.pem``,
+    ``*.key``, ``*.p12``, ``credentials*.json``, ``.netrc``, ``.pgpass`` ...): such files are never read."""
+    name = PurePosixPath(path.replace("\\", "/")).name.lower()
+    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES) or bool(_SECRET_FILE.match(name))
+
+
+def looks_like_private_key(data: bytes) -> bool:
+    """True when content starts with a PEM private-key header (whatever the file is called)."""
+    return bool(PRIVATE_KEY_HEADER.match(data[:200].decode("latin-1").lstrip()))
+
+
 def secret_path(path: str) -> bool:
     """Secret-looking file names (``.env``, ``id_rsa``, ``*.pem``, ``credentials*.json`` ...)."""
-    from codetrans.data.sources import looks_secret
-
     return looks_secret(path)
 
 

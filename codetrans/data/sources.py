@@ -35,30 +35,18 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from codetrans.data.report import SkipReport
-from codetrans.data.secrets import PRIVATE_KEY_HEADER
+from codetrans.data.secrets import looks_like_private_key, looks_secret
 from codetrans.errors import DataError
-from codetrans.tasks import normalize_lang
+from codetrans.tasks import EXTENSIONS, VENDORED_DIRS, normalize_lang
 
-#: File extension -> language (the documentation languages, plus C# and SQL).
-EXT_LANG: dict[str, str] = {".py": "python", ".java": "java", ".go": "go", ".php": "php", ".rb": "ruby",
-                            ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
-                            ".cs": "c_sharp", ".sql": "sql"}
-#: Directory names never descended into (vendored, generated, build output, VCS, caches).
-SKIP_DIRS: frozenset[str] = frozenset({
-    "node_modules", "bower_components", "vendor", "vendored", "third_party", "thirdparty", "third-party",
+#: File extension -> language (the task registry's one map).
+EXT_LANG: dict[str, str] = EXTENSIONS
+#: Directory names never descended into: vendored code, generated files, build output, VCS, caches.
+SKIP_DIRS: frozenset[str] = VENDORED_DIRS | frozenset({
     "build", "dist", "out", "target", ".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".venv", "venv",
     ".mypy_cache", ".pytest_cache", "site-packages", "dist-packages", ".eggs", "generated", "gen",
     "min", "coverage", ".idea", ".vscode", ".gradle", ".next", ".cache",
 })
-#: File names that hold secrets: never read into a dataset (counted as ``secret``).
-SECRET_NAMES: frozenset[str] = frozenset({
-    ".env", ".netrc", "_netrc", ".pgpass", ".htpasswd", ".npmrc", ".pypirc", ".git-credentials",
-    "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk",
-})
-SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".gpg", ".asc")
-_SECRET_NAME = re.compile(r"^(?:\.env\..+|credentials.*\.json|.*secrets?\.(?:json|ya?ml|toml)|"
-                          r"id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?:\.(?!pub$)[^.]+)?)$")
-#: The armour line of a PEM private key: files starting with one are skipped, commits adding one dropped.
 ARCHIVE_SUFFIXES = (".zip", ".whl", ".jar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar",
                     ".deb")
 
@@ -159,18 +147,6 @@ def source_name(path: Path) -> str:
 
 
 # ------------------------------------------------------------------------------------ file checks
-def looks_secret(path: str) -> bool:
-    """True for file names that usually hold secrets (``.env``, ``.env.*``, SSH private keys, ``*.pem``,
-    ``*.key``, ``*.p12``, ``credentials*.json``, ``.netrc``, ``.pgpass`` ...): such files are never read."""
-    name = PurePosixPath(path.replace("\\", "/")).name.lower()
-    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES) or bool(_SECRET_NAME.match(name))
-
-
-def looks_like_private_key(data: bytes) -> bool:
-    """True when content starts with a PEM private-key header (whatever the file is called)."""
-    return bool(PRIVATE_KEY_HEADER.match(data[:200].decode("latin-1").lstrip()))
-
-
 def _language(path: str, options: WalkOptions, report: SkipReport, where: str) -> str | None:
     if looks_secret(path):
         report.skip("secret", where)
@@ -230,15 +206,14 @@ def _group(spec: SourceSpec, name: str, rel: str) -> str:
 def _git_listed(root: Path) -> set[str] | None:
     """Files git would track under ``root`` (tracked + untracked, minus ignored), relative to root;
     None when ``root`` is not inside a git work tree."""
-    from codetrans.data.git import listed_files
+    from codetrans.data.git import git_succeeds, listed_files
 
     listed = listed_files(root)
     if listed is None:
         return None
     # A tree the enclosing repository ignores as a whole (e.g. an interpreter installed under a pyenv
     # checkout) is not that repository's source: walk it as a plain directory.
-    ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True)
-    if ignored.returncode == 0:
+    if git_succeeds(root, "check-ignore", "-q", "."):
         return None
     return listed
 

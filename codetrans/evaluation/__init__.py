@@ -6,7 +6,7 @@
 runner; :func:`context_suite` compares a model with and without repository context.
 """
 
-from codetrans.evaluation.context import context_suite
+from codetrans.evaluation.grounded import context_suite
 from codetrans.evaluation.predictors import (
     BASELINES,
     BaselinePredictor,

@@ -1,107 +1,88 @@
-"""The grounded documentation path in the harness: predictors, and the data its chooser is fit on.
+"""The grounded documentation path in the harness: its comparison, and the data its chooser is fit on.
 
-``grounded:MODEL`` answers each record as :func:`codetrans.serving.grounded.ground` answers a user: the
-record's same-repository exemplars (``--context same-repo``, k = 4), edited, and the model's text,
-one chosen by the chooser. ``oracle:MODEL`` takes, among the same candidates, the one closest to the
-reference (an upper bound of choosing, not a system). Both run the model once per record and share it.
+The predictors — ``grounded:MODEL`` (the record's same-repository exemplars, edited, and the model's text,
+one chosen by the chooser, as :func:`codetrans.serving.grounded.ground` answers a user) and ``oracle:MODEL``
+(the candidate closest to the reference) — live in :mod:`codetrans.evaluation.predictors`, so that
+:func:`~codetrans.evaluation.predictors.make_predictor` builds them without importing this module; they are
+re-exported here.
 
-:func:`chooser_groups` builds what :func:`codetrans.serving.grounded.fit_chooser` learns from: the
-candidates of functions of the **training** split (exemplars from their own repository, leave-one-out,
-as at test time) with each candidate's sentence BLEU against the reference.
+:func:`context_suite` runs the whole comparison: no context, same-repo retrieval (plain and edited), the
+grounded path and its oracle, the context model at each k; one table. :func:`chooser_groups` builds what
+:func:`codetrans.serving.grounded.fit_chooser` learns from: the candidates of functions of the **training**
+split (exemplars from their own repository, leave-one-out, as at test time) with each candidate's sentence
+BLEU against the reference.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
-from codetrans.evaluation.predictors import DecodingOptions, ModelPredictor
+from codetrans.evaluation.context import EXEMPLARS_KEY, attach_exemplars
+from codetrans.evaluation.predictors import (
+    GROUNDED_MODES,
+    GROUNDED_TYPES,
+    DecodingOptions,
+    GroundedPredictor,
+    ModelPredictor,
+    make_predictor,
+)
+from codetrans.evaluation.predictors import grounded_applies as applies
+from codetrans.evaluation.runner import evaluate, load_split, select_tasks, spread
 from codetrans.tasks import SUBTASKS, get_subtask
 
-GROUNDED_MODES = ("grounded", "oracle")
-#: Sub-task types the grounded path serves (documentation and Java comments).
-GROUNDED_TYPES = ("document", "comment")
 
+def context_suite(model: str | os.PathLike, data: Any, out_dir: str | os.PathLike, ks: Sequence[int],
+                  **kw: Any) -> tuple[list[dict], str, list[str]]:
+    """The comparison of the grounded path, each in a folder of ``out_dir``: ``model`` without context
+    (``no-context``), same-repository top-1 retrieval (``repo-bm25``) and the same edited to the function
+    (``repo-bm25-edited``), the grounded path (``grounded``: edited neighbours and the model's text, one
+    chosen; :class:`GroundedPredictor`), the oracle of its candidates (``oracle``), and — for a
+    model that declares context (``codetrans.json``) — the model with exemplars at each k (``k1``, ...).
+    Returns (records, the markdown table, notes)."""
+    from codetrans.metrics.table import render_context_table
+    from codetrans.serving.context import context_spec
 
-def applies(task: str) -> bool:
-    return get_subtask(task).task_type in GROUNDED_TYPES
+    out = Path(out_dir)
+    predictor = make_predictor(model, device=kw.pop("device", None), backend=kw.pop("backend", "torch"))
+    kw.pop("name", None)
+    grounded = GroundedPredictor("grounded", predictor)
+    oracle = GroundedPredictor("oracle", predictor)
+    oracle._memo = grounded._memo  # one model run serves both
+    records = [evaluate(predictor, data, out / "no-context", name="no context", **kw),
+               evaluate("baseline:repo-bm25", data, out / "repo-bm25", name="same-repo top-1",
+                        context="same-repo", k=1, **kw),
+               evaluate("baseline:repo-bm25-edited", data, out / "repo-bm25-edited", name="top-1 edited",
+                        context="same-repo", k=1, **kw)]
+    notes = []
+    gkw = dict(kw)
+    if kw.get("tasks"):  # the grounded path serves documentation and comments: only those of the tasks named
+        named = select_tasks(load_split(data, kw.get("split", "test"))["task"], kw["tasks"])
+        gkw["tasks"] = [t for t in named if grounded.applies_to(t)]
+    try:
+        if kw.get("tasks") and not gkw["tasks"]:
+            raise CodeTransError("no documentation or comment sub-task among those named")
+        records.append(evaluate(grounded, data, out / "grounded", name="grounded", **gkw))
+        records.append(evaluate(oracle, data, out / "oracle", name="oracle of candidates", **gkw))
+    except CodeTransError as exc:  # no documentation sub-task among those evaluated
+        if "applies to none" not in str(exc) and "among those named" not in str(exc):
+            raise
+        notes.append(f"grounded columns left out: {exc}")
+    if context_spec(getattr(predictor, "path", None)) is None:
+        notes.append(f"{model} was not trained with exemplars (no 'context' in its codetrans.json): "
+                     "no context-k columns (its grounded candidate is its text without exemplars)")
+    else:
+        for k in ks:
+            records.append(evaluate(predictor, data, out / f"k{k}", name=f"context k={k}", context="same-repo",
+                                    k=k, **kw))
+    table = render_context_table(records)
+    from codetrans.safeio import safe_write
 
-
-class GroundedPredictor:
-    """``grounded:MODEL`` / ``oracle:MODEL`` (see the module doc)."""
-
-    def __init__(self, mode: str, model: str | os.PathLike | ModelPredictor, *, backend: str = "torch",
-                 device: str | None = None, chooser: Any = None):
-        if mode not in GROUNDED_MODES:
-            raise CodeTransError(f"unknown grounded mode {mode!r}")
-        self.mode = mode
-        self.model = model if isinstance(model, ModelPredictor) else ModelPredictor(model, device=device,
-                                                                                    backend=backend)
-        self.name = f"{mode}:{self.model.name}"
-        self.path = self.model.path
-        if chooser is None and mode == "grounded":
-            from codetrans.serving.grounded import load_chooser
-
-            chooser = load_chooser(self.model.path)
-        self.chooser = chooser
-        self._memo: dict[tuple[str, str], str] = {}
-
-    def identity(self) -> dict:
-        ident = {**self.model.identity(), "grounding": self.mode}
-        if self.chooser is not None:
-            ident["chooser"] = self.chooser.fit_info
-        return ident
-
-    def applies_to(self, task: str) -> bool:
-        return applies(task)
-
-    def prepare(self, task: str, train: Sequence[dict] | None) -> None:
-        return None
-
-    def effective_decoding(self, task: str, options: DecodingOptions) -> dict:
-        return self.model.effective_decoding(task, options)
-
-    def generated(self, task: str, records: Sequence[dict], options: DecodingOptions) -> list[str]:
-        """The model's text for each record (with the exemplars when the model takes them), memoised."""
-        from codetrans.evaluation.context import EXEMPLARS_KEY
-        from codetrans.serving.context import context_spec
-
-        takes = context_spec(self.model.path) is not None
-        todo = [r for r in records if (task, r["source"]) not in self._memo]
-        if todo:
-            inputs = todo if takes else [{k: v for k, v in r.items() if k != EXEMPLARS_KEY} for r in todo]
-            for r, text in zip(todo, self.model.predict(task, inputs, options, lambda n: None)):
-                self._memo[(task, r["source"])] = text
-        return [self._memo[(task, r["source"])] for r in records]
-
-    def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
-                advance: Callable[[int], None]) -> list[str]:
-        from codetrans.evaluation.context import EXEMPLARS_KEY
-        from codetrans.serving.grounded import candidates, ground
-
-        lang = get_subtask(task).lang or ""
-        gens = self.generated(task, records, options)
-        out = []
-        for r, gen in zip(records, gens):
-            exs = r.get(EXEMPLARS_KEY) or []
-            if self.mode == "grounded":
-                out.append(ground(r["source"], lang, exs, gen, chooser=self.chooser,
-                                  name=str(r.get("func_name") or "")).text)
-            else:
-                cands = candidates(r["source"], lang, exs, gen, name=str(r.get("func_name") or ""))
-                out.append(_best(cands, r) if cands else gen)
-        advance(len(records))
-        return [" ".join(p.split()) for p in out]
-
-
-def _best(cands: Sequence[Any], record: dict) -> str:
-    from codetrans.metrics.bleu import smoothed_bleu_items
-
-    refs = record.get("references") or [record["target"]]
-    scores = smoothed_bleu_items([c.text for c in cands], [refs] * len(cands))
-    return cands[max(range(len(cands)), key=scores.__getitem__)].text
+    safe_write(out / "context.md", table)
+    return records, table, notes
 
 
 def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, split: str = "train",
@@ -110,8 +91,6 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
     """(candidate groups with their BLEU, a summary) for fitting the chooser on ``split``."""
     from tqdm.auto import tqdm
 
-    from codetrans.evaluation.context import EXEMPLARS_KEY, attach_exemplars
-    from codetrans.evaluation.runner import load_split, spread
     from codetrans.metrics.bleu import smoothed_bleu_items
     from codetrans.serving.grounded import GROUND_K, candidates
 
@@ -162,4 +141,5 @@ def check_chooser(chooser: Any, groups: Sequence[tuple[list, list[float], str]],
                                for col, s in sums.items()}}
 
 
-__all__ = ["GROUNDED_MODES", "GroundedPredictor", "applies", "check_chooser", "chooser_groups"]
+__all__ = ["GROUNDED_MODES", "GROUNDED_TYPES", "GroundedPredictor", "applies", "check_chooser", "chooser_groups",
+           "context_suite"]

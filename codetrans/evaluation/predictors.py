@@ -1,11 +1,12 @@
-"""What produces predictions: a seq2seq model directory, or a baseline.
+"""What produces predictions: a seq2seq model directory, a baseline, or the grounded path over a model.
 
 A predictor has a ``name``, an ``identity()`` for the reproducibility record, ``prepare(task, train)``
 (baselines index the training pool of the sub-task; models do nothing) and
 ``predict(task, records, options, advance)`` returning one string per record, in order.
 :func:`make_predictor` turns a ``--model`` argument into one: ``baseline:bm25``, ``baseline:nngen``,
 ``baseline:funcname``, ``baseline:repo-bm25[-edited]``, ``grounded:MODEL`` / ``oracle:MODEL``
-(:mod:`codetrans.evaluation.grounded`), a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.serving.zoo`).
+(:class:`GroundedPredictor`, kept here rather than in :mod:`codetrans.evaluation.grounded` so that
+:func:`make_predictor` needs no module above this one), a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.serving.zoo`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from codetrans.errors import CodeTransError
-from codetrans.tasks import format_input, get_subtask
+from codetrans.evaluation.context import EXEMPLARS_KEY
+from codetrans.tasks import GROUNDED_TYPES, format_input, get_subtask
 
 BASELINES = ("baseline:bm25", "baseline:nngen", "baseline:funcname", "baseline:repo-bm25", "baseline:repo-bm25-edited")
 
@@ -181,8 +183,6 @@ class ModelPredictor:
     def _inputs(self, st: Any, records: Sequence[dict], pipe: Any, options: DecodingOptions) -> list[str]:
         """Model inputs; with exemplars on the records (``--context``), formatted as the pipelines format
         a ``context=`` call (:func:`codetrans.serving.context.augment_source`), within the model's budget."""
-        from codetrans.evaluation.context import EXEMPLARS_KEY
-
         if not any(EXEMPLARS_KEY in r for r in records):
             return [format_input(st, r["source"]) for r in records]
         from codetrans.serving.context import augment_source, context_spec
@@ -259,8 +259,6 @@ class BaselinePredictor:
         if self.name == "baseline:funcname":
             preds = self._impl.predict(sources, [r.get("func_name") for r in records])
         elif self.name.startswith("baseline:repo-bm25"):
-            from codetrans.evaluation.context import EXEMPLARS_KEY
-
             # the nearest exemplar of the record's own pool; none there (a repository's only function,
             # a first commit): the global retrieval baseline's answer
             preds = [self._nearest(task, r) if r.get(EXEMPLARS_KEY) else self._impl.predict([r["source"]])[0]
@@ -270,10 +268,7 @@ class BaselinePredictor:
         advance(len(records))
         return [_one_line(p) for p in preds]
 
-
     def _nearest(self, task: str, record: dict) -> str:
-        from codetrans.evaluation.context import EXEMPLARS_KEY
-
         nearest = record[EXEMPLARS_KEY][0]
         inp, target = nearest[:2]
         if self.name != "baseline:repo-bm25-edited":
@@ -286,6 +281,92 @@ class BaselinePredictor:
                                                                    str(record.get("func_name") or ""))).text
 
 
+GROUNDED_MODES = ("grounded", "oracle")
+#: Sub-task types the grounded path serves (documentation and Java comments).
+
+
+def grounded_applies(task: str) -> bool:
+    """Whether the grounded path serves ``task`` (``codetrans.evaluation.grounded.applies``)."""
+    return get_subtask(task).task_type in GROUNDED_TYPES
+
+
+class GroundedPredictor:
+    """``grounded:MODEL`` answers each record as :func:`codetrans.serving.grounded.ground` answers a user: the
+    record's same-repository exemplars (``--context same-repo``, k = 4), edited, and the model's text, one
+    chosen by the chooser. ``oracle:MODEL`` takes, among the same candidates, the one closest to the
+    reference (an upper bound of choosing, not a system). Both run the model once per record and share it
+    (:mod:`codetrans.evaluation.grounded`: the comparison and the chooser's data)."""
+
+    def __init__(self, mode: str, model: str | os.PathLike | ModelPredictor, *, backend: str = "torch",
+                 device: str | None = None, chooser: Any = None):
+        if mode not in GROUNDED_MODES:
+            raise CodeTransError(f"unknown grounded mode {mode!r}")
+        self.mode = mode
+        self.model = model if isinstance(model, ModelPredictor) else ModelPredictor(model, device=device,
+                                                                                    backend=backend)
+        self.name = f"{mode}:{self.model.name}"
+        self.path = self.model.path
+        if chooser is None and mode == "grounded":
+            from codetrans.serving.grounded import load_chooser
+
+            chooser = load_chooser(self.model.path)
+        self.chooser = chooser
+        self._memo: dict[tuple[str, str], str] = {}
+
+    def identity(self) -> dict:
+        ident = {**self.model.identity(), "grounding": self.mode}
+        if self.chooser is not None:
+            ident["chooser"] = self.chooser.fit_info
+        return ident
+
+    def applies_to(self, task: str) -> bool:
+        return grounded_applies(task)
+
+    def prepare(self, task: str, train: Sequence[dict] | None) -> None:
+        return None
+
+    def effective_decoding(self, task: str, options: DecodingOptions) -> dict:
+        return self.model.effective_decoding(task, options)
+
+    def generated(self, task: str, records: Sequence[dict], options: DecodingOptions) -> list[str]:
+        """The model's text for each record (with the exemplars when the model takes them), memoised."""
+        from codetrans.serving.context import context_spec
+
+        takes = context_spec(self.model.path) is not None
+        todo = [r for r in records if (task, r["source"]) not in self._memo]
+        if todo:
+            inputs = todo if takes else [{k: v for k, v in r.items() if k != EXEMPLARS_KEY} for r in todo]
+            for r, text in zip(todo, self.model.predict(task, inputs, options, lambda n: None)):
+                self._memo[(task, r["source"])] = text
+        return [self._memo[(task, r["source"])] for r in records]
+
+    def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
+                advance: Callable[[int], None]) -> list[str]:
+        from codetrans.serving.grounded import candidates, ground
+
+        lang = get_subtask(task).lang or ""
+        gens = self.generated(task, records, options)
+        out = []
+        for r, gen in zip(records, gens):
+            exs = r.get(EXEMPLARS_KEY) or []
+            if self.mode == "grounded":
+                out.append(ground(r["source"], lang, exs, gen, chooser=self.chooser,
+                                  name=str(r.get("func_name") or "")).text)
+            else:
+                cands = candidates(r["source"], lang, exs, gen, name=str(r.get("func_name") or ""))
+                out.append(_best(cands, r) if cands else gen)
+        advance(len(records))
+        return [" ".join(p.split()) for p in out]
+
+
+def _best(cands: Sequence[Any], record: dict) -> str:
+    from codetrans.metrics.bleu import smoothed_bleu_items
+
+    refs = record.get("references") or [record["target"]]
+    scores = smoothed_bleu_items([c.text for c in cands], [refs] * len(cands))
+    return cands[max(range(len(cands)), key=scores.__getitem__)].text
+
+
 def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = None,
                    backend: str = "torch") -> Predictor:
     """A predictor for a --model value (baseline name, model directory or zoo id), or pass one through."""
@@ -295,8 +376,6 @@ def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = Non
     if s.startswith("baseline:"):
         return BaselinePredictor(s)
     mode, sep, rest = s.partition(":")
-    if sep and mode in ("grounded", "oracle") and rest:
-        from codetrans.evaluation.grounded import GroundedPredictor
-
+    if sep and mode in GROUNDED_MODES and rest:
         return GroundedPredictor(mode, rest, device=device, backend=backend)
     return ModelPredictor(s, device=device, backend=backend)

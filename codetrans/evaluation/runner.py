@@ -23,16 +23,18 @@ import os
 import platform
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError, DataError
+from codetrans.evaluation.context import attach_exemplars, check_context
 from codetrans.evaluation.predictors import DecodingOptions, Predictor, make_predictor
 from codetrans.metrics import Executor, score
 from codetrans.metrics.table import column_label, render_table
-from codetrans.tasks import SUBTASKS, TASK_TYPES, get_subtask
+from codetrans.tasks import GLOBAL_POOL_TYPES, SUBTASKS, TASK_TYPES, get_subtask
 
 SCHEMA = "codetrans.eval/1"
 _PACKAGES = ("codetrans", "torch", "transformers", "tokenizers", "sentencepiece", "datasets", "sacrebleu",
@@ -140,6 +142,147 @@ def _write_lines(path: Path, lines: Sequence[str]) -> None:
             f.write(line + "\n")
 
 
+class _TrainSplit:
+    """The split retrieval baselines search and global exemplar pools draw from, loaded on first need."""
+
+    def __init__(self, data: Any, split: str):
+        self._data, self._split, self._ds = data, split, None
+
+    def of_task(self, task: str) -> Any:
+        if self._ds is None:
+            self._ds = load_split(self._data, self._split)
+        return self._ds.select([i for i, t in enumerate(self._ds["task"]) if t == task])
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What every sub-task of one :func:`evaluate` call shares."""
+
+    out: Path
+    split: str
+    decoding: DecodingOptions
+    limit: int | None
+    context: str | None
+    k: int
+    overwrite: bool
+    progress: bool
+    executor: Executor | None
+
+
+def _context_for(predictor: Predictor, context: str | None, k: int) -> tuple[str | None, int]:
+    """The exemplar pool and k a predictor runs with: some need exemplars whatever ``--context`` says."""
+    if getattr(predictor, "name", "").startswith("baseline:repo-bm25") and context is None:
+        context, k = "same-repo", 1  # it answers with the nearest exemplar: it needs them
+    if getattr(predictor, "mode", None) in ("grounded", "oracle"):
+        from codetrans.serving.grounded import GROUND_K
+
+        context, k = "same-repo", GROUND_K  # the grounded path always draws its neighbours
+    return context, k
+
+
+def _write_references(out: Path, task: str, refs: Sequence[list[str]]) -> None:
+    _write_lines(out / f"{task}.ref.txt", [" ".join(r[0].split()) for r in refs])
+    if any(len(r) > 1 for r in refs):
+        _write_lines(out / f"{task}.refs.jsonl", [json.dumps(r, ensure_ascii=False) for r in refs])
+
+
+def _prepare(predictor: Predictor, task: str, train: _TrainSplit) -> None:
+    """Index the sub-task's training pool: retrieval baselines search it (the function-name one does not)."""
+    train_records = None
+    if getattr(predictor, "name", "").startswith("baseline:") and predictor.name != "baseline:funcname":
+        train_records = train.of_task(task).to_list()
+    predictor.prepare(task, train_records)
+
+
+def _attach_context(records: list[dict], positions: Sequence[int], task_rows: dict[str, list], task: str,
+                    train: _TrainSplit, s: _Settings) -> dict[str, float]:
+
+    pool_rows = None
+    if SUBTASKS[task].task_type in GLOBAL_POOL_TYPES:  # no repository: the training split is the pool
+        pool_rows = train.of_task(task).to_dict()
+    return attach_exemplars(records, positions, task_rows, s.split, s.k, pool_rows)
+
+
+def _signature(predictor: Predictor, task: str, data_sha256: str, s: _Settings) -> dict:
+    """What must match for a predictions file to be continued: model, training pool, decoding, data, context."""
+    ident = predictor.identity()
+    signature = {"model": {k: ident.get(k) for k in ("id", "sha256")},
+                 "train_pool": (ident.get("train_pools") or {}).get(task),
+                 # batch size is left out: resuming with a smaller batch after running out of memory is fine
+                 "decoding": ({k: v for k, v in s.decoding.as_dict().items() if k != "batch_size"}
+                              if ident.get("kind") == "model" else None),
+                 "data_sha256": data_sha256}
+    if s.context:
+        signature["context"] = {"pool": s.context, "k": s.k}
+    return signature
+
+
+def _resume(pred_path: Path, meta_path: Path, total: int, signature: dict, overwrite: bool) -> int:
+    """Predictions already written by the same settings (count); refuses a file another setting wrote."""
+    if overwrite and pred_path.exists():
+        pred_path.unlink()
+    done = _read_done(pred_path, total)
+    if done and meta_path.exists():
+        old = json.loads(meta_path.read_text(encoding="utf-8")).get("signature")
+        if old != signature:
+            raise CodeTransError(
+                f"{pred_path} was written by a different model, data or decoding setting; "
+                "use --overwrite to start again or choose another --out")
+    meta_path.write_text(json.dumps({"signature": signature}, indent=2), encoding="utf-8")
+    return len(done)
+
+
+def _predict_rest(predictor: Predictor, task: str, records: list[dict], pred_path: Path, resumed_from: int,
+                  s: _Settings) -> None:
+    """Predict from ``resumed_from`` on, appending chunk by chunk so the file stays a valid prefix."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(records), initial=resumed_from, desc=column_label(task), unit="item",
+               disable=not s.progress, dynamic_ncols=True)
+    chunk = max(64, s.decoding.batch_size * 8)
+    try:
+        with open(pred_path, "a", encoding="utf-8", errors="replace", newline="\n") as fh:
+            for start in range(resumed_from, len(records), chunk):
+                part = records[start:start + chunk]
+                preds = predictor.predict(task, part, s.decoding, bar.update)
+                if len(preds) != len(part):
+                    raise CodeTransError(f"{predictor.name} returned {len(preds)} predictions for {len(part)}")
+                fh.write("".join(p + "\n" for p in preds))
+                fh.flush()
+    finally:
+        bar.close()
+
+
+def _evaluate_task(predictor: Predictor, ds: Any, task_col: Sequence[str], task: str, train: _TrainSplit,
+                   dataset_info: dict[str, Any], s: _Settings) -> dict:
+    """Predict (or continue predicting) one sub-task and score it: its entry of the metrics ``results``."""
+    all_indices = [i for i, t in enumerate(task_col) if t == task]
+    positions = spread(len(all_indices), s.limit)
+    records = ds.select([all_indices[p] for p in positions]).to_list()
+    refs = [_references(r) for r in records]
+    dataset_info["tasks"][task] = {"n": len(records), "sha256": _content_hash(records)}
+    _write_references(s.out, task, refs)
+    _prepare(predictor, task, train)
+    context_info = None
+    if s.context:
+        context_info = _attach_context(records, positions, ds.select(all_indices).to_dict(), task, train, s)
+
+    pred_path, meta_path = s.out / f"{task}.pred.txt", s.out / f"{task}.pred.meta.json"
+    signature = _signature(predictor, task, dataset_info["tasks"][task]["sha256"], s)
+    resumed_from = _resume(pred_path, meta_path, len(records), signature, s.overwrite)
+    _predict_rest(predictor, task, records, pred_path, resumed_from, s)
+    predictions = _read_done(pred_path, len(records))
+    res = score(task, predictions, refs, records, executor=s.executor)
+    effective = getattr(predictor, "effective_decoding", None)
+    if effective is not None:  # the decoding users get: options given + the model's/task's defaults
+        res["decoding"] = effective(task, s.decoding)
+    if context_info is not None:
+        res["context"] = context_info
+    res["resumed_from"] = resumed_from
+    res["multi_reference"] = any(len(r) > 1 for r in refs)
+    return res
+
+
 def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.PathLike, *,
              split: str = "test", tasks: Sequence[str] | None = None, decoding: DecodingOptions | None = None,
              name: str | None = None, train_split: str = "train", limit: int | None = None,
@@ -154,10 +297,6 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     ``context="same-repo"``: every record gets up to ``k`` exemplars of its own repository (see
     :mod:`codetrans.evaluation.context`); ``baseline:repo-bm25`` always runs that way (k = 1).
     """
-    from tqdm.auto import tqdm
-
-    from codetrans.evaluation.context import attach_exemplars, check_context
-
     decoding = decoding or DecodingOptions()
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -165,16 +304,11 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     task_col = ds["task"]
     chosen = select_tasks(task_col, tasks)
     predictor = make_predictor(model, device=device, backend=backend)
-    context = check_context(context)
-    if getattr(predictor, "name", "").startswith("baseline:repo-bm25") and context is None:
-        context, k = "same-repo", 1  # it answers with the nearest exemplar: it needs them
-    if getattr(predictor, "mode", None) in ("grounded", "oracle"):
-        from codetrans.serving.grounded import GROUND_K
-
-        context, k = "same-repo", GROUND_K  # the grounded path always draws its neighbours
+    context, k = _context_for(predictor, check_context(context), k)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    train_ds = None
+    train = _TrainSplit(train_data if train_data is not None else data, train_split)
+    settings = _Settings(out, split, decoding, limit, context, k, overwrite, progress, executor)
     dataset_info: dict[str, Any] = {
         "path": str(Path(data).resolve()) if isinstance(data, str | os.PathLike) else None,
         "split": split, "num_rows": ds.num_rows, "fingerprint": getattr(ds, "_fingerprint", None),
@@ -188,79 +322,7 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
                 raise CodeTransError(f"{predictor.name} does not apply to {task!r}")
             skipped.append(task)  # e.g. the function-name baseline on diffs: no column rather than 0
             continue
-        all_indices = [i for i, t in enumerate(task_col) if t == task]
-        positions = spread(len(all_indices), limit)
-        indices = [all_indices[p] for p in positions]
-        records = ds.select(indices).to_list()
-        refs = [_references(r) for r in records]
-        dataset_info["tasks"][task] = {"n": len(records), "sha256": _content_hash(records)}
-        _write_lines(out / f"{task}.ref.txt", [" ".join(r[0].split()) for r in refs])
-        if any(len(r) > 1 for r in refs):
-            _write_lines(out / f"{task}.refs.jsonl", [json.dumps(r, ensure_ascii=False) for r in refs])
-
-        train_records = None
-        if getattr(predictor, "name", "").startswith("baseline:") and predictor.name != "baseline:funcname":
-            if train_ds is None:
-                train_ds = load_split(train_data if train_data is not None else data, train_split)
-            tcol = train_ds["task"]
-            train_records = train_ds.select([i for i, t in enumerate(tcol) if t == task]).to_list()
-        predictor.prepare(task, train_records)
-        context_info = None
-        if context:
-            from codetrans.data.augment import GLOBAL_POOL_TASKS
-
-            pool_rows = None
-            if SUBTASKS[task].task_type in GLOBAL_POOL_TASKS:  # no repository: the training split is the pool
-                if train_ds is None:
-                    train_ds = load_split(train_data if train_data is not None else data, train_split)
-                pool_rows = train_ds.select([i for i, t in enumerate(train_ds["task"]) if t == task]).to_dict()
-            context_info = attach_exemplars(records, positions, ds.select(all_indices).to_dict(), split, k, pool_rows)
-
-        pred_path, meta_path = out / f"{task}.pred.txt", out / f"{task}.pred.meta.json"
-        ident = predictor.identity()
-        signature = {"model": {k: ident.get(k) for k in ("id", "sha256")},
-                     "train_pool": (ident.get("train_pools") or {}).get(task),
-                     # batch size is left out: resuming with a smaller batch after running out of memory is fine
-                     "decoding": ({k: v for k, v in decoding.as_dict().items() if k != "batch_size"}
-                                  if ident.get("kind") == "model" else None),
-                     "data_sha256": dataset_info["tasks"][task]["sha256"]}
-        if context:
-            signature["context"] = {"pool": context, "k": k}
-        if overwrite and pred_path.exists():
-            pred_path.unlink()
-        done = _read_done(pred_path, len(records))
-        if done and meta_path.exists():
-            old = json.loads(meta_path.read_text(encoding="utf-8")).get("signature")
-            if old != signature:
-                raise CodeTransError(
-                    f"{pred_path} was written by a different model, data or decoding setting; "
-                    "use --overwrite to start again or choose another --out")
-        meta_path.write_text(json.dumps({"signature": signature}, indent=2), encoding="utf-8")
-        resumed_from = len(done)
-        bar = tqdm(total=len(records), initial=resumed_from, desc=column_label(task), unit="item",
-                   disable=not progress, dynamic_ncols=True)
-        chunk = max(64, decoding.batch_size * 8)
-        try:
-            with open(pred_path, "a", encoding="utf-8", errors="replace", newline="\n") as fh:
-                for start in range(resumed_from, len(records), chunk):
-                    part = records[start:start + chunk]
-                    preds = predictor.predict(task, part, decoding, bar.update)
-                    if len(preds) != len(part):
-                        raise CodeTransError(f"{predictor.name} returned {len(preds)} predictions for {len(part)}")
-                    fh.write("".join(p + "\n" for p in preds))
-                    fh.flush()
-        finally:
-            bar.close()
-        predictions = _read_done(pred_path, len(records))
-        res = score(task, predictions, refs, records, executor=executor)
-        effective = getattr(predictor, "effective_decoding", None)
-        if effective is not None:  # the decoding users get: options given + the model's/task's defaults
-            res["decoding"] = effective(task, decoding)
-        if context_info is not None:
-            res["context"] = context_info
-        res["resumed_from"] = resumed_from
-        res["multi_reference"] = any(len(r) > 1 for r in refs)
-        results[task] = res
+        results[task] = _evaluate_task(predictor, ds, task_col, task, train, dataset_info, settings)
 
     record = {
         "schema": SCHEMA,
@@ -285,4 +347,3 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     safe_write(out / "metrics.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     safe_write(out / "results.md", render_table([record]))
     return record
-

@@ -24,7 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codetrans.data.repository import Harvest, find_repository, harvest_repository, load_harvest, save_harvest
 from codetrans.errors import ConfigError
@@ -42,6 +42,9 @@ from codetrans.finetune.options import (
     work_dir_for,
 )
 from codetrans.fs import replace_dir
+
+if TYPE_CHECKING:  # annotations only: the harness is imported when a run reaches it
+    from codetrans.evaluation import DecodingOptions
 
 __all__ = ["DEFAULT_MINUTES", "TASK_CHOICES", "BaseModel", "FinetuneError", "FinetuneResult", "OutputExistsError",
            "finetune", "parse_sets"]
@@ -99,7 +102,7 @@ CONTEXT_K = 4
 def _augment(data_dir: Path, out: Path, base: BaseModel, max_source_length: int) -> Path:
     """The harvested corpus augmented with the repository's own exemplars, measured in the base model's
     tokens so that prefix, code and exemplars fit ``max_source_length`` (the trainer never cuts them)."""
-    from codetrans.data.augment import AugmentConfig, augment_corpus
+    from codetrans.retrieval.corpus import AugmentConfig, augment_corpus
     from codetrans.tasks import SUBTASKS
     from codetrans.train.tokenizer import load_tokenizer
 
@@ -113,6 +116,120 @@ def _augment(data_dir: Path, out: Path, base: BaseModel, max_source_length: int)
     return out
 
 
+#: The durations kept in finetune.json and the summary, in this order.
+_TIMING_KEYS = ("harvest_s", "eval_before_s", "train_s", "eval_after_s", "eval_grounded_s")
+
+
+def _check_budget(minutes: float | None, steps: int | None, beams: int) -> float | None:
+    """``--minutes`` once the budget options are checked: the default when neither it nor ``--steps`` is given."""
+    if minutes is not None and steps is not None:
+        raise ConfigError("give --minutes or --steps, not both")
+    if minutes is not None and minutes <= 0 or steps is not None and steps < 1:
+        raise ConfigError("--minutes and --steps must be positive")
+    if beams < 1:
+        raise ConfigError("--beams must be >= 1")
+    return DEFAULT_MINUTES if minutes is None and steps is None else minutes
+
+
+def _declares_context(base_model: BaseModel | None) -> bool:
+    """``--context``'s default: whether the base model declares context support (its ``codetrans.json``)."""
+    from codetrans.serving.context import context_spec
+
+    return base_model is not None and context_spec(base_model.path) is not None
+
+
+def _decoding(recipe: Any, sets: dict, beams: int) -> DecodingOptions:
+    """How the before/after evaluations decode: ``--beams``, the recipe's lengths (or their ``--set`` values)."""
+    from codetrans.evaluation import DecodingOptions
+
+    return DecodingOptions(num_beams=beams, batch_size=16,
+                           max_length=int(sets.get("data.max_target_length", recipe.data.max_target_length)),
+                           max_source_length=int(sets.get("data.max_source_length", recipe.data.max_source_length)))
+
+
+@dataclass
+class _Evaluations:
+    """The evaluations of one run on the held-out split: the same sub-tasks, decoding and limit each time.
+    Records collect in ``records`` (before, after, grounded), durations in the run's ``timings``."""
+
+    data_dir: Path
+    work: Path
+    tasks: list[str]
+    decoding: DecodingOptions
+    limit: int | None
+    progress: bool
+    timings: dict
+    records: dict = field(default_factory=dict)
+
+    def run(self, which: str, model: str, name: str) -> None:
+        """Evaluate ``model`` as ``which`` ("before": the base model, "after": the fine-tuned one)."""
+        from codetrans.evaluation import evaluate
+
+        R.console().print(f"[b]evaluating the {'base' if which == 'before' else 'fine-tuned'} model[/b] on "
+                          + ", ".join(self.tasks))
+        t0 = time.perf_counter()
+        self.records[which] = evaluate(model, str(self.data_dir), self.work / f"eval-{which}", split="test",
+                                       tasks=self.tasks, decoding=self.decoding, name=name, limit=self.limit,
+                                       progress=self.progress, overwrite=which == "after")
+        self.timings[f"eval_{which}_s"] = round(time.perf_counter() - t0, 1)
+
+    def grounded(self, model_dir: str, model_id: str) -> None:
+        """What ``codetrans document`` gives inside the repository (neighbours, edited, chosen), on the
+        sub-tasks the grounded path serves; none among them: no record."""
+        from codetrans.evaluation import evaluate
+        from codetrans.evaluation.grounded import GroundedPredictor
+        from codetrans.evaluation.grounded import applies as grounded_applies
+
+        tasks = [t for t in self.tasks if grounded_applies(t)]
+        if not tasks:
+            return
+        t0 = time.perf_counter()
+        self.records["grounded"] = evaluate(GroundedPredictor("grounded", model_dir), str(self.data_dir),
+                                            self.work / "eval-grounded", split="test", tasks=tasks,
+                                            decoding=self.decoding, name=f"after, grounded: {model_id}",
+                                            limit=self.limit, progress=self.progress, overwrite=True)
+        self.timings["eval_grounded_s"] = round(time.perf_counter() - t0, 1)
+
+
+def _train_overrides(model_id: str, base_model: BaseModel, train_dir: Path, train_tasks: list[str], has_dev: bool,
+                     work: Path, steps: int | None, cap: int, minutes: float | None, ds_path: Any, threads: int,
+                     progress: bool, sets: dict) -> dict[str, Any]:
+    """The packaged ``finetune`` recipe's settings for this run; ``--set`` values come last and win."""
+    return {
+        "name": slug(model_id), "strategy": "tf" if len(train_tasks) == 1 else "mt",
+        "model.init_from": str(base_model.path), "model.size": base_model.size if base_model.size != "custom" else "tiny",
+        "data.path": str(train_dir), "data.tasks": train_tasks, "data.dev_split": "validation" if has_dev else None,
+        "train.output_dir": str(work / "run"), "train.resume": "auto",
+        "train.steps": steps or cap, "train.time_budget_min": None if steps else minutes,
+        "train.early_stopping_patience": 4 if has_dev else 0,
+        "train.deepspeed": ds_path, "train.threads": threads, "train.progress": progress, **sets,
+    }
+
+
+def _train(recipe_path: Any, overrides: dict[str, Any], budget: str, timings: dict) -> Any:
+    """Run the training engine (it resumes a checkpoint in the work dir); the ``TrainResult``."""
+    from codetrans.train import train
+
+    R.console().print(f"[b]fine-tuning[/b] ({budget}); interrupted? rerun the same command to continue")
+    t0 = time.perf_counter()
+    trained = train(recipe_path, overrides, budget_ends_run=True)  # the time budget closes the run at its step
+    timings["train_s"] = round(time.perf_counter() - t0, 1)
+    return trained
+
+
+def _run_report(model_id: str, argv: list[str] | None, h: Harvest, base_model: BaseModel, train_tasks: list[str],
+                eval_tasks: list[str], steps: int | None, decoding: DecodingOptions, timings: dict) -> dict:
+    """``finetune.json``'s record of the run (its before/after scores are filled in by the report writer)."""
+    return {"id": model_id, "command": argv, "repo": h.summary(),
+            "base": {**asdict(base_model), "path": str(base_model.path)}, "train_tasks": train_tasks,
+            "eval_tasks": eval_tasks, "steps": steps, "decoding": decoding.as_dict(), "before": None,
+            "after": None, "timings": timings, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def _scores(record: dict) -> dict[str, float]:
+    return {t: float(r["score"]) for t, r in record["results"].items()}
+
+
 def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None, out: str | os.PathLike | None = None,
              minutes: float | None = None, steps: int | None = None, deepspeed: str | None = None,
              dry_run: bool = False, force: bool = False, model_id: str | None = None, beams: int = 1,
@@ -121,7 +238,7 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
              context: bool | None = None) -> FinetuneResult:
     """Harvest ``repo``, fine-tune ``base`` on it, evaluate before/after and write the model to ``out``.
 
-    ``context``: train on pairs augmented with exemplars of the repository itself (:mod:`codetrans.data.augment`:
+    ``context``: train on pairs augmented with exemplars of the repository itself (:mod:`codetrans.retrieval.corpus`:
     1..4 nearest documented functions / earlier commits, a quarter left plain), so the model declares
     context support and ``codetrans document`` feeds it the repository's exemplars. Default: on when the
     base model declares context (``codetrans.json``), else off. Evaluation before/after stays without
@@ -130,21 +247,11 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     ``license``: stamped on the model (``codetrans.json``) and its card; "other" by default, since the
     training data is a repository whose license the owner knows, not CodeTrans."""
     from codetrans.data.git import repo_name
-    from codetrans.evaluation import DecodingOptions, evaluate
-    from codetrans.evaluation.grounded import GroundedPredictor
-    from codetrans.evaluation.grounded import applies as grounded_applies
     from codetrans.serving import zoo
-    from codetrans.train import train
     from codetrans.train.recipe import load_recipe, recipe_file
 
     t_start = time.perf_counter()
-    if minutes is not None and steps is not None:
-        raise ConfigError("give --minutes or --steps, not both")
-    if minutes is not None and minutes <= 0 or steps is not None and steps < 1:
-        raise ConfigError("--minutes and --steps must be positive")
-    if beams < 1:
-        raise ConfigError("--beams must be >= 1")
-    minutes = DEFAULT_MINUTES if minutes is None and steps is None else minutes
+    minutes = _check_budget(minutes, steps, beams)
     task_types, root = expand_tasks(task), find_repository(repo)
     model_id = model_id or default_model_id(repo_name(root), task)
     out_dir = (Path(out).expanduser() if out else zoo.home() / "models" / model_id).absolute()
@@ -152,9 +259,7 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     base_model = check_base(base, task_types) if (base is not None or not dry_run) else None
     ds_path, sets, work = resolve_deepspeed(deepspeed), dict(sets or {}), work_dir_for(out_dir)
     if context is None:
-        from codetrans.serving.context import context_spec
-
-        context = base_model is not None and context_spec(base_model.path) is not None
+        context = _declares_context(base_model)
     sig = signature(root, task_types, base_model) if base_model and not dry_run else None
     if sig is not None and context:
         sig["context"] = True
@@ -180,55 +285,20 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
 
     recipe_path = recipe_file("finetune")
     recipe = load_recipe(recipe_path)
-    decoding = DecodingOptions(num_beams=beams, batch_size=16,
-                               max_length=int(sets.get("data.max_target_length", recipe.data.max_target_length)),
-                               max_source_length=int(sets.get("data.max_source_length", recipe.data.max_source_length)))
-    data_dir, records = work / "data", {}
+    decoding = _decoding(recipe, sets, beams)
+    data_dir = work / "data"
+    evals = _Evaluations(data_dir, work, eval_tasks, decoding, eval_limit, progress, timings)
+    evals.run("before", str(base_model.path), f"before: {base_model.ref}")
+    train_dir = (_augment(data_dir, work / "data-context", base_model,
+                          int(sets.get("data.max_source_length", recipe.data.max_source_length))) if context else data_dir)
+    trained = _train(recipe_path, _train_overrides(model_id, base_model, train_dir, train_tasks, has_dev, work, steps,
+                                                   cap, minutes, ds_path, threads, progress, sets), budget, timings)
+    evals.run("after", str(trained.model_dir), f"after: {model_id}")
+    evals.grounded(str(trained.model_dir), model_id)
+    timings = {k: timings[k] for k in _TIMING_KEYS if k in timings}
 
-    def run_eval(which: str, model: str, name: str) -> None:
-        R.console().print(f"[b]evaluating the {'base' if which == 'before' else 'fine-tuned'} model[/b] on "
-                          + ", ".join(eval_tasks))
-        t0 = time.perf_counter()
-        records[which] = evaluate(model, str(data_dir), work / f"eval-{which}", split="test", tasks=eval_tasks,
-                                  decoding=decoding, name=name, limit=eval_limit, progress=progress,
-                                  overwrite=which == "after")
-        timings[f"eval_{which}_s"] = round(time.perf_counter() - t0, 1)
-
-    run_eval("before", str(base_model.path), f"before: {base_model.ref}")
-    train_dir = data_dir
-    if context:
-        train_dir = _augment(data_dir, work / "data-context", base_model,
-                             int(sets.get("data.max_source_length", recipe.data.max_source_length)))
-    overrides: dict[str, Any] = {
-        "name": slug(model_id), "strategy": "tf" if len(train_tasks) == 1 else "mt",
-        "model.init_from": str(base_model.path), "model.size": base_model.size if base_model.size != "custom" else "tiny",
-        "data.path": str(train_dir), "data.tasks": train_tasks, "data.dev_split": "validation" if has_dev else None,
-        "train.output_dir": str(work / "run"), "train.resume": "auto",
-        "train.steps": steps or cap, "train.time_budget_min": None if steps else minutes,
-        "train.early_stopping_patience": 4 if has_dev else 0,
-        "train.deepspeed": ds_path, "train.threads": threads, "train.progress": progress, **sets,
-    }
-    R.console().print(f"[b]fine-tuning[/b] ({budget}); interrupted? rerun the same command to continue")
-    t0 = time.perf_counter()
-    trained = train(recipe_path, overrides, budget_ends_run=True)  # the time budget closes the run at its step
-    timings["train_s"] = round(time.perf_counter() - t0, 1)
-    run_eval("after", str(trained.model_dir), f"after: {model_id}")
-    grounded_tasks = [t for t in eval_tasks if grounded_applies(t)]
-    if grounded_tasks:  # what `codetrans document` gives inside the repository: neighbours, edited, chosen
-        t0 = time.perf_counter()
-        records["grounded"] = evaluate(GroundedPredictor("grounded", str(trained.model_dir)), str(data_dir),
-                                       work / "eval-grounded", split="test", tasks=grounded_tasks, decoding=decoding,
-                                       name=f"after, grounded: {model_id}", limit=eval_limit, progress=progress,
-                                       overwrite=True)
-        timings["eval_grounded_s"] = round(time.perf_counter() - t0, 1)
-    timings = {k: timings[k] for k in ("harvest_s", "eval_before_s", "train_s", "eval_after_s", "eval_grounded_s")
-               if k in timings}
-
-    run_report = {"id": model_id, "command": argv, "repo": h.summary(),
-                  "base": {**asdict(base_model), "path": str(base_model.path)}, "train_tasks": train_tasks,
-                  "eval_tasks": eval_tasks, "steps": trained.step, "decoding": decoding.as_dict(), "before": None,
-                  "after": None, "timings": timings, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    model_dir = work / "model"
+    run_report = _run_report(model_id, argv, h, base_model, train_tasks, eval_tasks, trained.step, decoding, timings)
+    model_dir, records = work / "model", evals.records
     table = R.write_model_dir(model_dir, trained.model_dir, work, h, base_model, model_id, train_tasks, records,
                               run_report, trained.metrics, argv, license)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -237,7 +307,5 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     timings["total_s"] = round(time.perf_counter() - t_start, 1)
     R.print_finished(table, base_model, timings, trained.step, out_dir, model_id, train_tasks,
                      in_home=out_dir.parent == (zoo.home() / "models").absolute())
-    before = {t: float(r["score"]) for t, r in records["before"]["results"].items()}
-    after = {t: float(r["score"]) for t, r in records["after"]["results"].items()}
-    return FinetuneResult(out_dir, model_id, h, before, after, timings, trained.step)
-
+    return FinetuneResult(out_dir, model_id, h, _scores(records["before"]), _scores(records["after"]), timings,
+                          trained.step)

@@ -32,15 +32,18 @@ class BaseModel:
 
 
 def _guess_size(path: Path, cfg: dict) -> str:
+    from codetrans.meta import ModelMeta
     from codetrans.train.modeling import SIZES
 
-    for name in ("codetrans.json", "metrics.json"):
-        try:
-            size = json.loads((path / name).read_text(encoding="utf-8")).get("size")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if size in SIZES:
-            return size
+    size = ModelMeta.read(path, strict=False).size  # a guess: an unreadable description is no error
+    if size in SIZES:
+        return size
+    try:
+        size = json.loads((path / "metrics.json").read_text(encoding="utf-8")).get("size")
+    except (OSError, ValueError, AttributeError):
+        size = None
+    if size in SIZES:
+        return size
     for size, fields in SIZES.items():
         if all(cfg.get(k) == v for k, v in fields.items() if k in ("d_model", "d_ff", "num_layers", "num_heads")):
             return size

@@ -10,6 +10,7 @@ from typing import Any
 
 from codetrans.data.repository import Harvest
 from codetrans.finetune.base import BaseModel
+from codetrans.tasks import COMMIT
 
 
 def console() -> Any:
@@ -37,7 +38,7 @@ def print_examples(h: Harvest, n: int = 1) -> None:
     for r in h.rows:
         if r["split_hint"] == "train" and shown[r["task"]] < n:
             shown[r["task"]] += 1
-            where = r["id"][:10] if r["task"] == "commit_generation" else r["path"]
+            where = r["id"][:10] if r["task"] == COMMIT else r["path"]
             t.add_row(r["task"], where, r["source"][:70], r["target"][:70])
     console().print(t)
 
@@ -127,6 +128,8 @@ def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: 
     import json
     import shutil
 
+    from codetrans.meta import ModelMeta
+
     before = {t: float(r["score"]) for t, r in records["before"]["results"].items()}
     after = {t: float(r["score"]) for t, r in records["after"]["results"].items()}
     metric_of = {t: r["metric"] for t, r in records["after"]["results"].items()}
@@ -142,17 +145,15 @@ def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: 
         for f in [rec_dir / "results.md", *rec_dir.glob("*.pred.txt"), *rec_dir.glob("*.ref.txt")]:
             if f.is_file():  # predictions beside references: what the figures were computed from
                 shutil.copy2(f, dest / f.name)
-    meta = {"id": model_id, "tasks": train_tasks, "size": base.size, "strategy": "finetune",
-            "metrics": {t: {"metric": metric_of[t], "score": round(after[t], 4),
-                            "before": None if t not in before else round(before[t], 4),
-                            "n": records["after"]["results"][t]["n"], "split": f"{h.repo} held-out test part"}
-                        for t in after},
-            "base": base.ref, "repo": h.repo, "head": h.head, "license": license}
-    trained = json.loads((final / "codetrans.json").read_text(encoding="utf-8")) if (final / "codetrans.json").is_file() \
-        else {}
-    if trained.get("context"):  # trained on exemplar-augmented pairs: it takes repository context
-        meta["context"] = trained["context"]
-    (model_dir / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    meta = ModelMeta(id=model_id, tasks=train_tasks, size=base.size, strategy="finetune",
+                     metrics={t: {"metric": metric_of[t], "score": round(after[t], 4),
+                                  "before": None if t not in before else round(before[t], 4),
+                                  "n": records["after"]["results"][t]["n"], "split": f"{h.repo} held-out test part"}
+                              for t in after},
+                     base=base.ref, repo=h.repo, head=h.head, license=license)
+    # trained on exemplar-augmented pairs: it takes repository context
+    meta.context = ModelMeta.read(final).context or None
+    meta.write(model_dir)
     report = {**report, "before": before, "after": after}
     (model_dir / "finetune.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     grounded = {t: float(r["score"]) for t, r in records["grounded"]["results"].items()} if "grounded" in records \

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from codetrans.errors import CodeTransError
-from codetrans.tasks import CODE_LANGUAGES, normalize_lang
+from codetrans.tasks import CODE_LANGUAGES, LANGUAGE_EXTENSIONS, normalize_lang
+from codetrans.tasks import EXTENSIONS as EXTENSIONS  # re-exported: extension -> language lives in tasks.py
 
 
 @dataclass(frozen=True)
@@ -29,31 +30,30 @@ _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 SPECS: dict[str, LanguageSpec] = {
     s.name: s
     for s in (
-        LanguageSpec("python", "tree_sitter_python", "language", (".py", ".pyw", ".pyi"),
+        LanguageSpec("python", "tree_sitter_python", "language", LANGUAGE_EXTENSIONS["python"],
                      frozenset({"string", "concatenated_string"}), _COMMENTS),
-        LanguageSpec("java", "tree_sitter_java", "language", (".java",),
+        LanguageSpec("java", "tree_sitter_java", "language", LANGUAGE_EXTENSIONS["java"],
                      frozenset({"string_literal", "character_literal", "text_block"}), _COMMENTS),
-        LanguageSpec("go", "tree_sitter_go", "language", (".go",),
+        LanguageSpec("go", "tree_sitter_go", "language", LANGUAGE_EXTENSIONS["go"],
                      frozenset({"interpreted_string_literal", "raw_string_literal", "rune_literal"}), _COMMENTS),
-        LanguageSpec("javascript", "tree_sitter_javascript", "language", (".js", ".mjs", ".cjs", ".jsx"),
+        LanguageSpec("javascript", "tree_sitter_javascript", "language", LANGUAGE_EXTENSIONS["javascript"],
                      frozenset({"string", "template_string", "regex"}), _COMMENTS),
-        LanguageSpec("php", "tree_sitter_php", "language_php", (".php", ".phtml", ".php5", ".inc"),
+        LanguageSpec("php", "tree_sitter_php", "language_php", LANGUAGE_EXTENSIONS["php"],
                      frozenset({"string", "encapsed_string", "heredoc", "nowdoc", "shell_command_expression",
                                 "variable_name"}),
                      _COMMENTS),
-        LanguageSpec("ruby", "tree_sitter_ruby", "language", (".rb", ".rake", ".gemspec", ".ru"),
+        LanguageSpec("ruby", "tree_sitter_ruby", "language", LANGUAGE_EXTENSIONS["ruby"],
                      frozenset({"string", "heredoc_body", "regex", "subshell", "character", "delimited_symbol",
                                 "string_array", "symbol_array"}), _COMMENTS),
-        LanguageSpec("c_sharp", "tree_sitter_c_sharp", "language", (".cs",),
+        LanguageSpec("c_sharp", "tree_sitter_c_sharp", "language", LANGUAGE_EXTENSIONS["c_sharp"],
                      frozenset({"string_literal", "verbatim_string_literal", "raw_string_literal",
                                 "interpolated_string_expression", "character_literal"}), _COMMENTS),
-        LanguageSpec("sql", "tree_sitter_sql", "language", (".sql",),
+        LanguageSpec("sql", "tree_sitter_sql", "language", LANGUAGE_EXTENSIONS["sql"],
                      frozenset({"literal"}), frozenset({"comment", "marginalia"})),
     )
 }
 assert set(SPECS) == set(CODE_LANGUAGES)
 
-EXTENSIONS: dict[str, str] = {ext: s.name for s in SPECS.values() for ext in s.extensions}
 
 
 def get_spec(lang: str) -> LanguageSpec:

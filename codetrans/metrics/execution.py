@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 
 from codetrans.errors import CodeTransError
 from codetrans.metrics._inputs import as_text
+from codetrans.tasks import SYNTHESIS
 
 #: ``executor(prediction, record) -> bool``: True when the predicted program is correct.
 Executor = Callable[[str, dict], bool]
 
 # sub-task -> "module:function"; resolved on first use.
 _EXECUTORS: dict[str, str | Executor] = {
-    "program_synthese": "codetrans.algolisp.scoring:execute_matches",
+    SYNTHESIS: "codetrans.algolisp.scoring:execute_matches",
 }
 
 
@@ -69,7 +70,7 @@ def execution_items(predictions: Sequence, records: Sequence[dict], executor: Ex
 
 
 def execution_accuracy(predictions: Sequence, records: Sequence[dict], executor: Executor | None = None,
-                       *, task: str = "program_synthese") -> float:
+                       *, task: str = SYNTHESIS) -> float:
     """Percentage (0-100) of predictions the executor accepts (default: the sub-task's executor)."""
     if not predictions:
         raise CodeTransError("nothing to score: no predictions given")

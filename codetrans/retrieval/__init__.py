@@ -15,10 +15,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-#: The version of the exemplar-augmented input format (:mod:`codetrans.retrieval.augment`); a model trained
-#: on it declares it (``codetrans.json`` -> ``context`` -> ``format``). Here, not in ``augment``: serving
-#: reads it without importing numpy.
-FORMAT = 1
+from codetrans.retrieval.format import FORMAT as FORMAT  # re-exported: the format version
 
 _EXPORTS = {
     "BM25": "codetrans.retrieval.bm25",

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from codetrans.retrieval import FORMAT  # the format's version, see there
+from codetrans.retrieval.format import FORMAT  # the format's version, see there
 from codetrans.retrieval.pools import Exemplar
 
 EXEMPLAR = "<ex>"

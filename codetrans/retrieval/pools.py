@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -209,11 +208,13 @@ def cache_dir() -> Path:
 
 
 def _git_out(root: Path, *args: str) -> bytes | None:
+    from codetrans.data.git import run_git
+    from codetrans.errors import DataError
+
     try:
-        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=120)
-    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return run_git(root, *args, timeout=120)
+    except DataError:
         return None
-    return proc.stdout if proc.returncode == 0 else None
 
 
 def _stat_key(p: Path) -> str:

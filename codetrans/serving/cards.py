@@ -18,6 +18,7 @@ import yaml
 
 from codetrans.errors import CodeTransError
 from codetrans.fs import check_model_dir
+from codetrans.meta import ModelMeta
 from codetrans.tasks import SUBTASKS, get_subtask
 
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
@@ -251,21 +252,21 @@ def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), m
     model_dir = check_model_dir(model_dir)
     recipe = yaml.safe_load((model_dir / "recipe.yaml").read_text()) if (model_dir / "recipe.yaml").is_file() else {}
     training = _read_json(model_dir / "metrics.json") if (model_dir / "metrics.json").is_file() else {}
-    meta = _read_json(model_dir / "codetrans.json") if (model_dir / "codetrans.json").is_file() else {}
+    meta = ModelMeta.read(model_dir)  # a broken description stops the card (one line), as before
     evaluations = []
     for item in eval_results:
         p = Path(item)
         evaluations.append(_read_json(p / "metrics.json" if p.is_dir() else p))
-    task_ids = tasks or meta.get("tasks") or list(training.get("data", {}).get("tasks", {})) \
+    task_ids = tasks or meta.tasks or list(training.get("data", {}).get("tasks", {})) \
         or [t for ev in evaluations for t in ev.get("results", {})]
     order = list(SUBTASKS)  # registry order: the card leads with the first task of the paper's table
     task_ids = sorted({get_subtask(t).id for t in task_ids}, key=order.index)
     if not task_ids:
         raise CodeTransError("cannot tell the model's tasks: pass --task, or train/evaluate it first")
     default_id = model_dir.parent.name if model_dir.name == "final" else model_dir.name  # runs/<name>/final
-    return ModelCard(model_id=model_id or meta.get("id") or default_id, tasks=task_ids,
-                     size=training.get("size", meta.get("size", "?")),
-                     strategy=training.get("strategy", meta.get("strategy", "?")),
+    return ModelCard(model_id=model_id or meta.id or default_id, tasks=task_ids,
+                     size=training.get("size", "?" if meta.size is None else meta.size),
+                     strategy=training.get("strategy", "?" if meta.strategy is None else meta.strategy),
                      params=training.get("params"), recipe=recipe, training=training, evaluations=evaluations,
-                     license=license or meta.get("license") or "apache-2.0", notes=notes,
+                     license=license or meta.license or "apache-2.0", notes=notes,
                      grounded=grounded_records(grounded) if grounded else [], grounded_command=grounded_command)

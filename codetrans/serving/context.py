@@ -7,7 +7,7 @@ A model trained on exemplar-augmented pairs declares it in its ``codetrans.json`
 ``format``: the version of :mod:`codetrans.retrieval.augment`'s input format the model read; ``k``: the
 exemplars per input it was trained with (the default at inference); ``budget``: the model tokens the
 prefix, code and exemplars share (its training ``max_source_length``). The training engine writes the key
-when the training split has exemplars (an ``n_exemplars`` column, see :mod:`codetrans.data.augment`).
+when the training split has exemplars (an ``n_exemplars`` column, see :mod:`codetrans.retrieval.corpus`).
 
 The policy, in one place (:func:`context_spec`): a model without the key, or with a format this version
 does not know, generates **without** exemplars even when the caller passes ``context=`` — a model never
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
+from codetrans.meta import ModelMeta
 from codetrans.retrieval import FORMAT
 
 logger = logging.getLogger(__name__)
@@ -60,26 +61,20 @@ def parse_context(value: Any) -> ContextSpec | None:
     return ContextSpec(k=k, budget=budget)
 
 
-def read_model_meta(model_dir: str | os.PathLike | None) -> dict:
-    """The model's ``codetrans.json`` (``{}`` when there is none or it is unreadable)."""
-    if not model_dir:
-        return {}
-    meta = Path(model_dir) / "codetrans.json"
-    if not meta.is_file():
-        return {}
-    import json
+def model_meta(model_dir: str | os.PathLike | None) -> ModelMeta:
+    """The model's ``codetrans.json`` (empty when there is none or it is unreadable: serving never fails
+    a model over its description; the reader warns)."""
+    return ModelMeta.read(model_dir, strict=False) if model_dir else ModelMeta()
 
-    try:
-        found = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        logger.warning("ignoring %s: %s", meta, exc)
-        return {}
-    return found if isinstance(found, dict) else {}
+
+def read_model_meta(model_dir: str | os.PathLike | None) -> dict:
+    """The model's ``codetrans.json`` as a dict (``{}`` when there is none or it is unreadable)."""
+    return model_meta(model_dir).to_dict() if model_dir else {}
 
 
 def context_spec(model_dir: str | os.PathLike | None) -> ContextSpec | None:
     """The model's context declaration, or None: then it must be given no exemplars (the policy above)."""
-    return parse_context(read_model_meta(model_dir).get("context"))
+    return parse_context(model_meta(model_dir).context)
 
 
 #: A context-trained model may ship this index of its training pairs beside its weights: the pool of the

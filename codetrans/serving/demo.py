@@ -13,7 +13,7 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from codetrans.errors import CodeTransError  # noqa: E402
-from codetrans.tasks import TASK_TYPES, subtasks_of  # noqa: E402
+from codetrans.tasks import GROUNDED_TYPES, TASK_TYPES, subtasks_of  # noqa: E402
 
 #: The largest input a request may carry (a 1 MB file fits).
 MAX_INPUT_CHARS = 1_100_000
@@ -133,7 +133,7 @@ def _context(pipe: Any, context: str | None, lang: str | None, kwargs: dict[str,
         return ""
     if len(context) > MAX_INPUT_CHARS:
         raise CodeTransError(f"the context has {len(context):,} characters; the demo takes at most {MAX_INPUT_CHARS:,}")
-    grounded = pipe.task_type in ("document", "comment")  # any model: retrieve, edit, choose
+    grounded = pipe.task_type in GROUNDED_TYPES  # any model: retrieve, edit, choose
     if pipe.context_spec() is None and not grounded:
         return "context: this model was not trained with exemplars; generated without them"
     from codetrans.retrieval.pools import text_pool

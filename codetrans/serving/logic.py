@@ -23,6 +23,7 @@ import logging
 from typing import Any
 
 from codetrans.errors import CodeTransError
+from codetrans.meta import ModelMeta
 from codetrans.tasks import (
     SubTask,
     TaskType,
@@ -134,7 +135,7 @@ class TaskLogic:
         """The model's :class:`~codetrans.serving.context.ContextSpec`, or None: it takes no exemplars."""
         from codetrans.serving.context import parse_context
 
-        return parse_context(self._model_meta().get("context"))
+        return parse_context(self._model_meta().context)
 
     def _context_pool(self, context: Any) -> Any:
         """The pool for a ``context=`` argument, or False when the model was not trained with exemplars
@@ -207,13 +208,13 @@ class TaskLogic:
             out.pop("early_stopping", None)
         return out
 
-    def _model_meta(self) -> dict[str, Any]:
-        """The model's ``codetrans.json`` (read once; ``{}`` for a model without one)."""
+    def _model_meta(self) -> ModelMeta:
+        """The model's ``codetrans.json`` (read once; empty for a model without one)."""
         meta = getattr(self, "_meta", None)
         if meta is None:
-            from codetrans.serving.context import read_model_meta
+            from codetrans.serving.context import model_meta
 
-            meta = self._meta = read_model_meta(self._model_dir())
+            meta = self._meta = model_meta(self._model_dir())
         return meta
 
     def _model_dir(self) -> str | None:
@@ -225,7 +226,7 @@ class TaskLogic:
             from codetrans.generation import check_generate_options
 
             try:
-                found = self._model_meta().get("decoding") or {}
+                found = self._model_meta().decoding or {}
                 tuned = {k: check_generate_options(v) for k, v in found.items() if isinstance(v, dict)}
             except (ValueError, AttributeError, CodeTransError) as exc:
                 logger.warning("ignoring the model's decoding defaults: %s", exc)

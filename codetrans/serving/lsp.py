@@ -23,11 +23,14 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codetrans import __version__
 from codetrans.errors import CodeTransError
 from codetrans.serving.docwriter import undocumented
+
+if TYPE_CHECKING:  # annotations only: lsprotocol is imported where the handlers run
+    from lsprotocol import types as T
+from codetrans.version import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -131,128 +134,159 @@ def _lang_of(uri: str, language_id: str | None) -> str | None:
     return ids.get(language_id or "") or detect_language(path=uri)
 
 
-def build_server(documenter: Documenter | None = None) -> Any:
-    """The pygls server with the features of the module doc."""
-    from lsprotocol import types as T
-    from pygls.lsp.server import LanguageServer
+# The handlers are module-level functions taking the server as ``ls`` (pygls passes it to a first parameter
+# of that name); the per-server state is ``ls.documenter``. lsprotocol and pygls are imported inside them:
+# the ``lsp`` extra is optional and ``import codetrans`` stays cheap.
+
+
+def _doc(ls: Any, uri: str) -> tuple[Any, str | None, str | None]:
     from pygls.uris import to_fs_path
 
-    docs = documenter or Documenter()
-    server = LanguageServer("codetrans", __version__)
-    server.documenter = docs  # type: ignore[attr-defined]
-    kinds = [T.CodeActionKind.QuickFix, T.CodeActionKind.Source]
+    doc = ls.workspace.get_text_document(uri)
+    return doc, _lang_of(uri, doc.language_id), to_fs_path(uri)
 
-    def _doc(uri: str) -> tuple[Any, str | None, str | None]:
-        doc = server.workspace.get_text_document(uri)
-        return doc, _lang_of(uri, doc.language_id), to_fs_path(uri)
 
-    async def _in_thread(fn: Any, *args: Any) -> Any:
-        stop = threading.Event()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(None, fn, *args, stop)
-        except asyncio.CancelledError:
-            stop.set()  # the worker stops at its next batch
-            raise
+async def _in_thread(fn: Any, *args: Any) -> Any:
+    """``fn(*args, stop)`` in a worker thread; a cancelled request sets ``stop``."""
+    stop = threading.Event()
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args, stop)
+    except asyncio.CancelledError:
+        stop.set()  # the worker stops at its next batch
+        raise
 
-    def _log_error(what: str, exc: BaseException) -> None:
-        logger.exception("%s failed", what)
-        server.window_log_message(T.LogMessageParams(type=T.MessageType.Error,
-                                                     message=f"codetrans: {what} failed: {exc}"))
 
-    @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: Any, params: T.DidOpenTextDocumentParams) -> None:
-        path = to_fs_path(params.text_document.uri)
-        if path:
-            docs.warm(path)  # the repository index builds while the user reads
+def _log_error(ls: Any, what: str, exc: BaseException) -> None:
+    from lsprotocol import types as T
 
-    def _edit_for(uri: str, which: str, stop: threading.Event) -> T.WorkspaceEdit | None:
-        doc, lang, path = _doc(uri)
-        text = doc.source
-        funcs = undocumented(text, lang or "")
+    logger.exception("%s failed", what)
+    ls.window_log_message(T.LogMessageParams(type=T.MessageType.Error, message=f"codetrans: {what} failed: {exc}"))
+
+
+def _edit_for(ls: Any, uri: str, which: str, stop: threading.Event) -> T.WorkspaceEdit | None:
+    """The edit documenting function ``which`` of ``uri`` (``"*"``: every undocumented one)."""
+    from lsprotocol import types as T
+
+    doc, lang, path = _doc(ls, uri)
+    text = doc.source
+    funcs = undocumented(text, lang or "")
+    if not funcs:
+        return None
+    if which != "*":
+        funcs = [f for f in funcs if f["func_name"] == which][:1]
         if not funcs:
             return None
-        if which != "*":
-            funcs = [f for f in funcs if f["func_name"] == which][:1]
-            if not funcs:
-                return None
-        results = docs.suggest(text, lang, funcs, path, stop)
-        new, _ = document_edit(text, lang, funcs, results)
-        edits = [T.TextEdit(range=T.Range(start=T.Position(**e["range"]["start"]), end=T.Position(**e["range"]["end"])),
-                            new_text=e["newText"]) for e in text_edits(text, new)]
-        return T.WorkspaceEdit(document_changes=[T.TextDocumentEdit(
-            text_document=T.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version), edits=edits)])
+    results = ls.documenter.suggest(text, lang, funcs, path, stop)
+    new, _ = document_edit(text, lang, funcs, results)
+    edits = [T.TextEdit(range=T.Range(start=T.Position(**e["range"]["start"]), end=T.Position(**e["range"]["end"])),
+                        new_text=e["newText"]) for e in text_edits(text, new)]
+    return T.WorkspaceEdit(document_changes=[T.TextDocumentEdit(
+        text_document=T.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version), edits=edits)])
 
-    def _resolves(ls: Any) -> bool:
-        caps = ls.client_capabilities.text_document
-        action = caps.code_action if caps else None
-        return bool(action and action.resolve_support and "edit" in (action.resolve_support.properties or []))
 
-    @server.feature(T.TEXT_DOCUMENT_CODE_ACTION,
-                    T.CodeActionOptions(code_action_kinds=kinds, resolve_provider=True))
-    async def code_action(ls: Any, params: T.CodeActionParams) -> list[T.CodeAction] | None:
-        try:
-            uri = params.text_document.uri
-            doc, lang, _ = _doc(uri)
-            funcs = undocumented(doc.source, lang or "")
-            if not funcs:
-                return []
-            lo, hi = params.range.start.line + 1, params.range.end.line + 1
-            here = [f for f in funcs if f["start_line"] <= hi and f["end_line"] >= lo]
-            actions = [T.CodeAction(title=f"Document `{f['func_name']}`", kind=T.CodeActionKind.QuickFix,
-                                    data={"uri": uri, "function": f["func_name"]}) for f in here]
-            actions.append(T.CodeAction(title=f"Document all undocumented functions ({len(funcs)})",
-                                        kind=T.CodeActionKind.Source, data={"uri": uri, "function": "*"}))
-            if not _resolves(ls):
-                for a in actions:
-                    a.edit = await _in_thread(_edit_for, uri, a.data["function"])
-            return actions
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one failing request must not end the server
-            _log_error("code action", exc)
+def _resolves(ls: Any) -> bool:
+    """Whether the client resolves a code action's edit later (``codeAction/resolve``)."""
+    caps = ls.client_capabilities.text_document
+    action = caps.code_action if caps else None
+    return bool(action and action.resolve_support and "edit" in (action.resolve_support.properties or []))
+
+
+def _did_open(ls: Any, params: T.DidOpenTextDocumentParams) -> None:
+    from pygls.uris import to_fs_path
+
+    path = to_fs_path(params.text_document.uri)
+    if path:
+        ls.documenter.warm(path)  # the repository index builds while the user reads
+
+
+async def _code_action(ls: Any, params: T.CodeActionParams) -> list[T.CodeAction] | None:
+    from lsprotocol import types as T
+
+    try:
+        uri = params.text_document.uri
+        doc, lang, _ = _doc(ls, uri)
+        funcs = undocumented(doc.source, lang or "")
+        if not funcs:
             return []
+        lo, hi = params.range.start.line + 1, params.range.end.line + 1
+        here = [f for f in funcs if f["start_line"] <= hi and f["end_line"] >= lo]
+        actions = [T.CodeAction(title=f"Document `{f['func_name']}`", kind=T.CodeActionKind.QuickFix,
+                                data={"uri": uri, "function": f["func_name"]}) for f in here]
+        actions.append(T.CodeAction(title=f"Document all undocumented functions ({len(funcs)})",
+                                    kind=T.CodeActionKind.Source, data={"uri": uri, "function": "*"}))
+        if not _resolves(ls):
+            for a in actions:
+                a.edit = await _in_thread(_edit_for, ls, uri, a.data["function"])
+        return actions
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one failing request must not end the server
+        _log_error(ls, "code action", exc)
+        return []
 
-    @server.feature(T.CODE_ACTION_RESOLVE)
-    async def resolve(ls: Any, action: T.CodeAction) -> T.CodeAction:
-        try:
-            data = action.data or {}
-            action.edit = await _in_thread(_edit_for, data["uri"], data["function"])
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            _log_error("resolving a code action", exc)
-        return action
 
-    def _hover_text(uri: str, line: int, stop: threading.Event) -> str | None:
-        doc, lang, path = _doc(uri)
-        funcs = [f for f in (undocumented(doc.source, lang or "") or []) if f["start_line"] == line + 1]
-        if not funcs:
-            return None
-        r = docs.suggest(doc.source, lang, funcs[:1], path, stop)[0]
-        return f"**codetrans**: {r['generated_text']}\n\n_{r.get('provenance', 'generated')}_"
+async def _resolve(ls: Any, action: T.CodeAction) -> T.CodeAction:
+    try:
+        data = action.data or {}
+        action.edit = await _in_thread(_edit_for, ls, data["uri"], data["function"])
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _log_error(ls, "resolving a code action", exc)
+    return action
 
-    @server.feature(T.TEXT_DOCUMENT_HOVER)
-    async def hover(ls: Any, params: T.HoverParams) -> T.Hover | None:
-        try:
-            text = await _in_thread(_hover_text, params.text_document.uri, params.position.line)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            _log_error("hover", exc)
-            return None
-        return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=text)) if text else None
 
-    @server.command("codetrans.commitMessage")
-    async def commit_message(ls: Any, args: Any = None) -> str | None:
-        folders = list(ls.workspace.folders.values())
-        root = to_fs_path(folders[0].uri) if folders else (ls.workspace.root_path or ".")
-        try:
-            return await asyncio.get_running_loop().run_in_executor(None, staged_subject, root, docs.model,
-                                                                    docs.backend)
-        except CodeTransError as exc:
-            ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Warning, message=f"codetrans: {exc}"))
-            return None
+def _hover_text(ls: Any, uri: str, line: int, stop: threading.Event) -> str | None:
+    doc, lang, path = _doc(ls, uri)
+    funcs = [f for f in (undocumented(doc.source, lang or "") or []) if f["start_line"] == line + 1]
+    if not funcs:
+        return None
+    r = ls.documenter.suggest(doc.source, lang, funcs[:1], path, stop)[0]
+    return f"**codetrans**: {r['generated_text']}\n\n_{r.get('provenance', 'generated')}_"
 
+
+async def _hover(ls: Any, params: T.HoverParams) -> T.Hover | None:
+    from lsprotocol import types as T
+
+    try:
+        text = await _in_thread(_hover_text, ls, params.text_document.uri, params.position.line)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _log_error(ls, "hover", exc)
+        return None
+    return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=text)) if text else None
+
+
+# pygls reads a command's annotations (typing.get_type_hints) to convert its arguments: keep them resolvable here.
+async def _commit_message(ls: Any, args: Any = None) -> str | None:
+    from lsprotocol import types as T
+    from pygls.uris import to_fs_path
+
+    folders = list(ls.workspace.folders.values())
+    root = to_fs_path(folders[0].uri) if folders else (ls.workspace.root_path or ".")
+    docs = ls.documenter
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, staged_subject, root, docs.model, docs.backend)
+    except CodeTransError as exc:
+        ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Warning, message=f"codetrans: {exc}"))
+        return None
+
+
+def build_server(documenter: Documenter | None = None) -> Any:
+    """The pygls server with the features of the module doc (handlers above, state on ``server.documenter``)."""
+    from lsprotocol import types as T
+    from pygls.lsp.server import LanguageServer
+
+    server = LanguageServer("codetrans", __version__)
+    server.documenter = documenter or Documenter()  # type: ignore[attr-defined]
+    kinds = [T.CodeActionKind.QuickFix, T.CodeActionKind.Source]
+    server.feature(T.TEXT_DOCUMENT_DID_OPEN)(_did_open)
+    server.feature(T.TEXT_DOCUMENT_CODE_ACTION,
+                   T.CodeActionOptions(code_action_kinds=kinds, resolve_provider=True))(_code_action)
+    server.feature(T.CODE_ACTION_RESOLVE)(_resolve)
+    server.feature(T.TEXT_DOCUMENT_HOVER)(_hover)
+    server.command("codetrans.commitMessage")(_commit_message)
     return server
 
 

@@ -59,17 +59,14 @@ def sebis_entries() -> list[ZooEntry]:
 
 def _card_entry(path: Path, source: str) -> ZooEntry:
     """An entry described by ``codetrans.json`` beside the weights (written by training), if any."""
-    meta_file = path / "codetrans.json"
-    meta = {}
-    if meta_file.is_file():
-        try:
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
-    tasks = meta.get("tasks") or []
-    return ZooEntry(meta.get("id", path.name), tasks, meta.get("size", "?"), meta.get("strategy", "?"),
-                    str(path), sorted({SUBTASKS[t].lang for t in tasks if t in SUBTASKS}),
-                    meta.get("metrics", {}), source)
+    from codetrans.meta import ModelMeta
+
+    meta = ModelMeta.read(path, strict=False)  # a broken description must not hide the model from the list
+    tasks = meta.tasks or []
+    return ZooEntry(path.name if meta.id is None else meta.id, tasks, "?" if meta.size is None else meta.size,
+                    "?" if meta.strategy is None else meta.strategy, str(path),
+                    sorted({SUBTASKS[t].lang for t in tasks if t in SUBTASKS}),
+                    {} if meta.metrics is None else meta.metrics, source)
 
 
 def local_entries() -> list[ZooEntry]:

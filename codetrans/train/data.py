@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from codetrans.errors import DataError
+from codetrans.tasks import API, COMMIT, SYNTHESIS, doc_subtask
 from codetrans.train.recipe import SYNTHETIC, Recipe
 
 # ----------------------------------------------------------------------------- loading
@@ -125,12 +126,12 @@ def _synthetic_example(task: str, rng: random.Random) -> tuple[str, str, str]:
     v, n = rng.choice(_VERBS), rng.choice(_NOUNS)
     args = rng.sample(_ARGS, rng.randint(1, 3))
     body = f"return {rng.choice(args)} . {v} ( {n} )"
-    if task == "commit_generation":
+    if task == COMMIT:
         src = f"mmm a / src / {n.title()} . java <nl> ppp b / src / {n.title()} . java <nl> - {v} ( ) ; <nl> + {v}_{n} ( ) ;"
         return src, f"{v} {n} in {n.title()}", f"diff --git {n}\n-{v}()\n+{v}_{n}()"
-    if task == "api_generation":
+    if task == API:
         return f"how to {v} a {n}", f"{n.title()} . {v} {n.title()} . close", f"{v} a {n}"
-    if task == "program_synthese":
+    if task == SYNTHESIS:
         return f"given a {n} , {v} it", f"( map a ( lambda1 ( {v} arg1 ) ) )", f"{v} {n}"
     src = f"def {v}_{n} ( {' , '.join(args)} ) : {body}"
     tgt = f"{v.capitalize()} the {n} from {args[0]} ."
@@ -142,7 +143,7 @@ def synthetic_splits(r: Recipe) -> dict[str, Any]:
     """A small built-in dataset so a clean checkout can train with no data (debug recipe, tests)."""
     import datasets
 
-    tasks = r.data.tasks or ["code_documentation_generation_python", "commit_generation", "api_generation"]
+    tasks = r.data.tasks or [doc_subtask("python"), COMMIT, API]
     out = {}
     for split, n, seed in (("train", r.data.synthetic_size, 1), ("validation", max(r.data.synthetic_size // 8, 16), 2)):
         rng = random.Random(seed)

@@ -10,7 +10,7 @@ import shutil
 import datasets
 import numpy as np
 
-from codetrans.data.augment import AugmentConfig, augment_corpus
+from codetrans.retrieval.corpus import AugmentConfig, augment_corpus
 from codetrans.train import load_recipe, train
 
 

@@ -37,7 +37,8 @@ def test_single_task_loss_falls(tmp_path, corpus_dir, tokenizer_dir, micro_recip
     assert m["padding"] < 0.25
     # training describes the model for the zoo: it lists with its sub-tasks, size and strategy
     meta = json.loads((final / "codetrans.json").read_text())
-    assert meta == {"tasks": ["code_documentation_generation_python"], "size": "micro", "strategy": "st"}
+    assert meta == {"version": 1, "tasks": ["code_documentation_generation_python"], "size": "micro",
+                    "strategy": "st"}
     from codetrans.serving.zoo import _card_entry
 
     entry = _card_entry(final, "local")

@@ -31,6 +31,7 @@ from transformers import AutoTokenizer, LogitsProcessor, LogitsProcessorList, T5
 from codetrans.evaluation.context import EXEMPLARS_KEY, attach_exemplars
 from codetrans.evaluation.runner import _references as refs_of  # the harness's own reference rule
 from codetrans.evaluation.runner import load_split, spread
+from codetrans.meta import ModelMeta
 from codetrans.metrics import sentence_smoothed_bleu, smoothed_bleu
 from codetrans.tasks import format_input
 
@@ -186,8 +187,9 @@ def main() -> None:
     if a.probe == "rerank":
         table = rerank(model, tok, records)
     else:
-        with open(f"{a.model}/codetrans.json", encoding="utf-8") as fh:
-            decoding = json.load(fh)["decoding"]
+        decoding = ModelMeta.read(a.model).decoding
+        if decoding is None:
+            raise SystemExit(f"{a.model} has no tuned decoding (codetrans.json -> decoding)")
         table = copy_decoding(model, tok, decoding, records, [float(x) for x in a.lam.split(",")])
     print(markdown(table))
 

@@ -34,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # training/plot_curve.py: the one reader of training logs
+sys.path.insert(0, str(HERE.parent))  # training/plot_curve.py: the curve's drawing
 
 COPY = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "spiece.model",
         "special_tokens_map.json", "recipe.yaml", "metrics.json")
@@ -125,10 +125,10 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
 
 
 def main() -> None:
-    from plot_curve import read_curve
-
     from codetrans.fs import check_model_dir, replace_dir
+    from codetrans.meta import ModelMeta
     from codetrans.serving.export import export_ct2
+    from codetrans.train.runlog import read_curve  # the one reader of training logs
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("model", nargs="?", help="the trained model directory (runs/zoo/mt_all/final or latest)")
@@ -152,8 +152,8 @@ def main() -> None:
     run = Path(args.run)
     threads = [int(t) for t in args.threads.split(",")]
     if args.card_only:
-        shipped = json.loads((check_model_dir(out, weights=True) / "codetrans.json").read_text())
-        write_card(out, model_id, read_curve(run, threads, until_step=shipped["training"]["steps"]), args.eval,
+        shipped = ModelMeta.read(check_model_dir(out, weights=True))
+        write_card(out, model_id, read_curve(run, threads, until_step=shipped.training["steps"]), args.eval,
                    args.notes, args.grounded)
         print(f"ship: re-rendered the card of {out}", file=sys.stderr)
         return
@@ -169,12 +169,13 @@ def main() -> None:
                 shutil.copy2(model / name, stage / name)
         half_weights(model / "model.safetensors", stage / "model.safetensors")
         curve = read_curve(run, threads)
-        meta = json.loads((model / "codetrans.json").read_text()) if (model / "codetrans.json").is_file() else {}
-        meta.update(id=model_id, license=meta.get("license", "apache-2.0"), weights="float16 (computed in float32)",
-                    training={"steps": curve["train"][-1][2] if curve["train"] else 0, "tokens": curve["tokens"],
-                              "core_hours": round(curve["core_hours"], 2), "wall_hours": round(curve["wall_hours"], 2),
-                              "last_dev_loss": curve["dev"][-1][1] if curve["dev"] else None})
-        (stage / "codetrans.json").write_text(json.dumps(meta, indent=2) + "\n")
+        meta = ModelMeta.read(model)
+        meta.id, meta.license = model_id, "apache-2.0" if meta.license is None else meta.license
+        meta.weights = "float16 (computed in float32)"
+        meta.training = {"steps": curve["train"][-1][2] if curve["train"] else 0, "tokens": curve["tokens"],
+                         "core_hours": round(curve["core_hours"], 2), "wall_hours": round(curve["wall_hours"], 2),
+                         "last_dev_loss": curve["dev"][-1][1] if curve["dev"] else None}
+        meta.write(stage)
         if args.index:
             from codetrans.retrieval.pools import build_shipped_index
             from codetrans.serving.context import INDEX_FILE

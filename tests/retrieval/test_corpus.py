@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import datasets
-from retrieval.repos import NAMES, VERBS, commit, init, module
 
-from codetrans.data.augment import AugmentConfig, augment_corpus
 from codetrans.data.build import BuildConfig, build_corpus
 from codetrans.retrieval.augment import parse_source
+from codetrans.retrieval.corpus import AugmentConfig, augment_corpus
+from retrieval.repos import NAMES, VERBS, commit, init, module
 
 
 def _row(task, source, target, repo="", rid="", meta="", lang="python"):

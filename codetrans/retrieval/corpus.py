@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from codetrans.errors import DataError
+from codetrans.tasks import GLOBAL_POOL_TYPES
 
 #: Task types whose exemplars come from the training split of the sub-task, not from a repository.
-GLOBAL_POOL_TASKS: tuple[str, ...] = ("summarize", "api", "synthesize")
+GLOBAL_POOL_TASKS: tuple[str, ...] = GLOBAL_POOL_TYPES
 
 
 @dataclass
@@ -43,6 +44,9 @@ class AugmentConfig:
     seed: str = "codetrans"
     vary_k: bool = False  # each pair gets 1..k exemplars (hash-chosen) instead of always k
     sample: int | None = None  # keep at most this many pairs per sub-task and split (pools still use all)
+    # Curriculum (train split only): drop augmented pairs whose exemplars hold under this share of the
+    # target's words, so most updates are ones where reading the exemplars pays (issue #22, item 1).
+    min_copy: float = 0.0
 
 
 def _dropped(seed: str, split: str, i: int, fraction: float) -> bool:
@@ -135,7 +139,7 @@ def split_exemplars(rows: dict[str, list], split: str, config: AugmentConfig, *,
     where: dict[int, Any] = {}
     for (task, repo), idx in groups.items():
         if len(idx) > 1:
-            pools[(task, repo)] = _pool(rows, idx, split, "history" if SUBTASKS[task].task_type == "commit" else "tree")
+            pools[(task, repo)] = _pool(rows, idx, split, SUBTASKS[task].type.pool)
             where.update((i, (task, repo)) for i in idx)
     out: list[list] = [[] for _ in range(n)]
     it = range(n) if only is None else only
@@ -178,6 +182,17 @@ def augment_split(rows: dict[str, list], split: str, config: AugmentConfig, *, t
     return sources, counts
 
 
+def copy_share(source: str, target: str) -> float:
+    """The share of the target's words (lower-cased) that occur in the source's exemplar targets."""
+    from codetrans.retrieval.augment import parse_source
+
+    words = target.lower().split()
+    if not words:
+        return 0.0
+    seen = {w for _, ex in parse_source(source)[1] for w in ex.lower().split()}
+    return sum(w in seen for w in words) / len(words)
+
+
 def augment_corpus(corpus: str | Path | Any, out: str | Path | None = None, config: AugmentConfig | None = None,
                    *, tokenizer: Any = None, progress: bool = True) -> Any:
     """The corpus (a saved ``DatasetDict`` path or object) with augmented sources and an
@@ -198,8 +213,11 @@ def augment_corpus(corpus: str | Path | Any, out: str | Path | None = None, conf
         sources, counts = augment_split(rows, s, config, tokenizer=tokenizer, train_rows=train, progress=progress,
                                         only=keep)
         ds = dd[s].remove_columns([c for c in ("source", "n_exemplars") if c in dd[s].column_names])
-        if keep is not None:
-            ds, sources, counts = ds.select(keep), [sources[i] for i in keep], [counts[i] for i in keep]
+        if keep is None:
+            keep = list(range(len(sources)))
+        if s == "train" and config.min_copy > 0:  # plain (dropped) pairs stay: the model must still work alone
+            keep = [i for i in keep if not counts[i] or copy_share(sources[i], rows["target"][i]) >= config.min_copy]
+        ds, sources, counts = ds.select(keep), [sources[i] for i in keep], [counts[i] for i in keep]
         ds = ds.add_column("source", sources).add_column("n_exemplars", counts)
         new[s] = ds.select_columns(["task", "source", *[c for c in ds.column_names if c not in ("task", "source")]])
     result = datasets.DatasetDict(new)
@@ -208,4 +226,4 @@ def augment_corpus(corpus: str | Path | Any, out: str | Path | None = None, conf
     return result
 
 
-__all__ = ["AugmentConfig", "GLOBAL_POOL_TASKS", "augment_corpus", "augment_split", "sample_rows", "split_exemplars"]
+__all__ = ["AugmentConfig", "GLOBAL_POOL_TASKS", "augment_corpus", "copy_share", "augment_split", "sample_rows", "split_exemplars"]

@@ -1,0 +1,145 @@
+"""The one-way flow of ARCHITECTURE.md, read from the code: every ``codetrans`` import (at module level and
+inside functions) goes to the same layer or one to its left, and no modules import each other in a circle."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "codetrans"
+
+#: Layer of each top-level module or sub-package, left to right (ARCHITECTURE.md, "Layers").
+LAYERS: dict[str, int] = {
+    "errors": 0, "version": 0,
+    "fs": 1, "safeio": 1, "generation": 1, "tasks": 1,
+    "meta": 2,  # codetrans.json, written through safeio
+    "lang": 3, "algolisp": 3, "metrics": 3,
+    "data": 4,
+    "retrieval": 5,
+    "train": 6,
+    "serving": 7,
+    "evaluation": 8,
+    "finetune": 9,
+    "cli": 10,
+    "": 11,  # codetrans/__init__.py: the public facade (pipeline(), the pipeline registration hook)
+}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        if "recipes" in path.relative_to(PACKAGE).parts:
+            continue  # recipe files are data, not code of the package
+        parts = ["codetrans", *path.relative_to(PACKAGE).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[str, int]]:
+    """(imported codetrans module, line) for every import statement of a module, nested ones included."""
+
+    def resolve(target: str) -> str:
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        return target
+
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(resolve(a.name), node.lineno) for a in node.names if a.name.split(".")[0] == "codetrans"]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(up + ([node.module] if node.module else []))
+            if base.split(".")[0] != "codetrans":
+                continue
+            for alias in node.names:  # `from codetrans.x import y` may name the module x.y
+                full = f"{base}.{alias.name}"
+                found.append((full if full in modules else resolve(base), node.lineno))
+    return found
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _graph() -> dict[str, list[tuple[str, int]]]:
+    modules = _modules()
+    return {name: [(t, line) for t, line in _imports(name, path, modules) if t and t != name]
+            for name, path in modules.items()}
+
+
+def test_every_module_has_a_layer():
+    unknown = sorted({_layer(m) for m in _modules()} - set(LAYERS))
+    assert not unknown, f"add these to LAYERS (and ARCHITECTURE.md): {unknown}"
+
+
+def test_no_import_goes_up_a_layer():
+    upward = [f"{src} (line {line}) imports {dst}: layer {_layer(src) or 'codetrans'} -> {_layer(dst) or 'codetrans'}"
+              for src, edges in _graph().items() for dst, line in edges
+              if LAYERS[_layer(dst)] > LAYERS[_layer(src)]]
+    assert not upward, "\n".join(upward)
+
+
+def test_layers_of_equal_rank_do_not_import_each_other():
+    sideways = [f"{src} (line {line}) imports {dst}"
+                for src, edges in _graph().items() for dst, line in edges
+                if _layer(src) != _layer(dst) and LAYERS[_layer(dst)] == LAYERS[_layer(src)]]
+    assert not sideways, "\n".join(sideways)
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_module_cycles():
+    graph = {m: {t for t, _ in edges} for m, edges in _graph().items()}
+    assert not _cycles(graph)
+
+
+def test_the_cycle_finder_finds_cycles():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
