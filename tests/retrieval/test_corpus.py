@@ -84,6 +84,23 @@ def test_drop_fraction_and_budget():
     assert all(len(s.split()) <= 16 for s, n in zip(tight["source"], tight["n_exemplars"]) if n)
 
 
+def test_min_copy_keeps_train_pairs_whose_exemplars_hold_the_target_words():
+    from codetrans.retrieval.corpus import copy_share
+
+    assert copy_share("code <ex> Load the user .", "Load the user .") == 1.0
+    assert copy_share("code <ex> Load the user .", "Save a file") == 0.0
+    assert copy_share("code with no exemplars", "Load the user .") == 0.0
+    dd = _corpus()
+    full = augment_corpus(dd, config=AugmentConfig(k=2, drop_fraction=0.0), progress=False)
+    close = augment_corpus(dd, config=AugmentConfig(k=2, drop_fraction=0.0, min_copy=0.95), progress=False)
+    shares = [copy_share(src, tgt) for src, tgt in zip(full["train"]["source"], full["train"]["target"])]
+    kept = sum(x >= 0.95 or n == 0 for x, n in zip(shares, full["train"]["n_exemplars"]))  # plain pairs stay
+    assert 0 < len(close["train"]) == kept < len(full["train"])
+    assert all(copy_share(src, tgt) >= 0.95 for src, tgt, n in zip(close["train"]["source"], close["train"]["target"],
+                                                                  close["train"]["n_exemplars"]) if n)
+    assert close["validation"]["source"] == full["validation"]["source"]  # only the training split is filtered
+
+
 def test_built_corpus_commits_carry_their_dates_for_history_exemplars(tmp_path):
     r = init(tmp_path / "proj")
     for i, n in enumerate(NAMES[:5]):
