@@ -1,8 +1,8 @@
 """``codetrans.json``: what a model directory says about itself, read and written in one place.
 
 Training writes it beside the weights (sub-tasks, size, strategy, exemplar ``context``, inherited
-``decoding``), ``training/tune_decoding.py`` adds the tuned ``decoding``, ``codetrans finetune`` and
-``training/zoo/ship.py`` add provenance (id, license, metrics, training figures); the zoo, the pipelines
+``decoding``), ``scripts/tune_decoding.py`` adds the tuned ``decoding``, ``codetrans finetune`` and
+``scripts/ship.py`` add provenance (id, license, metrics, training figures); the zoo, the pipelines
 and the cards read it. :class:`ModelMeta` types the fields those readers use and keeps every other key
 in ``extra``, so a file written by another version round-trips without losing anything.
 

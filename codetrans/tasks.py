@@ -77,7 +77,7 @@ class TaskType:
     examples: tuple[tuple[str, str], ...] = ()  # the demo's examples: (language or "", input)
     # Decoding defaults of every pipeline, CLI command, the demo and the evaluation harness, unless the
     # model's codetrans.json carries its own per sub-task (chosen on validation data by
-    # training/tune_decoding.py) or the caller passes options. Beam 4 with trigram blocking lifted a weak
+    # scripts/tune_decoding.py) or the caller passes options. Beam 4 with trigram blocking lifted a weak
     # model from 2.0 to 9.0 smoothed BLEU and ended "the on the on" loops; API sequences and programs
     # repeat n-grams legitimately, so they are not blocked.
     decoding: dict = field(default_factory=dict, compare=False, hash=False)

@@ -192,7 +192,7 @@ class TaskLogic:
     def decoding(self, subtask_id: str) -> dict[str, Any]:
         """The decoding a sub-task gets when the caller passes no options: the task type's defaults
         (:data:`codetrans.tasks.TASK_TYPES`), overridden by the model's own (``codetrans.json`` ->
-        ``decoding`` -> sub-task, as chosen on validation data by ``training/tune_decoding.py``)."""
+        ``decoding`` -> sub-task, as chosen on validation data by ``scripts/tune_decoding.py``)."""
         return {**get_subtask(subtask_id).type.decoding, **self._tuned_decoding().get(subtask_id, {})}
 
     def with_defaults(self, subtask: str | list[str], generate_kwargs: dict[str, Any]) -> dict[str, Any]:

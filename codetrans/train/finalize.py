@@ -72,7 +72,7 @@ def run_metrics(eng: Engine, n_params: int, finished: bool, steps: int) -> dict:
 def _inherited_decoding(init_from: str | None, tasks: list[str]) -> dict[str, dict[str, Any]] | None:
     """A later stage keeps its base's tuned decoding (``codetrans.json`` -> ``decoding``) for the sub-tasks
     it serves, marked as inherited: without it users would get the task types' untuned defaults until
-    ``training/tune_decoding.py`` is run on the new model (which replaces it)."""
+    ``scripts/tune_decoding.py`` is run on the new model (which replaces it)."""
     if not init_from:
         return None
     # an unreadable base description costs the tuned defaults, never the trained model

@@ -9,6 +9,7 @@ from pathlib import Path
 import datasets
 import pytest
 
+import codetrans
 from codetrans.cli import main as cli_main
 from codetrans.errors import ConfigError, DataError
 from codetrans.tasks import SUBTASKS
@@ -42,7 +43,13 @@ def test_recipe_validates(path: Path):
         stage1 = "pretrain" if r.strategy == "tf" else "mt"
         sources = [load_recipe(p) for p in RECIPES if load_recipe(p).strategy == stage1
                    and load_recipe(p).model.size == r.model.size]
-        assert any(str(s.output_dir / "final") == r.model.init_from for s in sources)
+        starts = {str(s.output_dir / "final") for s in sources}
+        # ... or from a shipped model of that strategy and size (its recipe's output, as shipped)
+        for model in (Path(codetrans.__file__).parent / "models").glob("*/codetrans.json"):
+            meta = json.loads(model.read_text(encoding="utf-8"))
+            if meta["strategy"] == stage1 and meta["size"] == r.model.size:
+                starts.add(f"main/codetrans/models/{model.parent.name}")
+        assert r.model.init_from in starts
     if r.train.deepspeed:
         cfg = _deepspeed_config(r, "bf16", world=1)
         assert cfg["gradient_accumulation_steps"] == r.train.grad_accum

@@ -73,7 +73,7 @@ def test_multitask_then_finetune(tmp_path, corpus_dir, tokenizer_dir, micro_reci
     mt_first = json.loads((mt_final / "metrics.json").read_text())["loss_first"]
     ft = micro_recipe(tmp_path / "ft", corpus_dir, tokenizer_dir, "mt-tf", tasks=["api_generation"], steps=20)
     ft["model"]["init_from"] = str(mt_final)
-    # the base's tuned decoding (training/tune_decoding.py writes it) carries over for the sub-tasks kept
+    # the base's tuned decoding (scripts/tune_decoding.py writes it) carries over for the sub-tasks kept
     tuned = {"api_generation": {"num_beams": 3, "max_new_tokens": 40},
              "commit_generation": {"num_beams": 1, "max_new_tokens": 30}}
     base_meta = json.loads((mt_final / "codetrans.json").read_text())

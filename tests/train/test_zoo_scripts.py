@@ -13,10 +13,9 @@ import pytest
 from codetrans.evaluation.predictors import DecodingOptions
 from codetrans.evaluation.runner import evaluate
 from codetrans.train import train
+from codetrans.train.runlog import read_curve
 
-TRAINING = Path(__file__).resolve().parents[2] / "training"
-sys.path.insert(0, str(TRAINING))
-from plot_curve import read_curve  # noqa: E402
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,7 @@ def test_read_curve_counts_sessions_and_stops_at_a_step(run):
 def test_ship_then_rerender_only_the_card(run, tmp_path):
     run_dir, final, eval_dir = run
     out = tmp_path / "models" / "micro-zoo"
-    ship = [sys.executable, str(TRAINING / "zoo" / "ship.py")]
+    ship = [sys.executable, str(SCRIPTS / "ship.py")]
     done = subprocess.run(ship + [str(final), "--run", str(run_dir), "--out", str(out), "--threads", "1",
                                   "--eval", str(eval_dir)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

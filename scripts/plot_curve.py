@@ -1,6 +1,6 @@
 """The training curve of a run: training and validation loss against CPU core-hours, as a PNG.
 
-    python training/plot_curve.py RUN_DIR --out runs/curve.png [--threads 2]
+    python scripts/plot_curve.py RUN_DIR --out runs/curve.png [--threads 2]
 
 Reads ``RUN_DIR/logs/train.jsonl`` (every session of a resumed run appends to it) through
 :func:`codetrans.train.runlog.read_curve`. Core-hours are the summed wall time of the logged training

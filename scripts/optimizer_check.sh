@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# AdamW vs AdamWScale from the same init at equal steps (training/zoo/README.md, "Optimizer"): on 3 real
+# AdamW vs AdamWScale from the same init at equal steps (docs/zoo/README.md, "Optimizer"): on 3 real
 # sub-tasks, and on a copy task that only a model reading its input can learn. Each pair runs side by side,
 # one core each (~10 minutes a pair on this machine). From the folder holding corpora/ and runs/:
-#   bash training/zoo/optimizer_check.sh [OUT=runs/optimizer_check] [CORPUS=corpora/main]
+#   bash scripts/optimizer_check.sh [OUT=runs/optimizer_check] [CORPUS=corpora/main]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:-runs/optimizer_check}"

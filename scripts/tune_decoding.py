@@ -1,6 +1,6 @@
 """Choose decoding defaults per sub-task on validation data and store them with the model.
 
-    python training/tune_decoding.py MODEL_DIR --data corpora/main [--per-task 100] [--out runs/tune]
+    python scripts/tune_decoding.py MODEL_DIR --data corpora/main [--per-task 100] [--out runs/tune]
 
 For each sub-task, a small grid (greedy; beam 4; beam 4 + trigram blocking; and length penalties
 0.6 / 1.4 around the best beam setting) is scored by the evaluation harness on the first

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The model zoo's corpus in one command (resumable: finished downloads and the AlgoLisp set are kept):
-#   bash training/corpus.sh [OUT_DIR=corpora] [SHARED_DATA=../shared/data]
+#   bash scripts/corpus.sh [OUT_DIR=corpora] [SHARED_DATA=../shared/data]
 # 1. harvest real source packages (PyPI wheels, Debian source packages incl. the JDK, npm), refusing
 #    every project reserved for independent evaluation (codetrans/data/reserved.tsv) by name;
 # 2. generate the AlgoLisp program-synthesis set (seeded; test compositions unseen in train);

@@ -5,7 +5,7 @@ summary into more, easier tokens than a 16k one), so every pilot is scored on th
 validation pairs (``--per-task`` per sub-task, seed 0) as summed target NLL / target characters.
 Each pilot is read at its latest checkpoint; its CPU seconds and tokens come from its training log.
 
-    cd /work && python main/training/compare_pilots.py main/training/zoo/pilots/*.yaml --data corpora/main
+    cd /work && python main/scripts/compare_pilots.py main/training/zoo/pilots/*.yaml --data corpora/main
 
 Prints a markdown table and, as its last line, JSON.
 """
@@ -58,7 +58,7 @@ def bits_per_char(model, tokenizer, pairs: list[tuple[str, str, str]], max_sourc
 
 def pilot_log(out: Path) -> dict:
     """Training seconds (1 thread), steps and real tokens seen, from logs/train.jsonl (all sessions)."""
-    from plot_curve import read_curve  # the one reader of training logs (training/plot_curve.py)
+    from plot_curve import read_curve  # the one reader of training logs (scripts/plot_curve.py)
 
     curve = read_curve(out, threads=[1]) if (out / "logs" / "train.jsonl").exists() else None
     if curve is None:

@@ -1,6 +1,6 @@
 """Ship a trained zoo model inside the package: ``codetrans/models/<id>/``.
 
-    python training/zoo/ship.py runs/zoo/mt_all/final --eval runs/eval/mt_all/test/* \\
+    python scripts/ship.py runs/zoo/mt_all/final --eval runs/eval/mt_all/test/* \\
         --run runs/zoo/mt_all --threads 2,2,1 --out codetrans/models/codetrans-t5-tiny-multitask
 
 What lands there, all generated from the run and measured results (nothing typed by hand):
@@ -9,7 +9,7 @@ What lands there, all generated from the run and measured results (nothing typed
   ``from_pretrained`` computes in float32 as the model trained), config, tokenizer, ``recipe.yaml``,
   the training ``metrics.json``;
 * ``codetrans.json``: id, sub-tasks, size, strategy, the decoding chosen on validation data
-  (``training/tune_decoding.py`` writes it into the run's model first), tokens seen and core-hours;
+  (``scripts/tune_decoding.py`` writes it into the run's model first), tokens seen and core-hours;
 * ``ct2-int8/``: the CTranslate2 int8 export the CLI uses, prebuilt (the package folder is never
   written to at run time; see ``codetrans.serving.export``);
 * with ``--index CORPUS`` (a model trained with exemplars): ``context_index.npz``, its training pairs for
@@ -34,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # training/plot_curve.py: the curve's drawing
+sys.path.insert(0, str(HERE))  # scripts/plot_curve.py beside it: the curve's drawing
 
 COPY = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "spiece.model",
         "special_tokens_map.json", "recipe.yaml", "metrics.json")
@@ -118,9 +118,9 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
     card = card_from_dirs(folder, evals, model_id=model_id, notes="\n\n".join(notes), grounded=grounded,
                           grounded_command=GROUNDED_COMMAND if grounded else "")
     card.evaluation_notes = quality_bar(card.evaluations)
-    card.reproduce = ("`bash training/corpus.sh corpora ../shared/data`, `codetrans train training/zoo/mt_all.yaml` "
-                      "(rerun until it finishes), `python training/tune_decoding.py runs/zoo/mt_all/final`, "
-                      "the evaluation commands in `training/zoo/README.md`, then this script")
+    card.reproduce = ("`bash scripts/corpus.sh corpora ../shared/data`, `codetrans train training/zoo/mt_all.yaml` "
+                      "(rerun until it finishes), `python scripts/tune_decoding.py runs/zoo/mt_all/final`, "
+                      "the evaluation commands in `docs/zoo/README.md`, then this script")
     (folder / "README.md").write_text(card.render(model_ref=model_id), encoding="utf-8")
 
 

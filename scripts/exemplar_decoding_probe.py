@@ -10,11 +10,11 @@ exemplars exactly as ``codetrans evaluate --context same-repo`` draws them (leav
   continues the exemplar targets wherever the output's last tokens match them (a copy distribution in the
   manner of pointer-generator / kNN-LM mixtures): ``p = (1 - lam) p_model + lam p_copy``.
 
-Figures go to stdout as JSON lines and a table; training/zoo/README.md ("Decoding with exemplars") records them.
+Figures go to stdout as JSON lines and a table; docs/zoo/README.md ("Decoding with exemplars") records them.
 From the folder holding ``corpora/``::
 
-    python main/training/zoo/exemplar_decoding_probe.py rerank --split validation --limit 300
-    python main/training/zoo/exemplar_decoding_probe.py copy --split validation --limit 48 --lam 0,0.5,0.8,0.9,0.97 \
+    python main/scripts/exemplar_decoding_probe.py rerank --split validation --limit 300
+    python main/scripts/exemplar_decoding_probe.py copy --split validation --limit 48 --lam 0,0.5,0.8,0.9,0.97 \
         --tasks code_documentation_generation_java,code_documentation_generation_python,code_documentation_generation_go
 """
 

@@ -2,7 +2,7 @@
 # The zoo's results table: a model beside the baselines on the test split (held out by repository/package),
 # in the harness and with the decoding users get (the CLI's default: CTranslate2 int8, the model's tuned
 # decoding), plus the same model in float32 (torch) to show what int8 costs.
-#   bash training/zoo/evaluate.sh MODEL [CORPUS=corpora/main] [OUT=runs/eval/zoo] [LIMIT=300]
+#   bash scripts/evaluate_zoo.sh MODEL [CORPUS=corpora/main] [OUT=runs/eval/zoo] [LIMIT=300]
 # LIMIT items per sub-task, evenly spaced over it (every sub-task has >= 300 test pairs). Writes
 # OUT/{model,model_fp32,bm25,nngen,funcname}/ and the table OUT/results.md.
 set -euo pipefail
