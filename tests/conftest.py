@@ -28,6 +28,14 @@ def constant_model_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def synth_model_dir(tmp_path_factory):
+    """A micro T5 whose best program is ``( len a )`` and whose next beam is the sum ``( reduce a 0 + )``."""
+    from model_fixtures import SYNTH_MIXTURE
+
+    return train_constant_model(tmp_path_factory.mktemp("synth-model"), SYNTH_MIXTURE, max_steps=300)
+
+
+@pytest.fixture(scope="session")
 def context_model_dir(constant_model_dir, tmp_path_factory):
     """The constant model, declaring in its codetrans.json that it takes 2 exemplars (a 256-token budget)."""
     from model_fixtures import declare_context

@@ -14,32 +14,42 @@ def save_random_micro(out, corpus: list[str], vocab_size: int, seed: int = 0):
     return out
 
 
-def train_constant_model(out, answer: str, max_steps: int = 150) -> str:
-    """A micro T5 trained in seconds to answer ``answer`` to any input of any task, saved in ``out``."""
+#: a program mixture: ``( len a )`` is the best beam, ``( reduce a 0 + )`` (the sum) the next one
+SYNTH_MIXTURE = ["( len a )"] * 4 + ["( reduce a 0 + )"]
+
+
+def train_constant_model(out, answer: str | list[str], max_steps: int = 150) -> str:
+    """A micro T5 trained in seconds to answer ``answer`` to any input of any task, saved in ``out``.
+
+    A list of answers trains a mixture: each input is paired with every answer in the list (repeat one to
+    weight it), so the first beam is the most frequent answer and the others follow among the beams."""
     import torch
 
     from codetrans.tasks import SUBTASKS, format_input
     from codetrans.train.modeling import build_model
     from codetrans.train.tokenizer import train_tokenizer
 
+    answers = [answer] if isinstance(answer, str) else list(answer)
     sources = ["def f ( x ) : return x", "int f ( ) { return 1 ; }", "SELECT a FROM t", "read a file",
                "mmm a / x <nl> ppp b / x <nl> + b <nl>", "func F ( ) { }", "( reduce a 0 + )"]
     # every prefix with one source each (rotating), so any task's input maps to the answer
     inputs = [format_input(st, sources[i % len(sources)]) for i, st in enumerate(SUBTASKS.values())]
     inputs += sources
-    tok = train_tokenizer(inputs * 5 + [answer] * 20, out, vocab_size=500, extra_ids=100)
+    tok = train_tokenizer(inputs * 5 + answers * 20, out, vocab_size=500, extra_ids=100)
     torch.manual_seed(0)
     model = build_model("micro", vocab_size=len(tok), seed=0, dropout_rate=0.0)
-    enc = tok(inputs, return_tensors="pt", padding=True)
-    labels = tok([answer] * len(inputs), return_tensors="pt", padding=True).input_ids
+    enc = tok(inputs * len(answers), return_tensors="pt", padding=True)
+    labels = tok([a for a in answers for _ in inputs], return_tensors="pt", padding=True).input_ids
+    labels[labels == tok.pad_token_id] = -100
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
     model.train()
+    floor = 0.02 if len(set(answers)) == 1 else 0.0  # a mixture's loss stays at its entropy: run every step
     for _ in range(max_steps):
         loss = model(**enc, labels=labels).loss
         loss.backward()
         opt.step()
         opt.zero_grad()
-        if loss.item() < 0.02:
+        if loss.item() < floor:
             break
     model.eval()
     model.save_pretrained(out)

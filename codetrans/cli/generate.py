@@ -53,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     if command == "synthesize":
         parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
+        parser.add_argument("--example", action="append", default=[], metavar="'NAME=JSON, ... -> JSON'",
+                            help="an input -> output example the program must meet (repeatable), e.g. "
+                                 "--example 'a=[1,2,3] -> 6': the first of the beams' programs that meets all wins")
+        parser.add_argument("--no-check", action="store_true", help="the model's best program as it is: no check "
+                            "that it runs (by default it must run on sample inputs, or meet the --example's)")
     ctx = parser.add_argument_group("repository context (models trained with exemplars)")
     if _input_kind(command) in ("code", "diff"):
         what = {"commit": "the current repository's history, when the model takes context",
@@ -160,6 +165,14 @@ def run(args: argparse.Namespace) -> int:
     generate = check_generate_options(generate)  # bad values fail before the model loads
     generate["batch_size"] = check_batch_size(args.batch_size)
     inputs = _inputs(args)  # bad input fails before the model loads
+    if command == "synthesize":
+        from codetrans.algolisp.guided import as_examples
+
+        if args.example and args.no_check:
+            raise CodeTransError("--example and --no-check contradict each other")
+        generate.update(examples=as_examples(args.example) or None, check=not args.no_check)
+        if args.arg:
+            generate["args"] = _parse_args(args.arg)
     if getattr(args, "k", None) is not None:
         from codetrans.serving.context import check_k
 
@@ -182,8 +195,6 @@ def run(args: argparse.Namespace) -> int:
             from codetrans.lang.tokenize import language_of
 
             kwargs["lang"] = language_of(getattr(args, "lang", None), name, text)
-        if command == "synthesize" and args.arg:
-            kwargs["args"] = _parse_args(args.arg)
         if command == "document" and args.write:
             _write_docs(pipe, name, text, kwargs, backup=not args.no_backup)
             continue

@@ -128,7 +128,13 @@ def ct2_generate_options(generate_kwargs: dict[str, Any]) -> dict[str, Any]:
         options["max_decoding_length"] = max(1, int(max_new))
     if kwargs.pop("do_sample", False):
         options["sampling_topk"] = 50  # transformers' default top_k
-    kwargs.pop("num_return_sequences", None)  # the pipelines keep the best hypothesis only
+    n_best = kwargs.pop("num_return_sequences", None)
+    if n_best and int(n_best) > 1:
+        options["num_hypotheses"] = int(n_best)
+        # CTranslate2 stops at beam_size finished hypotheses, the first of which are often short and
+        # ill-formed; transformers keeps searching while a better one can still finish. Twice as many
+        # finished ones (patience 2) recovers the n best transformers returns (tests/serving/test_backends.py).
+        options["patience"] = 2
     kwargs.pop("early_stopping", None)
     for name in list(kwargs):
         if name in _CT2_OPTIONS and kwargs[name] is not None:
@@ -159,9 +165,11 @@ class Ct2Engine:
                                                  inter_threads=1, intra_threads=threads or cpu_threads())
 
     def translate_batch(self, tokens: list[list[str]], **options: Any) -> list[list[str]]:
-        """Token strings in, best hypothesis tokens out (without start and end tokens)."""
+        """Token strings in, hypothesis tokens out (without start and end tokens): the best one per input,
+        or with ``num_hypotheses=n`` the n best of each input, input after input (transformers' order)."""
+        n = int(options.get("num_hypotheses", 1))
         results = self.translator.translate_batch(tokens, max_batch_size=0, **options)
-        return [r.hypotheses[0] for r in results]
+        return [h for r in results for h in r.hypotheses[:n]]
 
     def generate(self, batch_ids: list[list[int]], **generate_kwargs: Any) -> list[list[int]]:
         # the model's generation_config defaults, as transformers applies them (greedy unless it says
@@ -199,7 +207,7 @@ class FastPipeline(TaskLogic):
         return {"output_ids": output_ids, "subtask": model_inputs["subtask"], "source": model_inputs["source"], **extra}
 
     def __call__(self, inputs: Any, *args: Any, batch_size: int | None = None, **kwargs: Any) -> Any:
-        """One input -> a list with one result dict; a list -> a list of such lists."""
+        """One input -> a list of result dicts (one, or ``num_return_sequences``); a list -> a list of such lists."""
         if args:
             raise CodeTransError("pass generation options by name, e.g. max_new_tokens=32")
         pre, fwd, post = self._sanitize_parameters(**kwargs)
@@ -221,8 +229,9 @@ class FastPipeline(TaskLogic):
             batch = {key: [prepped[i][key] for i in chunk] for key in ("input_ids", "subtask", "source", "exemplars")
                      if key in prepped[chunk[0]]}
             results = self.postprocess(self._forward(batch, **fwd), **post)
-            for i, result in zip(chunk, results):
-                out[i] = [result]
+            per = len(results) // len(chunk)  # num_return_sequences results per input, input after input
+            for j, i in enumerate(chunk):
+                out[i] = results[j * per:(j + 1) * per]
         return out[0] if single else out
 
 

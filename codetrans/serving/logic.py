@@ -239,16 +239,20 @@ class TaskLogic:
         return {"input_ids": ids}
 
     def postprocess(self, model_outputs: dict[str, Any]) -> list[dict[str, Any]]:
+        """Result dicts, input after input (``num_return_sequences`` of them per input)."""
         ids = model_outputs["output_ids"]
+        if getattr(ids, "ndim", 2) == 3:  # (inputs, n, length): the torch backend's n best
+            ids = ids.reshape(-1, ids.shape[-1])
         subtasks = model_outputs["subtask"]
         subtasks = subtasks if isinstance(subtasks, list) else [subtasks]
         texts = self.tokenizer.batch_decode(ids, skip_special_tokens=True)
-        results = [self.finish(text.strip(), subtasks[min(i, len(subtasks) - 1)]) for i, text in enumerate(texts)]
+        per = max(1, len(texts) // len(subtasks))
+        results = [self.finish(text.strip(), subtasks[min(i // per, len(subtasks) - 1)]) for i, text in enumerate(texts)]
         if "exemplars" in model_outputs:  # context was asked for: say how much of it each input got
             counts = model_outputs["exemplars"]
             counts = counts if isinstance(counts, list) else [counts]
             for i, r in enumerate(results):
-                r["exemplars"] = int(counts[min(i, len(counts) - 1)])
+                r["exemplars"] = int(counts[min(i // per, len(counts) - 1)])
         return results
 
     def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
@@ -421,9 +425,56 @@ class ApiTask(TaskLogic):
 
 
 class SynthesizeTask(TaskLogic):
-    """A problem description -> an AlgoLisp program, and its value when ``args`` are given."""
+    """A problem description -> an AlgoLisp program, chosen by execution among the model's candidates.
+
+    The beams' ``candidates`` programs (default :data:`CANDIDATES`) are checked in the model's order
+    (:func:`codetrans.algolisp.guided.choose`): with ``examples`` (``'a=[1,2,3] -> 6'`` strings or
+    ``{"input": ..., "output": ...}`` tests; for a list of descriptions, one list per description) the
+    first that returns every example's output; without, the first that runs on sample inputs of the
+    argument types the description names. ``check=False`` returns the model's best as it is. Results say
+    how the program was checked (``provenance``, ``passed``, ``candidate``) and, with ``args``, its value.
+    """
 
     task_type = "synthesize"
+    CANDIDATES = 8
+
+    def __call__(self, inputs: Any, *args: Any, examples: Any = None, check: bool = True,
+                 candidates: int | None = None, **kwargs: Any) -> Any:
+        single = not isinstance(inputs, (list, tuple))
+        items = [inputs] if single else list(inputs)
+        per_item = self._examples_per_item(examples, len(items), single)
+        if not check and examples is None:
+            return super().__call__(inputs, *args, **kwargs)
+        from codetrans.algolisp.guided import as_examples, choose
+        from codetrans.generation import check_int
+
+        per_item = [as_examples(e) if e is not None else None for e in per_item]  # refused before decoding
+        n = check_int("candidates", candidates, 1) if candidates is not None else self.CANDIDATES
+        beams = max(int(kwargs.pop("num_beams", None) or 0), n)
+        kwargs.pop("num_return_sequences", None)
+        run_args = kwargs.pop("args", None)
+        results = super().__call__(items, *args, num_beams=beams, num_return_sequences=n, **kwargs) if items else []
+        out = []
+        for text, exs, group in zip(items, per_item, results):
+            choice = choose([r["generated_text"] for r in group], exs, text if isinstance(text, str) else "")
+            best = {**group[choice.index], **choice.as_json()}
+            best["program"] = best["generated_text"]
+            if run_args is not None:
+                best.update(self._run(best["program"], run_args))
+            out.append([best])
+        return out[0] if single else out
+
+    @staticmethod
+    def _examples_per_item(examples: Any, n_items: int, single: bool) -> list[Any]:
+        if examples is None:
+            return [None] * n_items
+        if isinstance(examples, str) or not isinstance(examples, (list, tuple)):
+            raise CodeTransError("examples must be a list ('a=[1,2,3] -> 6' strings or {'input', 'output'} tests)")
+        if single:
+            return [list(examples)]
+        if len(examples) != n_items or not all(isinstance(e, (list, tuple)) or e is None for e in examples):
+            raise CodeTransError(f"for {n_items} descriptions, examples must be {n_items} lists (one per description)")
+        return [list(e) if e is not None else None for e in examples]
 
     def _sanitize_parameters(self, args: dict | None = None, **kwargs: Any):
         pre, fwd, post = super()._sanitize_parameters(**kwargs)
@@ -441,16 +492,20 @@ class SynthesizeTask(TaskLogic):
         for r in results:
             r["program"] = r["generated_text"]
             if args is not None:
-                from codetrans.algolisp import run as run_program
-
-                try:
-                    r["result"] = run_program(r["program"], args)
-                except CodeTransError as exc:
-                    r["error"] = str(exc)
-                except RecursionError:
-                    r["error"] = "the program or its input is nested too deeply"
+                r.update(self._run(r["program"], args))
         return results
 
+    @staticmethod
+    def _run(program: str, args: dict) -> dict[str, Any]:
+        """``{"result": value}`` of the program on ``args``, or ``{"error": why}``."""
+        from codetrans.algolisp import run as run_program
+
+        try:
+            return {"result": run_program(program, args)}
+        except CodeTransError as exc:
+            return {"error": str(exc)}
+        except RecursionError:
+            return {"error": "the program or its input is nested too deeply"}
 
 
 TASKS: dict[str, type[TaskLogic]] = {

@@ -55,10 +55,13 @@ class CodeTransPipeline(TaskLogic, Pipeline):
             except (ValueError, TypeError) as exc:  # transformers' validation of generation options
                 message = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
                 raise CodeTransError(f"invalid generation options: {message}") from None
+        in_b = model_inputs["input_ids"].shape[0]
+        if output_ids.shape[0] > in_b:  # n best per input: (inputs, n, length), so batches unbatch per input
+            output_ids = output_ids.reshape(in_b, output_ids.shape[0] // in_b, *output_ids.shape[1:])
         return {"output_ids": output_ids, "subtask": subtask, "source": source, **extra}
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        """One input -> a list with one result dict; a list -> a list of such lists.
+        """One input -> a list of result dicts (one, or ``num_return_sequences``); a list -> a list of such lists.
 
         Lists are processed longest-first (so batches hold inputs of similar length and padding is
         small) and returned in the caller's order.

@@ -65,6 +65,23 @@ def test_task_commands_read_stdin_and_arguments(constant_model_dir, monkeypatch,
     assert "error" in capsys.readouterr().out  # the constant answer is no AlgoLisp program
 
 
+def test_synthesize_examples_choose_the_program(synth_model_dir, capsys):
+    model = synth_model_dir
+    text = "given an array of integers a , find the sum of its elements"
+    assert main(["synthesize", text, "--example", "a=[1,2,3] -> 6", "--arg", "a=[2,2]", "--model", model,
+                 "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["program"] == "( reduce a 0 + )" and rec["passed"] and rec["result"] == 4
+    assert rec["provenance"].startswith("generated; passes the 1 example(s)")
+    assert main(["synthesize", text, "--no-check", "--model", model]) == 0
+    assert "( len a )" in capsys.readouterr().out
+    for bad, message in ((["--example", "a=[1"], "bad example"),
+                         (["--example", "a=[1] -> 1", "--no-check"], "contradict each other")):
+        assert main(["synthesize", text, *bad, "--model", model]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("argv,message", [
     (["document", "--write", "-"], "--write needs files"),
     (["document", "nope.py"], "no such file"),

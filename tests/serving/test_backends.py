@@ -206,3 +206,13 @@ def test_decoding_defaults_from_the_task_then_the_model(random_dir, tmp_path, ba
     assert pipe.with_defaults("code_documentation_generation_python", {"max_new_tokens": 5})["max_new_tokens"] == 5
     assert pipe(FUNCTIONS[0], lang="python") == pipe(FUNCTIONS[0], lang="python", num_beams=1, max_new_tokens=2)
     assert pipe(FUNCTIONS[0], lang="python") != pipe(FUNCTIONS[0], lang="python", num_beams=1, max_new_tokens=12)
+
+
+def test_ct2_synthesize_checks_the_n_best_like_torch(synth_model_dir, tmp_path):
+    # the ct2 backend returns every beam too, so the examples pick the same program
+    model = shutil.copytree(synth_model_dir, tmp_path / "m")  # the export is written beside the weights
+    text = "given an array of integers a , find the sum of its elements"
+    outs = {backend: pipeline("synthesize", model, backend=backend, quantization="float32")(
+        text, examples=["a=[1,2,3] -> 6"], max_new_tokens=16)[0] for backend in ("ct2", "torch")}
+    assert outs["ct2"]["program"] == outs["torch"]["program"] == "( reduce a 0 + )"
+    assert outs["ct2"]["passed"] and outs["ct2"]["candidate"] == outs["torch"]["candidate"]

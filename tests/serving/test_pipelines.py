@@ -149,3 +149,39 @@ def test_missing_default_model_message(tmp_path, monkeypatch):
     monkeypatch.setattr(zoo, "PACKAGE_MODELS", tmp_path / "no-models")  # an install without the shipped model
     with pytest.raises(CodeTransError, match="no model is shipped for the commit task"):
         codetrans.pipeline("commit")
+
+
+SUM = "given an array of integers a , find the sum of its elements"
+
+
+def test_synthesize_without_check_returns_the_model_best(synth_model_dir):
+    pipe = transformers.pipeline("codetrans-synthesize", model=synth_model_dir)
+    out = pipe(SUM, check=False, max_new_tokens=16)[0]
+    assert out["program"] == "( len a )" and "provenance" not in out
+
+
+def test_synthesize_keeps_the_first_beam_that_meets_the_examples(synth_model_dir):
+    pipe = transformers.pipeline("codetrans-synthesize", model=synth_model_dir)
+    out = pipe(SUM, examples=["a=[1,2,3] -> 6", "a=[4] -> 4"], args={"a": [5, 5]}, max_new_tokens=16)[0]
+    assert out["program"] == "( reduce a 0 + )" and out["passed"] and out["candidate"] > 0
+    assert out["provenance"].startswith("generated; passes the 2 example(s)")
+    assert out["result"] == 10  # run on --arg's input after the choice
+    # one list of examples per description; an impossible one is reported, with the best candidate
+    outs = pipe([SUM, SUM], examples=[["a=[1,2,3] -> 3"], ["a=[1,2,3] -> 99"]], max_new_tokens=16)
+    assert outs[0][0]["program"] == "( len a )" and outs[0][0]["passed"]
+    assert not outs[1][0]["passed"] and "none of 8 candidates passes" in outs[1][0]["provenance"]
+    # without examples the default checks that the program runs on sample inputs
+    out = pipe(SUM, max_new_tokens=16)[0]
+    assert out["check"] == "sample inputs" and out["passed"] and out["program"] == "( len a )"
+
+
+@pytest.mark.parametrize("examples,message", [
+    ("a=[1] -> 1", "examples must be a list"),
+    (["a=[1"], "bad example"),
+    ([["a=[1] -> 1"]], "for 2 descriptions, examples must be 2 lists"),
+])
+def test_synthesize_refuses_bad_examples_before_decoding(synth_model_dir, examples, message):
+    pipe = transformers.pipeline("codetrans-synthesize", model=synth_model_dir)
+    inputs = [SUM, SUM] if message.startswith("for 2") else SUM
+    with pytest.raises(CodeTransError, match=message):
+        pipe(inputs, examples=examples)
