@@ -15,6 +15,7 @@ of the file it replaces, atomic rename; never through a symbolic link (the targe
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import stat
 import sys
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from codetrans.errors import CodeTransError
+
+logger = logging.getLogger(__name__)
 
 #: Largest input a command or pipeline reads (files and stdin alike).
 MAX_INPUT_BYTES = 5_000_000
@@ -111,7 +114,7 @@ def decode_text(data: bytes, name: str, warn: bool = True) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         if warn:
-            print(f"warning: {name} is not valid UTF-8; undecodable bytes were replaced", file=sys.stderr)
+            logger.warning("%s is not valid UTF-8; undecodable bytes were replaced", name)
         return data.decode("utf-8", "replace")
 
 

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "codetrans"
 
 #: Layer of each top-level module or sub-package, left to right (ARCHITECTURE.md, "Layers").
 LAYERS: dict[str, int] = {
-    "errors": 0, "version": 0,
+    "errors": 0, "version": 0, "log": 0,
     "fs": 1, "safeio": 1, "generation": 1, "tasks": 1,
     "meta": 2,  # codetrans.json, written through safeio
     "lang": 3, "algolisp": 3, "metrics": 3,

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codetrans.algolisp.builtin_ops import BUILTINS, CONSTANTS, SPECIAL_FORMS
-from codetrans.algolisp.interpreter import compile_program
 from codetrans.algolisp.errors import AlgoLispError
 from codetrans.algolisp.inputs import sample_input
+from codetrans.algolisp.interpreter import compile_program
 from codetrans.algolisp.library import LIBRARY_SOURCE
 from codetrans.algolisp.parser import flatten, parse
 from codetrans.algolisp.phrasing import ARG_PHRASES, ARR_B_PHRASES, tokenize_text

@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run a command. Exit 0 on success, 2 for bad input or environment (one line on stderr, no
     traceback), 1 for an internal error (one line plus a hint to rerun with ``--debug``), 130 on Ctrl-C."""
     argv, debug = _pop_debug(list(sys.argv[1:] if argv is None else argv))
+    from codetrans.log import configure_cli_logging
+
+    configure_cli_logging()
     top = _top_parser()
     if not argv or argv[0] not in COMMANDS:
         if argv and not argv[0].startswith("-"):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import glob
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -33,6 +34,8 @@ from pathlib import Path
 from codetrans.data.report import SkipReport
 from codetrans.data.reserved import ECOSYSTEMS, reserved
 from codetrans.errors import DataError
+
+logger = logging.getLogger(__name__)
 
 # Curated, stable lists: well-documented libraries, few generated files. "@stdlib" entries group
 # their files by directory (= language package) so one big tree does not land in a single split.
@@ -118,7 +121,7 @@ def _run(cmd: list[str], cwd: Path | None = None, timeout: int = 1800) -> subpro
 
 
 def _say(msg: str) -> None:
-    print(f"[harvest] {msg}", file=sys.stderr, flush=True)
+    logger.info("[harvest] %s", msg)
 
 
 def python_stdlib() -> Path:

@@ -30,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="dotted overrides, values in YAML: train.steps=200 optim.lr=3e-4")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    from codetrans.log import configure_cli_logging
     from codetrans.train.engine import train
+
+    configure_cli_logging()
 
     try:
         result = train(args.recipe, list(args.overrides))

@@ -107,7 +107,5 @@ def load_latest(root: Path, loader: Callable[[Path], Any], only: Path | None = N
                 return path, loader(path)
             except Exception as exc:  # a checkpoint that verifies but will not load is also bad
                 reason = f"failed to load: {exc}"
-        log.warning("checkpoint %s is unusable (%s); trying the previous one", path, reason)
-        print(f"codetrans train: warning: checkpoint {path} is unusable ({reason}); "
-              f"falling back to the previous one", flush=True)
+        log.warning("checkpoint %s is unusable (%s); falling back to the previous one", path, reason)
     return None

@@ -25,6 +25,7 @@ The names other code imports from here stay importable from here.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from codetrans.train.run import Engine
 from codetrans.train.runlog import RunLog, read_curve
 from codetrans.train.runtime import Runtime, _deepspeed_config, seed_everything, setup_runtime
 from codetrans.train.state import State
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["AdamWScale", "Engine", "Loaders", "Loop", "RunLog", "Runtime", "State", "TrainResult", "evaluate",
            "get_dataloaders", "get_lr_scheduler", "get_model", "get_optimizer", "get_tokenizer", "loss_gap",
@@ -71,10 +74,10 @@ def _announce(eng: Engine, log: RunLog, n_params: int, resumed: Path | None, t_s
 
     r, rt, out = eng.r, eng.rt, eng.out
     (out / "recipe.yaml").write_text(yaml.safe_dump(r.to_dict(), sort_keys=False), encoding="utf-8")
-    print(f"codetrans train: {r.name} ({r.strategy}) model {r.model.size} {format_count(n_params)} params, "
-          f"vocab {eng.model.config.vocab_size}, precision {rt.precision}, threads {rt.info['threads']}"
-          f"{', deepspeed ZeRO-' + str(rt.deepspeed.get('zero_optimization', {}).get('stage', 0)) if rt.deepspeed else ''}"
-          f"{f', resumed from {resumed}' if resumed else ''}", flush=True)
+    logger.info(f"codetrans train: {r.name} ({r.strategy}) model {r.model.size} {format_count(n_params)} params, "
+                f"vocab {eng.model.config.vocab_size}, precision {rt.precision}, threads {rt.info['threads']}"
+                f"{', deepspeed ZeRO-' + str(rt.deepspeed.get('zero_optimization', {}).get('stage', 0)) if rt.deepspeed else ''}"
+                f"{f', resumed from {resumed}' if resumed else ''}")
     log.write({"event": "start", "step": eng.state.step, "params": n_params, "precision": rt.precision,
                "threads": rt.info["threads"], "world_size": rt.world,
                "setup_s": round(time.perf_counter() - t_setup, 2), **eng.loaders.info,
@@ -123,9 +126,8 @@ def _finish(eng: Engine, log: RunLog, loop: Loop, n_params: int, budget_ends_run
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         log.write({"event": "end", "step": st.step, "tokens_per_s": metrics["tokens_per_s"],
                    "finished": metrics["finished"]})
-        print(f"codetrans train: {'saved ' + str(final) if done else 'stopped at step ' + str(st.step)} "
-              f"(loss {metrics['loss_first']} -> {metrics['loss_last']}, {metrics['tokens_per_s']:.0f} tokens/s)",
-              flush=True)
+        logger.info(f"codetrans train: {'saved ' + str(final) if done else 'stopped at step ' + str(st.step)} "
+                    f"(loss {metrics['loss_first']} -> {metrics['loss_last']}, {metrics['tokens_per_s']:.0f} tokens/s)")
     return TrainResult(out, final if done else None, st.step, r.train.steps, finished, st.stopped_early,
                        loop.timed_out, metrics)
 

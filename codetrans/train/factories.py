@@ -6,6 +6,7 @@ checked here, before the first step.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 from codetrans.errors import ConfigError, DataError
 from codetrans.train import data as D
 from codetrans.train.recipe import Recipe
+
+logger = logging.getLogger(__name__)
 
 
 def get_tokenizer(r: Recipe, splits: dict[str, Any] | None = None, output_dir: Path | None = None) -> Any:
@@ -27,7 +30,7 @@ def get_tokenizer(r: Recipe, splits: dict[str, Any] | None = None, output_dir: P
         own = Path(r.tokenizer.path)
         if (own / "tokenizer.json").is_file():
             return load_tokenizer(own)
-        print(f"codetrans train: training the shared tokenizer {own} on {r.data.path}", flush=True)
+        logger.info("codetrans train: training the shared tokenizer %s on %s", own, r.data.path)
     else:
         own = (output_dir or r.output_dir) / "tokenizer"
         if (own / "tokenizer.json").is_file() and r.train.resume != "never":

@@ -4,8 +4,8 @@ and the stop request (SIGTERM, Ctrl-C) that ends it resumably."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +16,8 @@ from codetrans.errors import DataError
 from codetrans.train.finalize import save_pretrained
 from codetrans.train.run import Engine
 from codetrans.train.runlog import RunLog
+
+logger = logging.getLogger(__name__)
 
 
 class _Window:
@@ -133,8 +135,8 @@ class _StopRequest:
         if self.requested and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.requested = True
-        print(f"\ncodetrans train: {signal.Signals(signum).name}: stopping after this step (checkpoint, resumable); "
-              "Ctrl-C again to abort", file=sys.stderr, flush=True)
+        logger.info("\ncodetrans train: %s: stopping after this step (checkpoint, resumable); Ctrl-C again to abort",
+                 signal.Signals(signum).name)
 
     @contextlib.contextmanager
     def installed(self, enabled: bool = True) -> Iterator[None]:
