@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -64,8 +67,14 @@ def test_splits_are_disjoint_unseen_compositions(dataset):
 
 
 def test_split_of_is_stable():
-    assert split_of(("array", "a", ("odd",), "square", "sum", "-")) == split_of(
-        ("array", "a", ("odd",), "square", "sum", "-"))
+    # pinned values: a changed split function would move compositions of existing corpora's test
+    # split into training; and another process (another PYTHONHASHSEED) must agree
+    assert [i for i in range(40) if split_of(("x", i)) != "train"] == [12, 13, 17, 35]
+    assert (split_of(("x", 12)), split_of(("x", 13))) == ("dev", "test")
+    code = "from codetrans.algolisp.generator import split_of; print([split_of(('x', i)) for i in range(300)])"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()
+    assert other == str([split_of(("x", i)) for i in range(300)])
     shares = Counter(split_of(("x", i)) for i in range(5000))
     assert 0.8 < shares["train"] / 5000 < 0.93 and shares["test"] > 150 and shares["dev"] > 150
 
