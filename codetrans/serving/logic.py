@@ -23,7 +23,7 @@ import logging
 from typing import Any
 
 from codetrans.errors import CodeTransError
-from codetrans.meta import ModelMeta
+from codetrans.serving.exemplars import ExemplarInput
 from codetrans.tasks import (
     SubTask,
     TaskType,
@@ -57,10 +57,12 @@ def check_text(inputs: Any) -> str:
     return inputs
 
 
-class TaskLogic:
+class TaskLogic(ExemplarInput):
     """What every task pipeline does whatever the backend: subclasses set ``task_type`` and may override
     :meth:`subtask`, :meth:`prepare` and :meth:`finish`. Backend classes (``CodeTransPipeline`` for
-    torch, :class:`FastPipeline` for CTranslate2) add ``_forward``, ``_model_inputs`` and batching."""
+    torch, :class:`FastPipeline` for CTranslate2) add ``_forward``, ``_model_inputs`` and batching.
+    What the model's ``codetrans.json`` decides (decoding defaults, exemplars) comes from the mixins
+    :class:`~codetrans.serving.settings.ModelSettings` and :class:`~codetrans.serving.exemplars.ExemplarInput`."""
 
     task_type: str = ""
     backend: str = ""
@@ -129,110 +131,6 @@ class TaskLogic:
             logger.warning("input of %s truncated to the model's %d tokens", what, limit)
             ids = ids[: limit - 1] + ids[-1:]  # keep </s>
         return {**self._model_inputs(ids), "subtask": subtask.id, "source": source, **extra}
-
-    # -- repository context (see codetrans.serving.context for the format and the policy) ----------------
-    def context_spec(self) -> Any:
-        """The model's :class:`~codetrans.serving.context.ContextSpec`, or None: it takes no exemplars."""
-        from codetrans.serving.context import parse_context
-
-        return parse_context(self._model_meta().context)
-
-    def _context_pool(self, context: Any) -> Any:
-        """The pool for a ``context=`` argument, or False when the model was not trained with exemplars
-        (then generation goes on without them, after one logged note: exemplars would be garbage to it)."""
-        if context is False:
-            return False
-        if self.context_spec() is None:
-            if not getattr(self, "_context_noted", False):
-                logger.warning("this model was not trained with exemplars (no 'context' in its codetrans.json): "
-                               "generating without context")
-                self._context_noted = True
-            return False
-        if context is True:  # the model's own index of its training pairs (tasks with no repository)
-            index = self.context_index()
-            if index is None:
-                raise CodeTransError("context=True needs a model that ships an index of its training pairs "
-                                     "(context_index.npz); pass a path or (input, target) pairs instead")
-            return index
-        from codetrans.serving.context import resolve_pool
-
-        return resolve_pool(context, self.task_type)
-
-    def context_index(self) -> dict[str, Any] | None:
-        """Sub-task id -> pool of the model's shipped index (loaded once), or None."""
-        if not hasattr(self, "_index"):
-            from codetrans.serving.context import model_index
-
-            self._index = model_index(self._model_dir())
-        return self._index
-
-    def _with_context(self, model_input: str, subtask: SubTask, source: str, pool: Any, k: int | None,
-                      limit: int) -> tuple[str, int]:
-        """``model_input`` with the nearest exemplars of ``pool`` (prefix, code and exemplars sharing the
-        model's budget), and how many it holds. Input already holding exemplars is left as it is."""
-        from codetrans.retrieval.augment import EXEMPLAR
-
-        spec = self.context_spec()
-        if isinstance(pool, dict):  # the model's index: one pool per sub-task
-            pool = pool.get(subtask.id, False)
-        if pool is False or spec is None or EXEMPLAR in source.split():
-            return model_input, 0
-        k = spec.k if k is None else k
-        if k == 0:
-            return model_input, 0
-        from codetrans.serving.context import augment_source, find_exemplars
-
-        exemplars = find_exemplars(pool, source, subtask.lang, k)
-        if not exemplars:
-            return model_input, 0
-        return augment_source(subtask, source, exemplars, k=k, budget=min(spec.budget, limit) - 1,
-                              tokenizer=self.tokenizer)
-
-    # -- decoding defaults ---------------------------------------------------------------------------
-    def decoding(self, subtask_id: str) -> dict[str, Any]:
-        """The decoding a sub-task gets when the caller passes no options: the task type's defaults
-        (:data:`codetrans.tasks.TASK_TYPES`), overridden by the model's own (``codetrans.json`` ->
-        ``decoding`` -> sub-task, as chosen on validation data by ``scripts/tune_decoding.py``)."""
-        return {**get_subtask(subtask_id).type.decoding, **self._tuned_decoding().get(subtask_id, {})}
-
-    def with_defaults(self, subtask: str | list[str], generate_kwargs: dict[str, Any]) -> dict[str, Any]:
-        """``generate_kwargs`` completed with the sub-task's decoding defaults (a batch shares one
-        decoding: its first item's sub-task decides; the caller's options always win)."""
-        sid = subtask[0] if isinstance(subtask, (list, tuple)) else subtask
-        out = self.decoding(sid)
-        if "max_length" in generate_kwargs:
-            out.pop("max_new_tokens", None)
-        out.update(generate_kwargs)
-        if out.get("num_beams", 1) == 1:  # beam-only options would only draw warnings from greedy search
-            out.pop("length_penalty", None)
-            out.pop("early_stopping", None)
-        return out
-
-    def _model_meta(self) -> ModelMeta:
-        """The model's ``codetrans.json`` (read once; empty for a model without one)."""
-        meta = getattr(self, "_meta", None)
-        if meta is None:
-            from codetrans.serving.context import model_meta
-
-            meta = self._meta = model_meta(self._model_dir())
-        return meta
-
-    def _model_dir(self) -> str | None:
-        return getattr(self, "model_dir", None) or getattr(getattr(self, "model", None), "name_or_path", None)
-
-    def _tuned_decoding(self) -> dict[str, dict[str, Any]]:
-        tuned = getattr(self, "_tuned", None)
-        if tuned is None:
-            from codetrans.generation import check_generate_options
-
-            try:
-                found = self._model_meta().decoding or {}
-                tuned = {k: check_generate_options(v) for k, v in found.items() if isinstance(v, dict)}
-            except (ValueError, AttributeError, CodeTransError) as exc:
-                logger.warning("ignoring the model's decoding defaults: %s", exc)
-                tuned = {}
-            self._tuned = tuned
-        return tuned
 
     def _model_inputs(self, ids: list[int]) -> dict[str, Any]:
         """Token ids of one input -> what this backend's ``_forward`` takes."""

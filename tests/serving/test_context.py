@@ -89,7 +89,7 @@ def test_whole_file_documents_each_function_with_context(repo, ctx_model):
 
 def test_a_model_without_context_support_generates_without_it(repo, plain_model, caplog):
     pipe = pipeline("document", model=plain_model, backend="torch")
-    with caplog.at_level(logging.INFO, logger="codetrans.serving.logic"):
+    with caplog.at_level(logging.INFO, logger="codetrans.serving"):
         r = pipe(CODE, lang="python", context=str(repo))[0]
     assert r["exemplars"] == 0  # the model read none ...
     assert "not trained with exemplars" in caplog.text
