@@ -237,7 +237,8 @@ def _research_records(spec: SourceSpec, config: dict, report: SkipReport):
             task_type = SUBTASKS[r["task"]].task_type if r["task"] in SUBTASKS else ""
             if not _wants(config, task_type):
                 continue
-            hint = split_hint(fname, task_type)
+            # a folder of research files: each record's own file names its split (train/dev/test.jsonl)
+            hint = split_hint(str(r.get("file") or fname).lower(), task_type)
             group = r.get("repo") or f"{r['task']}:{r.get('post_id') or r.get('id', '')}"
             meta = {k: r[k] for k in ("args", "tests", "return_type", "tags", "score", "post_id") if k in r}
             if r.get("date"):  # commits: exemplars may only come from earlier ones (retrieval)

@@ -319,7 +319,7 @@ def load_codesearchnet(path: str | Path, lang: str | None = None, *, raw: bool =
             if rec is None:
                 report.skip("empty_code_or_docstring", where)
                 continue
-            out.append(rec)
+            out.append({**rec, "file": f.name})
             report.keep()
     return out
 
@@ -339,7 +339,8 @@ def load_algolisp(path: str | Path, *, raw: bool = False) -> Records:
     """AlgoLisp JSONL (the original schema: text, args, return_type, short_tree, tests, tags) ->
     ``program_synthese`` records. ``source`` = the description tokens joined by spaces, ``target`` =
     :func:`tree_to_program` of ``short_tree``; ``args`` and ``tests`` ride along as JSON strings
-    (their shapes vary per problem, which Arrow columns cannot hold) for execution-based scoring."""
+    (their shapes vary per problem, which Arrow columns cannot hold) for execution-based scoring;
+    ``file``: the file a record came from (its name gives the split: the generator splits by composition)."""
     files = _files(path, ("*.jsonl.gz", "*.jsonl", "*.json"))
     report = SkipReport(str(path))
     out = Records(report=report)
@@ -365,7 +366,7 @@ def load_algolisp(path: str | Path, *, raw: bool = False) -> Records:
                             "args": json.dumps(obj.get("args", {}), sort_keys=True),
                             "return_type": str(obj.get("return_type", "")),
                             "tests": json.dumps(obj.get("tests", [])),
-                            "tags": [str(t) for t in obj.get("tags", []) or []]})
+                            "tags": [str(t) for t in obj.get("tags", []) or []], "file": f.name})
             report.keep()
     return out
 

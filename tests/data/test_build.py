@@ -10,6 +10,7 @@ import datasets
 import pytest
 
 from codetrans.data.build import BuildConfig, assign_and_dedup, assign_splits, build_corpus, corpus_stats
+from codetrans.data.corpus import load_corpus
 from codetrans.data.dedup import MinHasher, NearDupIndex, jaccard
 from codetrans.errors import DataError
 
@@ -227,3 +228,19 @@ def test_research_dev_files_count_toward_validation():
 def test_small_subtask_keeps_most_for_training():
     split = assign_splits(_rows({f"g{i}": {"tiny": 10} for i in range(40)}), BuildConfig(min_eval=300))
     assert split.count("train") >= 0.7 * len(split)  # capped at max_eval_share (15%) per split
+
+
+def test_a_folder_of_algolisp_files_keeps_each_files_split(tmp_path):
+    # the generator splits by template composition: a hash split of the records would put test
+    # compositions in training (it did, in corpora built before this test: 1,801 of 2,000 test problems)
+    from codetrans.algolisp.generator import generate
+
+    folder = tmp_path / "algolisp"
+    folder.mkdir()
+    for name, records in zip(("train", "dev", "test"), generate(60, 20, 20, seed=3).values()):
+        (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    build_corpus([str(folder)], tmp_path / "c", BuildConfig(num_proc=1, tasks=("synthesize",)), progress=False,
+                 quiet=True)
+    dd = load_corpus(tmp_path / "c")
+    for split, file in (("train", "train.jsonl"), ("validation", "dev.jsonl"), ("test", "test.jsonl")):
+        assert dd[split].num_rows and {i.split(":")[0] for i in dd[split]["id"]} == {file}, split
