@@ -18,8 +18,15 @@ from codetrans.algolisp.parser import normalize
 from codetrans.errors import CodeTransError
 
 
-def _field(record: Mapping[str, Any], name: str, default: Any) -> Any:
-    value = record.get(name, default)
+def record_field(record: Mapping[str, Any], name: str, default: Any) -> Any:
+    """A problem's ``args`` / ``tests`` from any record shape: objects, JSON strings, or inside a corpus row's
+    ``meta`` JSON (where ``codetrans data build`` keeps them: their shapes vary per problem)."""
+    value = record.get(name)
+    if value is None and isinstance(record.get("meta"), str) and record["meta"]:
+        try:
+            value = json.loads(record["meta"]).get(name)
+        except (json.JSONDecodeError, AttributeError):
+            raise CodeTransError("record field 'meta' is not a JSON object") from None
     if isinstance(value, str) and name in ("args", "tests"):
         try:
             value = json.loads(value)
@@ -59,8 +66,8 @@ def execute_matches(prediction: str | list, record: Mapping[str, Any], limits: L
     Unparsable, failing or limit-exceeding predictions are False. A record without tests falls back
     to :func:`exact_match` against its reference program.
     """
-    args = _field(record, "args", {})
-    tests = _field(record, "tests", [])
+    args = record_field(record, "args", {})
+    tests = record_field(record, "tests", [])
     if not tests:
         try:
             return exact_match(prediction, record)

@@ -21,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__.split("\n", 2)[2]
     parser.add_argument("--model", help="model directory (save_pretrained layout), zoo id, or "
-                        "baseline:bm25 | baseline:nngen | baseline:funcname | baseline:repo-bm25")
+                        "baseline:bm25 | baseline:nngen | baseline:funcname | baseline:repo-bm25[-edited]; "
+                        "grounded:MODEL | oracle:MODEL (documentation, comments); examples:MODEL (program "
+                        "synthesis with each problem's tests as --example's)")
     parser.add_argument("--data", help="dataset directory (DatasetDict saved with save_to_disk)")
     parser.add_argument("--split", default="test", help="split to evaluate (default: test)")
     parser.add_argument("--tasks", nargs="+", metavar="TASK",

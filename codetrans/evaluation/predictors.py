@@ -4,7 +4,8 @@ A predictor has a ``name``, an ``identity()`` for the reproducibility record, ``
 (baselines index the training pool of the sub-task; models do nothing) and
 ``predict(task, records, options, advance)`` returning one string per record, in order.
 :func:`make_predictor` turns a ``--model`` argument into one: ``baseline:bm25``, ``baseline:nngen``,
-``baseline:funcname``, ``baseline:repo-bm25[-edited]``, ``grounded:MODEL`` / ``oracle:MODEL``
+``baseline:funcname``, ``baseline:repo-bm25[-edited]``, ``grounded:MODEL`` / ``oracle:MODEL``,
+``examples:MODEL`` (program synthesis with each problem's tests given as the user's ``--example`` s)
 (:class:`GroundedPredictor`, kept here rather than in :mod:`codetrans.evaluation.grounded` so that
 :func:`make_predictor` needs no module above this one), a local directory in ``save_pretrained`` layout, or a zoo id (:mod:`codetrans.serving.zoo`).
 """
@@ -107,10 +108,12 @@ class ModelPredictor:
     #: records handed to a pipeline per call: progress moves at this grain, batching happens inside.
     CHUNK_BATCHES = 8
 
-    def __init__(self, spec: str | os.PathLike, device: str | None = None, backend: str = "torch"):
+    def __init__(self, spec: str | os.PathLike, device: str | None = None, backend: str = "torch",
+                 examples: bool = False):
         self.spec = str(spec)
         self.path = resolve_model(self.spec)
-        self.name = self.path.name
+        self.examples = examples  # synthesis: the record's tests are the examples the beams must meet
+        self.name = f"examples:{self.path.name}" if examples else self.path.name
         self.backend = backend
         self.model = self.tokenizer = None
         self.device = device
@@ -131,6 +134,8 @@ class ModelPredictor:
         if self._hash is None:
             self._hash = hash_directory(self.path)
         ident = {"kind": "model", "id": self.spec, "path": str(self.path.resolve()), "sha256": self._hash}
+        if self.examples:
+            ident["examples"] = "each problem's tests"
         if self.model is not None:
             ident.update(parameters=sum(p.numel() for p in self.model.parameters()),
                          architecture=type(self.model).__name__)
@@ -140,6 +145,9 @@ class ModelPredictor:
 
     def prepare(self, task: str, train: Sequence[dict] | None) -> None:
         return None
+
+    def applies_to(self, task: str) -> bool:
+        return not self.examples or get_subtask(task).task_type == "synthesize"
 
     def _pipeline(self, task_type: str, batch_size: int) -> Any:
         from codetrans.serving.pipelines import pipeline
@@ -166,14 +174,18 @@ class ModelPredictor:
         inputs = self._inputs(st, records, pipe, options)
         out: list[str] = []
         step = options.batch_size * self.CHUNK_BATCHES
+        if self.examples:
+            from codetrans.algolisp.scoring import record_field
         quiet = logging.getLogger("codetrans.serving.logic")  # truncation to max_source_length is the protocol here
         level = quiet.level
         quiet.setLevel(logging.ERROR)
         try:
             for start in range(0, len(inputs), step):
                 chunk = inputs[start:start + step]
+                extra = {"examples": [record_field(r, "tests", []) for r in records[start:start + step]]
+                         } if self.examples else {}
                 results = pipe(chunk, max_input_length=options.max_source_length, batch_size=options.batch_size,
-                               **options.generate_kwargs())
+                               **extra, **options.generate_kwargs())
                 out.extend(_one_line(r[0]["generated_text"]) for r in results)
                 advance(len(chunk))
         finally:
@@ -378,4 +390,6 @@ def make_predictor(spec: str | os.PathLike | Predictor, device: str | None = Non
     mode, sep, rest = s.partition(":")
     if sep and mode in GROUNDED_MODES and rest:
         return GroundedPredictor(mode, rest, device=device, backend=backend)
+    if sep and mode == "examples" and rest:
+        return ModelPredictor(rest, device=device, backend=backend, examples=True)
     return ModelPredictor(s, device=device, backend=backend)
