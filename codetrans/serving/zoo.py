@@ -88,12 +88,12 @@ def is_shipped(path: str | os.PathLike) -> bool:
 
 
 def default_model(task: str) -> ZooEntry | None:
-    """The embedded default model for a task type, when the package ships one."""
+    """The embedded default model for a task type, when the package ships one: a specialist (fewest
+    sub-tasks) before the multitask model; a specialist ships only where it measured better."""
     ttype = get_task_type(task)
-    for entry in local_entries():
-        if entry.source == "package" and any(SUBTASKS[t].task_type == ttype.name for t in entry.tasks if t in SUBTASKS):
-            return entry
-    return None
+    serving = [e for e in local_entries() if e.source == "package"
+               and any(SUBTASKS[t].task_type == ttype.name for t in e.tasks if t in SUBTASKS)]
+    return min(serving, key=lambda e: len(e.tasks), default=None)
 
 
 def _check_config(path: Path) -> None:

@@ -32,3 +32,20 @@ def test_resolution_order(tmp_path, monkeypatch):
         zoo.resolve(str(tmp_path))
     with pytest.raises(CodeTransError, match="unknown model 'nope'"):
         zoo.resolve("nope")
+
+
+def test_a_shipped_specialist_is_its_task_types_default(tmp_path, monkeypatch):
+    import json
+
+    from codetrans.tasks import SUBTASKS
+
+    def ship(name, tasks):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text("{}")
+        (tmp_path / name / "codetrans.json").write_text(json.dumps({"id": name, "tasks": tasks}))
+
+    ship("codetrans-t5-tiny-multitask", sorted(SUBTASKS))
+    ship("codetrans-t5-tiny-synthesize", ["program_synthese"])  # sorts after the multitask model
+    monkeypatch.setattr(zoo, "PACKAGE_MODELS", tmp_path)
+    assert zoo.default_model("synthesize").id == "codetrans-t5-tiny-synthesize"
+    assert zoo.default_model("document").id == zoo.default_model("commit").id == "codetrans-t5-tiny-multitask"
