@@ -66,3 +66,13 @@ def test_ship_then_rerender_only_the_card(run, tmp_path):
     assert all(p.read_bytes() == b for p, b in weights.items())  # the weights and the export are untouched
     done = subprocess.run(ship + ["--run", str(run_dir), "--out", str(out)], capture_output=True, text=True)
     assert done.returncode == 2 and "model directory is required" in done.stderr
+
+
+def test_core_hours_table_of_a_run_log(run):
+    run_dir, _, _ = run
+    done = subprocess.run([sys.executable, str(SCRIPTS / "core_hours.py"), str(run_dir / "logs" / "train.jsonl")],
+                          capture_output=True, text=True, timeout=120, check=True)
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("| stage | sessions | last step") and lines[2].startswith("| run | 2 | 20 |")
+    hours = read_curve(run_dir, [2])["core_hours"]
+    assert lines[-1].endswith(f"**{hours:.1f}** |")
