@@ -102,6 +102,37 @@ GROUNDED_COMMAND = ("codetrans evaluate --model codetrans/models/codetrans-t5-ti
                     "--out runs/eval/grounded --context same-repo --limit 300 --backend ct2 --tasks document comment")
 
 
+def recipe_file(name: str) -> Path | None:
+    """The hub recipe (``training/**/*.yaml``) whose ``name`` is ``name``: a model's ``recipe.yaml`` keeps it."""
+    import yaml
+
+    for path in sorted((HERE.parent / "training").rglob("*.yaml")):
+        try:
+            if (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("name") == name:
+                return path
+        except (yaml.YAMLError, AttributeError):
+            continue
+    return None
+
+
+def reproduce_steps(folder: Path) -> str:
+    """How to rerun the model in ``folder``: its hub recipe's header commands, the decoding tuning when the
+    model carries tuned decoding, the evaluation, then this script."""
+    import yaml
+
+    from codetrans.meta import ModelMeta
+
+    name = (yaml.safe_load((folder / "recipe.yaml").read_text(encoding="utf-8")) or {}).get("name", "") \
+        if (folder / "recipe.yaml").is_file() else ""
+    found = recipe_file(name)
+    rel = found.relative_to(HERE.parent).as_posix() if found else None
+    steps = ([f"the commands in the header of `{rel}` (corpus, then `codetrans train {rel}`, rerun until it "
+              "finishes)"] if rel else ["`codetrans train` on the model's `recipe.yaml`"])
+    if ModelMeta.read(folder, strict=False).decoding:
+        steps.append("`python scripts/tune_decoding.py` on the final model")
+    return ", ".join(steps + ["the evaluation commands in `docs/zoo/README.md`, then this script"])
+
+
 def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes_file: str | None,
                grounded: str | None = None) -> None:
     """``training_curve.png`` and the card ``README.md`` of a model folder, from measured results only."""
@@ -118,9 +149,7 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
     card = card_from_dirs(folder, evals, model_id=model_id, notes="\n\n".join(notes), grounded=grounded,
                           grounded_command=GROUNDED_COMMAND if grounded else "")
     card.evaluation_notes = quality_bar(card.evaluations)
-    card.reproduce = ("`bash scripts/corpus.sh corpora ../shared/data`, `codetrans train training/zoo/mt_all.yaml` "
-                      "(rerun until it finishes), `python scripts/tune_decoding.py runs/zoo/mt_all/final`, "
-                      "the evaluation commands in `docs/zoo/README.md`, then this script")
+    card.reproduce = reproduce_steps(folder)
     (folder / "README.md").write_text(card.render(model_ref=model_id), encoding="utf-8")
 
 

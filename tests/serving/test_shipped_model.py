@@ -11,7 +11,7 @@ import pytest
 from codetrans.cli import main
 from codetrans.serving import zoo
 from codetrans.serving.pipelines import pipeline
-from codetrans.tasks import TASK_TYPES
+from codetrans.tasks import SUBTASKS, TASK_TYPES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # (command, example file, language): every task type on the example file a new user would try
@@ -37,14 +37,18 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 @pytest.fixture(scope="module")
 def shipped() -> Path:
+    """The multitask model (every sub-task); specialists may ship beside it."""
     entries = [e for e in zoo.local_entries() if e.source == "package"]
     assert entries, f"no model shipped in {zoo.PACKAGE_MODELS}"
-    return Path(entries[0].location)
+    return Path(max(entries, key=lambda e: len(e.tasks)).location)
 
 
 def test_every_task_type_has_the_shipped_default(shipped):
+    specialists = {SUBTASKS[t].task_type: Path(e.location) for e in zoo.local_entries()
+                   if e.source == "package" and Path(e.location) != shipped for t in e.tasks}
+    assert specialists == {"synthesize": zoo.PACKAGE_MODELS / "codetrans-t5-tiny-synthesize"}
     for name in TASK_TYPES:
-        assert zoo.resolve(None, task=name) == str(shipped)
+        assert zoo.resolve(None, task=name) == str(specialists.get(name, shipped))
     meta = json.loads((shipped / "codetrans.json").read_text())
     assert len(meta["tasks"]) == 13 and meta["decoding"]  # all sub-tasks, with tuned decoding
     assert (shipped / "README.md").read_text().startswith("---")  # the generated card
@@ -53,13 +57,13 @@ def test_every_task_type_has_the_shipped_default(shipped):
 @pytest.mark.parametrize("backend", ["ct2", "torch"])
 def test_pipelines_use_the_shipped_model_offline(shipped, backend, tmp_path, monkeypatch):
     monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
-    before = _snapshot(shipped)
+    before = _snapshot(zoo.PACKAGE_MODELS)  # the specialists' folders too
     for command, name, lang in CASES:
         kwargs = {"lang": lang} if lang else {}
         out = pipeline(command, backend=backend)((EXAMPLES / name).read_text(), **kwargs)
         texts = [r["generated_text"] for r in _flat(out)]
         assert texts and all(t.strip() for t in texts), (command, name, texts)
-    assert _snapshot(shipped) == before  # the prebuilt export is used; the package folder is never written
+    assert _snapshot(zoo.PACKAGE_MODELS) == before  # the prebuilt export is used; the package folder is never written
     assert not (tmp_path / "home" / "exports").exists()
 
 
@@ -110,8 +114,10 @@ def test_built_wheel_installs_the_shipped_model_and_it_runs_elsewhere(shipped, t
                     "-w", str(tmp_path / "dist")], check=True, capture_output=True, cwd=tmp_path)
     wheel = next((tmp_path / "dist").glob("codetrans-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    rel = "codetrans/models/" + shipped.name
-    assert {f"{rel}/model.safetensors", f"{rel}/ct2-int8/model.bin", f"{rel}/tokenizer.json", f"{rel}/README.md"} <= names
+    for model in zoo.PACKAGE_MODELS.iterdir():  # the multitask model and the specialists
+        rel = "codetrans/models/" + model.name
+        assert {f"{rel}/model.safetensors", f"{rel}/ct2-int8/model.bin", f"{rel}/tokenizer.json",
+                f"{rel}/README.md"} <= names
     zipfile.ZipFile(wheel).extractall(tmp_path / "site")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
