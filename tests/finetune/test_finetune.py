@@ -316,7 +316,7 @@ def test_interrupted_run_continues(repo: Path, base_dir: Path, tmp_path: Path):
                             capture_output=True, text=True, env=env, timeout=180)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "continuing the unfinished run" in second.stdout
-    assert f"resumed from {ckpts / f'step-{done[-1]:08d}'}" in second.stdout
+    assert f"resumed from {ckpts / f'step-{done[-1]:08d}'}" in second.stderr  # training's progress: stderr
     assert json.loads((out / "finetune.json").read_text())["steps"] == int(steps)
 
 
