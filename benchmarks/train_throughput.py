@@ -123,6 +123,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="use only the first N records")
     ap.add_argument("--deepspeed", default=None, help="also run the engine under this DeepSpeed JSON")
     a = ap.parse_args()
+    if not (a.data / "codenn").is_dir():
+        ap.error(f"no shared data at {a.data} (its codenn/ folder); pass --data PATH/TO/shared/data")
     threads = a.threads or os.cpu_count() or 1
 
     import datasets
