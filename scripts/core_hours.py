@@ -9,8 +9,6 @@ A log is a run's ``logs/train.jsonl``; sessions that logged no thread count are 
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
 from pathlib import Path
 
 from codetrans.train.runlog import read_curve
@@ -22,10 +20,7 @@ def stage_name(log: Path) -> str:
 
 
 def stage_row(log: Path) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:  # read_curve reads a run folder
-        (Path(tmp) / "logs").mkdir()
-        shutil.copy(log, Path(tmp) / "logs" / "train.jsonl")
-        curve = read_curve(Path(tmp), [2])
+    curve = read_curve(log, [2])
     sessions = [s for s in curve["sessions"] if s["tokens"]]
     return {"stage": stage_name(log), "sessions": len(sessions), "steps": sessions[-1]["to"] if sessions else 0,
             "tokens": curve["tokens"], "core_hours": curve["core_hours"]}

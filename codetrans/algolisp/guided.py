@@ -195,6 +195,14 @@ def choose(candidates: list[str], examples: Any = None, description: str = "") -
     named = describe_args(description)
     rejected: Counter = Counter()
     best: tuple[int, int] | None = None  # (examples passed, index) of the best failing candidate
+    samples: dict[tuple, list[dict[str, Any]]] = {}  # typed sample inputs, made once per argument typing
+
+    def runs_on_samples(program: Any, types: dict[str, str]) -> bool:
+        key = tuple(types.items())
+        if key not in samples:
+            samples[key] = sample_inputs(types)
+        return _runs(program, samples[key])
+
     for i, text in enumerate(candidates):
         try:
             symbols = free_symbols(text)
@@ -213,7 +221,7 @@ def choose(candidates: list[str], examples: Any = None, description: str = "") -
             continue
         # names the description does not type: tried as each type in turn
         guesses = [{n: named.get(n, t) for n in names} for t in SAMPLERS] if set(names) - set(named) else [named]
-        if any(_runs(program, sample_inputs(types)) for types in guesses):
+        if any(runs_on_samples(program, types) for types in guesses):
             return Choice(text, i, len(candidates), "sample inputs", True, rejected=rejected)
         rejected["error"] += 1
         if best is None:

@@ -58,11 +58,13 @@ def read_curve(run: Path, threads: list[int], until_step: int | None = None) -> 
     else ``threads[i]`` for the i-th session (the last value repeats). A session that resumed from a
     checkpoint older than the previous session's last step rolled those steps back: their windows stay
     in core-hours (the CPU was spent) but leave the curve and the tokens seen (the model never kept them).
+    ``run``: a run folder or its ``logs/train.jsonl`` (e.g. one kept under ``docs/zoo/results/``).
     ``until_step``: the run as it was at that step (e.g. a shipped checkpoint of a run that went on).
     """
     train, dev, sessions = [], [], []
     secs, core_s, session, n_threads, at_step = 0.0, 0.0, -1, threads[0], {0: 0.0}
-    for line in (run / "logs" / "train.jsonl").read_text().splitlines():
+    log = run if run.is_file() else run / "logs" / "train.jsonl"  # a run folder, or its log file itself
+    for line in log.read_text().splitlines():
         rec = json.loads(line)
         if until_step is not None and rec.get("event") in ("train", "dev") and rec["step"] > until_step:
             continue
