@@ -155,7 +155,7 @@ TASK_TYPES: dict[str, TaskType] = {
                  (("", "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n # Project\n-Instal with pip.\n"
                        "+Install with pip.\n"),),
                  decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 32},
-                 pool="history"),
+                 pool="history", grounded=True),
         TaskType("api", "codetrans-api", "API sequence recommendation", "text",
                  "smoothed_bleu", "api_generation", "tree", "API sequence",
                  "recommend a sequence of Java API calls for a natural-language query.",

@@ -1,4 +1,5 @@
-"""`codetrans chooser fit`: fit the grounded documentation path's chooser on a corpus's training split."""
+"""`codetrans chooser fit`: fit the grounded path's chooser (documentation and comments, or commit subjects)
+on a corpus's training split."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="split the fit is checked on, '' for none (default: %(default)s)")
     fit.add_argument("--backend", choices=["torch", "ct2"], default="ct2")
     fit.add_argument("--ridge", type=float, default=30.0, help="L2 penalty of the fit (default: %(default)s)")
+    fit.add_argument("--task", choices=["document", "commit"], default="document",
+                     help="document: documentation and comments; commit: commit subjects (default: %(default)s)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,16 +28,20 @@ def run(args: argparse.Namespace) -> int:
     from codetrans.evaluation.grounded import check_chooser, chooser_groups
     from codetrans.safeio import safe_write
     from codetrans.serving.grounded import fit_chooser
+    from codetrans.serving.grounded_commit import COMMIT_FEATURES, COMMIT_KINDS
     from codetrans.serving.zoo import resolve
 
     if args.per_task < 1:
         raise CodeTransError("--per-task must be at least 1")
-    model = resolve(args.model, task="document")
-    groups, info = chooser_groups(args.data, model, split=args.split, per_task=args.per_task, backend=args.backend)
-    chooser = fit_chooser(groups, ridge=args.ridge, info=info)
+    commit = args.task == "commit"
+    model = resolve(args.model, task=args.task)
+    groups, info = chooser_groups(args.data, model, split=args.split, per_task=args.per_task, backend=args.backend,
+                                  commit=commit)
+    shape = {"features": COMMIT_FEATURES, "kinds": COMMIT_KINDS} if commit else {}
+    chooser = fit_chooser(groups, ridge=args.ridge, info=info, **shape)
     if args.check_split:
         held, _ = chooser_groups(args.data, model, split=args.check_split, per_task=args.per_task,
-                                 backend=args.backend)
+                                 backend=args.backend, commit=commit)
         chooser.fit_info["check"] = check_chooser(chooser, held, split=args.check_split)
         print(json.dumps(chooser.fit_info["check"], indent=2))
     safe_write(args.out, json.dumps(chooser.as_json(), indent=1) + "\n")

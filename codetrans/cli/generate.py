@@ -50,6 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--force", action="store_true", help="with --install-hook: replace a foreign hook")
         parser.add_argument("--staged", action="store_true", help="suggest a subject for the staged changes of the "
                             "current repository (git diff --staged)")
+        parser.add_argument("--message", action="store_true", help="print a commit message: the subject, then where "
+                            "it came from as a '#' comment line (git drops it); what the hook writes")
     if command == "synthesize":
         parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
                             help="run the program on this input, e.g. --arg 'a=[1,2,3]'")
@@ -209,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps(r, ensure_ascii=False, default=str))
             else:
                 line = r["generated_text"] + (f"  [{r['provenance']}]" if "provenance" in r else "")
+                if getattr(args, "message", False):  # provenance on a comment line: not part of the commit
+                    line = r["generated_text"] + (f"\n# codetrans: {r['provenance']}" if "provenance" in r else "")
                 if "result" in r:
                     line += f"  => {r['result']}"
                 elif "error" in r:

@@ -87,16 +87,19 @@ def context_suite(model: str | os.PathLike, data: Any, out_dir: str | os.PathLik
 
 def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, split: str = "train",
                    per_task: int = 400, backend: str = "ct2", tasks: Sequence[str] | None = None,
-                   progress: bool = True) -> tuple[list[tuple[list, list[float], str]], dict]:
-    """(candidate groups with their BLEU, a summary) for fitting the chooser on ``split``."""
+                   progress: bool = True, commit: bool = False) -> tuple[list[tuple[list, list[float], str]], dict]:
+    """(candidate groups with their BLEU, a summary) for fitting the chooser on ``split``: of the
+    documentation and comment sub-tasks, or (``commit``) of commit messages."""
     from tqdm.auto import tqdm
 
     from codetrans.metrics.bleu import smoothed_bleu_items
     from codetrans.serving.grounded import GROUND_K, candidates
+    from codetrans.serving.grounded_commit import COMMIT_K, commit_candidates
 
     ds = load_split(data, split)
     col = ds["task"]
-    chosen = [t for t in dict.fromkeys(col) if t in SUBTASKS and applies(t)]
+    chosen = [t for t in dict.fromkeys(col) if t in SUBTASKS and applies(t)
+              and (SUBTASKS[t].task_type == "commit") == commit]
     if tasks:
         chosen = [t for t in chosen if t in tasks]
     predictor = GroundedPredictor("oracle", model, backend=backend)
@@ -107,12 +110,13 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
         rows = ds.select(idx).to_dict()
         positions = spread(len(idx), per_task * 3)  # many have no repository neighbour: sample wider
         records = ds.select([idx[p] for p in positions]).to_list()
-        attach_exemplars(records, positions, rows, split, GROUND_K, None)
+        attach_exemplars(records, positions, rows, split, COMMIT_K if commit else GROUND_K, None)
         records = [r for r in records if r.get(EXEMPLARS_KEY)][:per_task]
         gens = predictor.generated(task, records, DecodingOptions())
         lang = get_subtask(task).lang or ""
         for r, gen in zip(records, gens):
-            cands = candidates(r["source"], lang, r[EXEMPLARS_KEY], gen, name=str(r.get("func_name") or ""))
+            cands = (commit_candidates(r["source"], r[EXEMPLARS_KEY], gen) if commit else
+                     candidates(r["source"], lang, r[EXEMPLARS_KEY], gen, name=str(r.get("func_name") or "")))
             refs = r.get("references") or [r["target"]]
             groups.append((cands, smoothed_bleu_items([c.text for c in cands], [refs] * len(cands)), task))
         summary[task] = len(records)
@@ -131,7 +135,8 @@ def check_chooser(chooser: Any, groups: Sequence[tuple[list, list[float], str]],
         s = sums[column_label(task)]
         pick = max(range(len(cands)), key=lambda i: chooser.estimate(cands[i]))
         gen = [y for c, y in zip(cands, ys) if c.kind == "generated"]
-        s[0] += ys[0] if cands[0].kind == "neighbour" else 0.0
+        top1 = [y for c, y in zip(cands, ys) if c.kind in ("neighbour", "history") and c.rank == 0 and not c.changes]
+        s[0] += top1[0] if top1 else 0.0
         s[1] += gen[0] if gen else 0.0
         s[2] += ys[pick]
         s[3] += max(ys)

@@ -285,6 +285,10 @@ class BaselinePredictor:
         inp, target = nearest[:2]
         if self.name != "baseline:repo-bm25-edited":
             return target
+        if get_subtask(task).task_type == "commit":  # the subject's class names swapped for this diff's
+            from codetrans.serving.grounded_commit import adapt_subject
+
+            return adapt_subject(target, inp, record["source"])[0]
         from codetrans.retrieval.edit import adapt, signature
 
         lang = get_subtask(task).lang or ""
@@ -294,7 +298,7 @@ class BaselinePredictor:
 
 
 GROUNDED_MODES = ("grounded", "oracle")
-#: Sub-task types the grounded path serves (documentation and Java comments).
+#: Sub-task types the grounded path serves (documentation, Java comments, commit subjects).
 
 
 def grounded_applies(task: str) -> bool:
@@ -320,15 +324,16 @@ class GroundedPredictor:
         self.path = self.model.path
         if chooser is None and mode == "grounded":
             from codetrans.serving.grounded import load_chooser
+            from codetrans.serving.grounded_commit import load_commit_chooser
 
-            chooser = load_chooser(self.model.path)
-        self.chooser = chooser
+            chooser = {"commit": load_commit_chooser(self.model.path), "": load_chooser(self.model.path)}
+        self.chooser = chooser if chooser is None or isinstance(chooser, dict) else {"": chooser}
         self._memo: dict[tuple[str, str], str] = {}
 
     def identity(self) -> dict:
         ident = {**self.model.identity(), "grounding": self.mode}
         if self.chooser is not None:
-            ident["chooser"] = self.chooser.fit_info
+            ident["chooser"] = {kind or "code": c.fit_info for kind, c in self.chooser.items()}
         return ident
 
     def applies_to(self, task: str) -> bool:
@@ -355,17 +360,23 @@ class GroundedPredictor:
     def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
                 advance: Callable[[int], None]) -> list[str]:
         from codetrans.serving.grounded import candidates, ground
+        from codetrans.serving.grounded_commit import commit_candidates, ground_commit
 
-        lang = get_subtask(task).lang or ""
+        st = get_subtask(task)
+        lang, commit = st.lang or "", st.task_type == "commit"
+        chooser = (self.chooser or {}).get("commit" if commit else "")
         gens = self.generated(task, records, options)
         out = []
         for r, gen in zip(records, gens):
             exs = r.get(EXEMPLARS_KEY) or []
+            name = str(r.get("func_name") or "")
             if self.mode == "grounded":
-                out.append(ground(r["source"], lang, exs, gen, chooser=self.chooser,
-                                  name=str(r.get("func_name") or "")).text)
+                answer = (ground_commit(r["source"], exs, gen, chooser=chooser) if commit
+                          else ground(r["source"], lang, exs, gen, chooser=chooser, name=name))
+                out.append(answer.text)
             else:
-                cands = candidates(r["source"], lang, exs, gen, name=str(r.get("func_name") or ""))
+                cands = commit_candidates(r["source"], exs, gen) if commit else candidates(r["source"], lang, exs,
+                                                                                           gen, name=name)
                 out.append(_best(cands, r) if cands else gen)
         advance(len(records))
         return [" ".join(p.split()) for p in out]

@@ -82,7 +82,14 @@ class ContextPolicy:
         if len(pool) == 0:
             self.notify(pool.note or f"no exemplars in {path}; generating without context")
             return None
-        if self.history:
+        if self.history and self.grounded:
+            from codetrans.serving.grounded_commit import COMMIT_K
+
+            reads = "" if self.spec is None else f" (the model reads {self._k()} exemplars per diff)"
+            self.notify(f"grounded in the history of {pool.root} ({len(pool)} commits): each subject is the best of "
+                        f"the changelog entries the diff adds, its {COMMIT_K} nearest earlier commits, edited, "
+                        f"and the model's text{reads}")
+        elif self.history:
             self.notify(f"{self._k()} exemplars per diff from the history of {pool.root} ({len(pool)} commits)")
         elif self.grounded:
             from codetrans.serving.grounded import GROUND_K

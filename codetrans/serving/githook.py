@@ -18,7 +18,7 @@ MARKER = "# installed by codetrans"
 HOOK_TEMPLATE = """#!/bin/sh
 {marker}: proposes a commit subject for the staged diff; never blocks a commit.
 case "$2" in message|template|merge|squash|commit) exit 0 ;; esac
-msg=$(git diff --cached --no-color --no-ext-diff | {python} -m codetrans.cli commit {model_args} 2>/dev/null) || exit 0
+msg=$(git diff --cached --no-color --no-ext-diff | {python} -m codetrans.cli commit --message {model_args} 2>/dev/null) || exit 0
 [ -n "$msg" ] || exit 0
 {{ printf '%s\\n' "$msg"; cat "$1"; }} > "$1.codetrans" && mv "$1.codetrans" "$1"
 exit 0

@@ -167,6 +167,7 @@ class Chooser:
     mean: list[float]
     scale: list[float]
     fit_info: dict = field(default_factory=dict)
+    features: tuple[str, ...] = FEATURES  # what each weight multiplies (commit messages have their own)
 
     def estimate(self, cand: Candidate) -> float:
         w = self.weights.get(cand.kind)
@@ -179,21 +180,21 @@ class Chooser:
         return max(cands, key=self.estimate, default=None)
 
     def as_json(self) -> dict[str, Any]:
-        return {"format": 1, "features": list(FEATURES), "weights": self.weights, "mean": self.mean,
+        return {"format": 1, "features": list(self.features), "weights": self.weights, "mean": self.mean,
                 "scale": self.scale, "fit": self.fit_info}
 
     @classmethod
-    def from_json(cls, doc: Mapping[str, Any]) -> Chooser:
-        if doc.get("format") != 1 or list(doc.get("features") or []) != list(FEATURES):
+    def from_json(cls, doc: Mapping[str, Any], features: Sequence[str] = FEATURES) -> Chooser:
+        if doc.get("format") != 1 or list(doc.get("features") or []) != list(features):
             raise CodeTransError("the chooser file was made for other features; refit it (codetrans chooser fit)")
         return cls({k: [float(x) for x in v] for k, v in doc["weights"].items()}, [float(x) for x in doc["mean"]],
-                   [float(x) for x in doc["scale"]], dict(doc.get("fit") or {}))
+                   [float(x) for x in doc["scale"]], dict(doc.get("fit") or {}), tuple(features))
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Chooser:
+    def load(cls, path: str | Path | None = None, features: Sequence[str] = FEATURES) -> Chooser:
         path = Path(path) if path else DEFAULT_CHOOSER
         try:
-            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")), features)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CodeTransError(f"cannot read the chooser {path}: {exc}") from None
 
@@ -218,8 +219,8 @@ def rule_chooser() -> Chooser:
                    {"rule": "top-1 edited"})
 
 
-def fit_chooser(groups: Sequence[tuple[Any, ...]], *, ridge: float = 30.0,
-                info: dict | None = None) -> Chooser:
+def fit_chooser(groups: Sequence[tuple[Any, ...]], *, ridge: float = 30.0, info: dict | None = None,
+                features: Sequence[str] = FEATURES, kinds: Sequence[str] = KINDS) -> Chooser:
     """Least squares (ridge) of each candidate's sentence BLEU on its features, per kind.
     ``groups``: (candidates of one function, their BLEU against its reference, ...)."""
     import numpy as np
@@ -233,7 +234,7 @@ def fit_chooser(groups: Sequence[tuple[Any, ...]], *, ridge: float = 30.0,
     scale[scale < 1e-6] = 1.0
     mean[0], scale[0] = 0.0, 1.0
     weights = {}
-    for kind in KINDS:
+    for kind in kinds:
         sel = [(f, y) for k, f, y in rows if k == kind]
         if not sel:
             continue
@@ -244,7 +245,8 @@ def fit_chooser(groups: Sequence[tuple[Any, ...]], *, ridge: float = 30.0,
         reg[0, 0] = 0.0  # the bias is not shrunk
         weights[kind] = np.linalg.solve(x.T @ x + reg, x.T @ y).round(6).tolist()
     return Chooser(weights, mean.round(6).tolist(), scale.round(6).tolist(),
-                   {**(info or {}), "candidates": len(rows), "functions": len(groups), "ridge": ridge})
+                   {**(info or {}), "candidates": len(rows), "functions": len(groups), "ridge": ridge},
+                   tuple(features))
 
 
 def _where(cand: Candidate, lang: str) -> tuple[str, dict]:

@@ -181,11 +181,12 @@ class CodeTask(TaskLogic):
         return result.text
 
 
-class GroundedTask(CodeTask):
-    """Documentation and comments: a call with ``context=`` (a repository path, a pool, or pairs) is
-    grounded in it (:mod:`codetrans.serving.grounded`) with any model — the nearest documented functions,
-    edited to the function, and the model's text, one chosen — and every result says where its text came
-    from (``provenance``; ``origin``: the neighbour's function, path and line; ``model_text``: the
+class GroundedTask(TaskLogic):
+    """Documentation, comments and commit subjects: a call with ``context=`` (a repository path, a pool, or
+    pairs) is grounded in it with any model — for code (:mod:`codetrans.serving.grounded`) the nearest
+    documented functions, edited to the function; for diffs (:mod:`codetrans.serving.grounded_commit`) the
+    changelog entries the diff adds and the nearest earlier commits, edited — and the model's text, one
+    chosen; every result says where its text came from (``provenance``; ``origin``; ``model_text``: the
     model's own). ``ground=False`` keeps the model's text (with exemplars, for models trained on them)."""
 
     def __call__(self, inputs: Any, *args: Any, context: Any = None, k: int | None = None, ground: bool = True,
@@ -193,7 +194,6 @@ class GroundedTask(CodeTask):
         passed = {key: v for key, v in (("context", context), ("k", k)) if v is not None}
         if context is None or context is False or not ground:
             return super().__call__(inputs, *args, **passed, **kwargs)
-        from codetrans.serving import grounded as g
         from codetrans.serving.context import find_exemplars
 
         pool = self._grounding_pool(context)
@@ -202,7 +202,7 @@ class GroundedTask(CodeTask):
         if not items:
             return []
         parsed = [self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized"))) for x in items]
-        neighbours = [find_exemplars(pool, src, st.lang, g.GROUND_K) if pool is not None else []
+        neighbours = [find_exemplars(pool, src, st.lang, self.ground_k) if pool is not None else []
                       for st, src in parsed]
         reads = pool is not None and self.context_spec() is not None
         if not reads:
@@ -215,16 +215,34 @@ class GroundedTask(CodeTask):
         chooser = self.chooser()
         for (st, src), exs, res in zip(parsed, neighbours, results):
             r = res[0]
-            answer = g.ground(src, st.lang or "", exs, r["generated_text"], chooser=chooser)
+            answer = self.ground_one(src, st, exs, r["generated_text"], chooser)
             r.setdefault("exemplars", 0)
             r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json()})
         return results[0] if single else results
 
+    @property
+    def ground_k(self) -> int:
+        """Neighbours considered per input (what the chooser was fit with)."""
+        from codetrans.serving.grounded import GROUND_K
+
+        return GROUND_K
+
+    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any) -> Any:
+        """The grounded answer for one input (a :class:`~codetrans.serving.grounded.Grounded`)."""
+        from codetrans.serving.grounded import ground
+
+        return ground(source, subtask.lang or "", exemplars, generated, chooser=chooser)
+
+    def load_chooser(self) -> Any:
+        from codetrans.serving.grounded import load_chooser
+
+        return load_chooser(self._model_dir())
+
     def _grounding_pool(self, context: Any) -> Any:
-        """The pool of a ``context=`` argument, or None when it holds no documented function (then the
+        """The pool of a ``context=`` argument, or None when it holds nothing to draw from (then the
         model's text is the answer, after one logged note)."""
         if context is True:
-            raise CodeTransError("documentation is grounded in a repository: pass context=PATH (or a pool, "
+            raise CodeTransError(f"{self.type.title} is grounded in a repository: pass context=PATH (or a pool, "
                                  "or (input, target) pairs), not True")
         from codetrans.serving.context import resolve_pool
 
@@ -235,15 +253,13 @@ class GroundedTask(CodeTask):
         return pool
 
     def chooser(self) -> Any:
-        """The chooser among candidates (the model's own ``chooser.json``, else the package's), loaded once."""
+        """The chooser among candidates (the model's own file, else the package's), loaded once."""
         if getattr(self, "_chooser", None) is None:
-            from codetrans.serving.grounded import load_chooser
-
-            self._chooser = load_chooser(self._model_dir())
+            self._chooser = self.load_chooser()
         return self._chooser
 
 
-class DocumentTask(GroundedTask):
+class DocumentTask(GroundedTask, CodeTask):
     """Function -> docstring summary. A whole file documents each of its functions (``whole_file``).
 
     Languages without a documentation sub-task use the registry's fallback (C#: its summarization
@@ -292,17 +308,34 @@ class SummarizeTask(CodeTask):
     task_type = "summarize"
 
 
-class CommentTask(GroundedTask):
+class CommentTask(GroundedTask, CodeTask):
     task_type = "comment"
 
     def subtask(self, lang: str | None, text: str) -> SubTask:
         return get_subtask(self.task_type, lang or "java")
 
 
-class CommitTask(TaskLogic):
-    """A unified diff (``git diff`` output) -> commit subject."""
+class CommitTask(GroundedTask):
+    """A unified diff (``git diff`` output) -> commit subject; with ``context=`` (a repository: its history)
+    grounded in the diff's changelog entries and the earlier commits (:mod:`codetrans.serving.grounded_commit`)."""
 
     task_type = "commit"
+
+    @property
+    def ground_k(self) -> int:
+        from codetrans.serving.grounded_commit import COMMIT_K
+
+        return COMMIT_K
+
+    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any) -> Any:
+        from codetrans.serving.grounded_commit import ground_commit
+
+        return ground_commit(source, exemplars, generated, chooser=chooser)
+
+    def load_chooser(self) -> Any:
+        from codetrans.serving.grounded_commit import load_commit_chooser
+
+        return load_commit_chooser(self._model_dir())
 
     def prepare(self, text: str, subtask: SubTask) -> str:
         from codetrans.lang.diff import normalize_diff

@@ -89,8 +89,9 @@ def test_commit_uses_the_current_repositorys_history(repo, context_model_dir, mo
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(diff.encode())))
     assert main(["commit", "--json", "--model", context_model_dir]) == 0
     cap = capsys.readouterr()
-    assert records(cap.out)[0]["exemplars"] >= 1
-    assert "exemplars per diff from the history of" in cap.err
+    rec = records(cap.out)[0]
+    assert rec["exemplars"] >= 1 and "provenance" in rec
+    assert "grounded in the history of" in cap.err and "exemplars per diff" in cap.err
 
 
 def test_commit_outside_a_repository_falls_back(tmp_path, context_model_dir, monkeypatch, capsys):

@@ -162,10 +162,50 @@ def test_commit_staged_suggests_for_the_staged_diff(tmp_path, constant_model_dir
     assert "give no diff files" in capsys.readouterr().err
 
 
+def test_commit_is_grounded_in_the_changelog_entry_and_the_history(tmp_path, constant_model_dir, monkeypatch,
+                                                                    capsys):
+    repo = _repo_with_a_commit(tmp_path)
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    (repo / "CHANGES.md").write_text("# Changes\n\n## 1.1\n\n- Start the changelog.\n")
+    _git(repo, "add", "CHANGES.md")
+    _git(repo, "commit", "-q", "-m", "Start the changelog")
+    (repo / "a.py").write_text("x = 2\n")
+    (repo / "CHANGES.md").write_text("# Changes\n\n## 1.1\n\n- Start the changelog.\n"
+                                     "- Raise x to two for the new default.\n")
+    _git(repo, "add", "a.py", "CHANGES.md")
+    assert main(["commit", "--staged", "--model", constant_model_dir]) == 0
+    assert capsys.readouterr().out.strip() == \
+        "Raise x to two for the new default.  [from the changelog entry in CHANGES.md]"
+    assert main(["commit", "--staged", "--message", "--model", constant_model_dir]) == 0
+    assert capsys.readouterr().out.splitlines() == ["Raise x to two for the new default.",
+                                                    "# codetrans: from the changelog entry in CHANGES.md"]
+    assert main(["commit", "--staged", "--json", "--model", constant_model_dir]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["provenance"] == "from the changelog entry in CHANGES.md"
+    assert row["origin"] == {"changelog": "CHANGES.md"}
+    # through the hook: the subject is the entry, git strips the provenance comment
+    assert main(["commit", "--install-hook", "--model", constant_model_dir]) == 0
+    capsys.readouterr()
+    _git(repo, "commit", "-q", env={**os.environ, "GIT_EDITOR": "true"})
+    assert _git(repo, "log", "-1", "--format=%B").strip() == "Raise x to two for the new default."
+    # no changelog entry: an earlier commit or the model, always with where it came from
+    (repo / "a.py").write_text("x = 3\n")
+    _git(repo, "add", "a.py")
+    assert main(["commit", "--staged", "--json", "--model", constant_model_dir]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["provenance"] == "generated" or row["provenance"].startswith(("copied from commit",
+                                                                            "adapted from commit"))
+    # --no-context: the model alone
+    assert main(["commit", "--staged", "--no-context", "--message", "--model", constant_model_dir]) == 0
+    assert capsys.readouterr().out.strip() == CONSTANT_ANSWER
+
+
 def test_piped_diff_gets_a_subject(tmp_path, constant_model_dir):
     diff = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"
+    # outside a repository: no history to ground in, the model alone
     proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "commit", "--model", constant_model_dir],
-                          input=diff, capture_output=True, text=True)
+                          input=diff, capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout.strip() == CONSTANT_ANSWER
 
 
