@@ -76,3 +76,31 @@ def test_core_hours_table_of_a_run_log(run):
     assert lines[0].startswith("| stage | sessions | last step") and lines[2].startswith("| run | 2 | 20 |")
     hours = read_curve(run_dir, [2])["core_hours"]
     assert lines[-1].endswith(f"**{hours:.1f}** |")
+
+
+def test_soup_interpolates_two_fine_tunings_and_refuses_mismatches(tmp_path):
+    from safetensors.torch import load_file
+    from transformers import T5ForConditionalGeneration
+
+    from codetrans.train.modeling import build_model
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    build_model("micro", vocab_size=64, seed=0).save_pretrained(a)
+    build_model("micro", vocab_size=64, seed=1).save_pretrained(b)
+    (b / "codetrans.json").write_text('{"id": "stage"}')
+    proc = subprocess.run([sys.executable, str(SCRIPTS / "soup.py"), str(a), str(b), "--alpha", "0,0.25",
+                           "--out", str(tmp_path / "s")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    wa, wb = load_file(str(a / "model.safetensors")), load_file(str(b / "model.safetensors"))
+    quarter = load_file(str(tmp_path / "s_0.25" / "model.safetensors"))
+    name = next(k for k in wa if wa[k].is_floating_point() and not (wa[k] == wb[k]).all())
+    assert (quarter[name] - (0.75 * wa[name] + 0.25 * wb[name])).abs().max() < 1e-6
+    assert (load_file(str(tmp_path / "s_0" / "model.safetensors"))[name] == wa[name]).all()
+    # the stage's files travel (its decoding), the soup says what it mixed, and it loads as a model
+    assert json.loads((tmp_path / "s_0.25" / "codetrans.json").read_text()) == {"id": "stage"}
+    assert json.loads((tmp_path / "s_0.25" / "soup.json").read_text())["alpha"] == 0.25
+    T5ForConditionalGeneration.from_pretrained(tmp_path / "s_0.25")
+    build_model("micro", vocab_size=80, seed=1).save_pretrained(tmp_path / "c")
+    bad = subprocess.run([sys.executable, str(SCRIPTS / "soup.py"), str(a), str(tmp_path / "c"), "--out",
+                          str(tmp_path / "x")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "shape" in bad.stderr and "Traceback" not in bad.stderr
