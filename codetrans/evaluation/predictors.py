@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -329,6 +330,8 @@ class GroundedPredictor:
             chooser = {"commit": load_commit_chooser(self.model.path), "": load_chooser(self.model.path)}
         self.chooser = chooser if chooser is None or isinstance(chooser, dict) else {"": chooser}
         self._memo: dict[tuple[str, str], str] = {}
+        #: per task, how many answers came from where ("changelog", "adapted", "copied", "generated")
+        self.sources: dict[str, Counter] = {}
 
     def identity(self) -> dict:
         ident = {**self.model.identity(), "grounding": self.mode}
@@ -374,6 +377,8 @@ class GroundedPredictor:
                 answer = (ground_commit(r["source"], exs, gen, chooser=chooser) if commit
                           else ground(r["source"], lang, exs, gen, chooser=chooser, name=name))
                 out.append(answer.text)
+                where = answer.provenance.split()[0]
+                self.sources.setdefault(task, Counter())["changelog" if where == "from" else where] += 1
             else:
                 cands = commit_candidates(r["source"], exs, gen) if commit else candidates(r["source"], lang, exs,
                                                                                            gen, name=name)

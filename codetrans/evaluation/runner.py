@@ -278,6 +278,9 @@ def _evaluate_task(predictor: Predictor, ds: Any, task_col: Sequence[str], task:
         res["decoding"] = effective(task, s.decoding)
     if context_info is not None:
         res["context"] = context_info
+    sources = getattr(predictor, "sources", {}).get(task)
+    if sources and not resumed_from:  # where the grounded answers came from (all of them: none resumed)
+        res["sources"] = dict(sorted(sources.items()))
     res["resumed_from"] = resumed_from
     res["multi_reference"] = any(len(r) > 1 for r in refs)
     return res

@@ -125,6 +125,11 @@ def test_cli_writes_the_context_table(data, context_model_dir, tmp_path, capsys)
     grounded = json.loads((out / "grounded" / "metrics.json").read_text())["results"][DOC]
     oracle = json.loads((out / "oracle" / "metrics.json").read_text())["results"][DOC]
     assert grounded["context"]["k"] == GROUND_K and oracle["score"] >= grounded["score"] > 0
+    # where each grounded answer came from, counted
+    assert sum(grounded["sources"].values()) == grounded["n"]
+    assert set(grounded["sources"]) <= {"adapted", "copied", "generated"}
+    commit_sources = json.loads((out / "grounded" / "metrics.json").read_text())["results"]["commit_generation"]
+    assert set(commit_sources["sources"]) <= {"changelog", "adapted", "copied", "generated"}
     assert capsys.readouterr().out == table
     k4 = json.loads((out / "k4" / "metrics.json").read_text())
     assert k4["context"] == {"pool": "same-repo", "k": 4}
