@@ -161,7 +161,8 @@ TASK_TYPES: dict[str, TaskType] = {
                  "recommend a sequence of Java API calls for a natural-language query.",
                  "read a text file line by line",
                  (("", "read a text file line by line"), ("", "parse an xml document")),
-                 decoding={"num_beams": 4, "no_repeat_ngram_size": 0, "length_penalty": 1.0, "max_new_tokens": 64}),
+                 decoding={"num_beams": 4, "no_repeat_ngram_size": 0, "length_penalty": 1.0, "max_new_tokens": 64},
+                 grounded=True),
         TaskType("synthesize", "codetrans-synthesize", "program synthesis", "text",
                  "execution_accuracy", "program_synthese", "", "Program synthesis",
                  "write an AlgoLisp program for a problem description.",
@@ -176,7 +177,8 @@ CODE_TASK_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.h
 #: Task types whose exemplars come from the user's repository (tree or history), and the others.
 REPOSITORY_POOL_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.pool != "train")
 GLOBAL_POOL_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.pool == "train")
-#: Task types served grounded in the repository (retrieve, edit, choose; serving/grounded.py).
+#: Task types served grounded (retrieve, edit, choose): in the repository (serving/grounded.py,
+#: serving/grounded_commit.py) or, for API sequences, in the model's index (serving/grounded_api.py).
 GROUNDED_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.grounded)
 
 # The original's language names in task tokens / prefixes differ from tree-sitter's for C#.

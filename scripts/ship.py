@@ -12,8 +12,9 @@ What lands there, all generated from the run and measured results (nothing typed
   (``scripts/tune_decoding.py`` writes it into the run's model first), tokens seen and core-hours;
 * ``ct2-int8/``: the CTranslate2 int8 export the CLI uses, prebuilt (the package folder is never
   written to at run time; see ``codetrans.serving.export``);
-* with ``--index CORPUS`` (a model trained with exemplars): ``context_index.npz``, its training pairs for
-  the tasks with no repository, the exemplar pool of ``context=True`` and of the CLI's default;
+* with ``--index CORPUS``: ``context_index.npz``, its training pairs — for a model trained with exemplars
+  those of the tasks with no repository, for any other its API sequences (answered by consensus,
+  ``codetrans.serving.grounded_api``) — the pool of ``context=True`` and of the CLI's default;
 * ``training_curve.png`` and ``README.md``, the model card (``codetrans.serving.cards``) with the
   curve, the session log and the evaluation table of every ``--eval`` result (model and baselines).
 
@@ -153,6 +154,16 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
     (folder / "README.md").write_text(card.render(model_ref=model_id), encoding="utf-8")
 
 
+def ship_index(corpus: str, model_dir: Path) -> None:
+    """``context_index.npz`` beside the weights: what ``context=True`` draws from (see ``--index``)."""
+    from codetrans.retrieval.pools import build_shipped_index
+    from codetrans.serving.context import INDEX_FILE, context_spec
+
+    tasks = ("summarize", "api", "synthesize") if context_spec(model_dir) is not None else ("api",)
+    build_shipped_index(corpus, model_dir / INDEX_FILE, tasks)  # written atomically
+    (model_dir / INDEX_FILE).chmod(0o644)
+
+
 def main() -> None:
     from codetrans.fs import check_model_dir, replace_dir
     from codetrans.meta import ModelMeta
@@ -170,8 +181,9 @@ def main() -> None:
     ap.add_argument("--grounded", default=None, metavar="DIR",
                     help="the grounded comparison (`codetrans evaluate --context same-repo` output folder)")
     ap.add_argument("--index", default=None, metavar="CORPUS",
-                    help="for a context-trained model: ship an index of CORPUS's training pairs for the tasks with "
-                    "no repository (summaries, API sequences, programs), the pool of context=True")
+                    help="ship an index of CORPUS's training pairs, the pool of context=True: for a context-trained "
+                    "model the tasks with no repository (summaries, API sequences, programs), for any other its API "
+                    "sequences (grounded by consensus); with --card-only it is (re)built beside the weights")
     ap.add_argument("--card-only", action="store_true",
                     help="re-render the card of the model already in --out (weights and exports untouched)")
     args = ap.parse_args()
@@ -182,6 +194,8 @@ def main() -> None:
     threads = [int(t) for t in args.threads.split(",")]
     if args.card_only:
         shipped = ModelMeta.read(check_model_dir(out, weights=True))
+        if args.index:
+            ship_index(args.index, out)
         write_card(out, model_id, read_curve(run, threads, until_step=shipped.training["steps"]), args.eval,
                    args.notes, args.grounded)
         print(f"ship: re-rendered the card of {out}", file=sys.stderr)
@@ -206,11 +220,7 @@ def main() -> None:
                          "last_dev_loss": curve["dev"][-1][1] if curve["dev"] else None}
         meta.write(stage)
         if args.index:
-            from codetrans.retrieval.pools import build_shipped_index
-            from codetrans.serving.context import INDEX_FILE
-
-            build_shipped_index(args.index, stage / INDEX_FILE, ("summarize", "api", "synthesize"))
-            (stage / INDEX_FILE).chmod(0o644)
+            ship_index(args.index, stage)
         # made outside the package (run-time exports never go into it), then moved beside the weights
         made = export_ct2(stage, quantization="int8", root=stage.parent / "exports")
         shutil.move(str(made), str(stage / "ct2-int8"))

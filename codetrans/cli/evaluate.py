@@ -104,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
         from codetrans.evaluation.context import parse_ks
 
         ks = parse_ks(args.k)
+        if args.model.startswith(("grounded:", "oracle:")):
+            raise CodeTransError(f"--context: {args.model.split(':')[0]}:MODEL always draws its same-repository "
+                                 "neighbours; drop --context (or give the plain MODEL for the whole table)")
         if not args.model.startswith("baseline:"):
             from codetrans.evaluation import context_suite
 

@@ -59,12 +59,12 @@ def context_suite(model: str | os.PathLike, data: Any, out_dir: str | os.PathLik
                         context="same-repo", k=1, **kw)]
     notes = []
     gkw = dict(kw)
-    if kw.get("tasks"):  # the grounded path serves documentation and comments: only those of the tasks named
+    if kw.get("tasks"):  # the grounded path serves documentation, comments, commits and API: only those named
         named = select_tasks(load_split(data, kw.get("split", "test"))["task"], kw["tasks"])
         gkw["tasks"] = [t for t in named if grounded.applies_to(t)]
     try:
         if kw.get("tasks") and not gkw["tasks"]:
-            raise CodeTransError("no documentation or comment sub-task among those named")
+            raise CodeTransError("no grounded sub-task (documentation, comment, commit, API) among those named")
         records.append(evaluate(grounded, data, out / "grounded", name="grounded", **gkw))
         records.append(evaluate(oracle, data, out / "oracle", name="oracle of candidates", **gkw))
     except CodeTransError as exc:  # no documentation sub-task among those evaluated
@@ -99,7 +99,7 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
     ds = load_split(data, split)
     col = ds["task"]
     chosen = [t for t in dict.fromkeys(col) if t in SUBTASKS and applies(t)
-              and (SUBTASKS[t].task_type == "commit") == commit]
+              and SUBTASKS[t].task_type in (("commit",) if commit else ("document", "comment"))]
     if tasks:
         chosen = [t for t in chosen if t in tasks]
     predictor = GroundedPredictor("oracle", model, backend=backend)

@@ -363,25 +363,28 @@ class GroundedPredictor:
     def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
                 advance: Callable[[int], None]) -> list[str]:
         from codetrans.serving.grounded import candidates, ground
+        from codetrans.serving.grounded_api import api_candidates, ground_api
         from codetrans.serving.grounded_commit import commit_candidates, ground_commit
 
         st = get_subtask(task)
-        lang, commit = st.lang or "", st.task_type == "commit"
-        chooser = (self.chooser or {}).get("commit" if commit else "")
+        lang, kind = st.lang or "", st.task_type
+        chooser = (self.chooser or {}).get("commit" if kind == "commit" else "")
         gens = self.generated(task, records, options)
         out = []
         for r, gen in zip(records, gens):
             exs = r.get(EXEMPLARS_KEY) or []
             name = str(r.get("func_name") or "")
             if self.mode == "grounded":
-                answer = (ground_commit(r["source"], exs, gen, chooser=chooser) if commit
+                answer = (ground_commit(r["source"], exs, gen, chooser=chooser) if kind == "commit"
+                          else ground_api(exs, gen) if kind == "api"
                           else ground(r["source"], lang, exs, gen, chooser=chooser, name=name))
                 out.append(answer.text)
                 where = answer.provenance.split()[0]
                 self.sources.setdefault(task, Counter())["changelog" if where == "from" else where] += 1
             else:
-                cands = commit_candidates(r["source"], exs, gen) if commit else candidates(r["source"], lang, exs,
-                                                                                           gen, name=name)
+                cands = (commit_candidates(r["source"], exs, gen) if kind == "commit"
+                         else api_candidates(exs, gen) if kind == "api"
+                         else candidates(r["source"], lang, exs, gen, name=name))
                 out.append(_best(cands, r) if cands else gen)
         advance(len(records))
         return [" ".join(p.split()) for p in out]

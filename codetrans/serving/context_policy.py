@@ -4,8 +4,10 @@ the pre-commit hook, in one place.
 ``--context PATH`` wins; else the input file's repository (git root, else its folder) for the task types
 whose pool is a repository (:data:`codetrans.tasks.REPOSITORY_POOL_TYPES`; ``commit``: the current
 repository's history); the others (summaries, API sequences, programs) use the model's shipped index.
-Documentation and comments are grounded with any model (:mod:`codetrans.serving.grounded`); the other
-task types use a pool only when the model was trained with exemplars (``codetrans.json`` -> ``context``).
+Documentation, comments and commit subjects are grounded with any model (:mod:`codetrans.serving.grounded`,
+:mod:`codetrans.serving.grounded_commit`), API sequences with any model that ships an index
+(:mod:`codetrans.serving.grounded_api`); the other task types use a pool only when the model was trained
+with exemplars (``codetrans.json`` -> ``context``).
 Each pool is built once per root and announced once through ``notify``.
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from codetrans.errors import DataError
-from codetrans.tasks import GROUNDED_TYPES, REPOSITORY_POOL_TYPES, get_task_type
+from codetrans.tasks import GROUNDED_TYPES, REPOSITORY_POOL_TYPES, get_task_type, subtasks_of
 
 
 def _log(text: str) -> None:
@@ -63,7 +65,16 @@ class ContextPolicy:
     def _index(self) -> Any:
         if "index" not in self.cache:
             index = self.pipe.context_index()
-            if index:
+            sub = {st.id for st in subtasks_of(self.task_type)}
+            if index and self.grounded and self.spec is None:
+                index = {s: p for s, p in index.items() if s in sub}  # what grounding draws from
+            if index and self.grounded:
+                from codetrans.serving.grounded_api import API_K
+
+                self.notify(f"grounded in the model's index of its training pairs "
+                            f"({sum(len(p) for p in index.values()):,} pairs): each answer is the consensus "
+                            f"of the {API_K} nearest pairs' sequences and the model's text")
+            elif index:
                 self.notify(f"{self._k()} exemplars per input from the model's index of its training pairs "
                             f"({sum(len(p) for p in index.values()):,} pairs)")
             self.cache["index"] = True if index else None

@@ -25,6 +25,7 @@ from typing import Any
 from codetrans.errors import CodeTransError
 from codetrans.serving.exemplars import ExemplarInput
 from codetrans.tasks import (
+    API,
     SubTask,
     TaskType,
     format_input,
@@ -346,10 +347,35 @@ class CommitTask(GroundedTask):
         return source
 
 
-class ApiTask(TaskLogic):
-    """A natural-language query -> a ``Class.method`` call sequence."""
+class ApiTask(GroundedTask):
+    """A natural-language query -> a ``Class.method`` call sequence. With ``context=True`` (the CLI's
+    default when the model ships an index of its training pairs) the answer is the consensus of the
+    nearest training pairs' sequences and the model's text (:mod:`codetrans.serving.grounded_api`)."""
 
     task_type = "api"
+
+    @property
+    def ground_k(self) -> int:
+        from codetrans.serving.grounded_api import API_K
+
+        return API_K
+
+    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any) -> Any:
+        from codetrans.serving.grounded_api import ground_api
+
+        return ground_api(exemplars, generated)
+
+    def load_chooser(self) -> Any:
+        return None  # a consensus, nothing fitted
+
+    def _grounding_pool(self, context: Any) -> Any:
+        if context is not True:
+            return super()._grounding_pool(context)  # a path makes no sense here, but pairs or a pool do
+        index = self.context_index()
+        if not index or API not in index:
+            raise CodeTransError("context=True needs a model that ships an index of its training pairs "
+                                 "(context_index.npz with API sequences); pass (input, target) pairs instead")
+        return index[API]
 
     def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
         return {**super().finish(text, subtask_id), "api_sequence": text.split()}

@@ -7,10 +7,11 @@ import json
 import sys
 
 import pytest
-from model_fixtures import declare_context
+from model_fixtures import CONSTANT_ANSWER, declare_context
 from retrieval.repos import commit, init, module
 
 from codetrans.cli import main
+from codetrans.errors import CodeTransError
 
 UNDOCUMENTED = ("def load_user(user_id, store):\n    item = store.get(user_id)\n    store.load(item)\n"
                 "    return item\n\n\ndef save_group(group_id, store):\n    item = store.get(group_id)\n"
@@ -137,6 +138,40 @@ def test_tasks_without_repository_use_the_models_index(indexed_model, tmp_path, 
     assert "exemplars" not in records(cap.out)[0] and "context:" not in cap.err
     assert main(["api", "--json", "--k", "1", "--model", indexed_model, "read", "the", "users", "file"]) == 0
     assert records(capsys.readouterr().out)[0]["exemplars"] == 1
+
+
+def test_api_sequences_are_the_consensus_of_the_index_with_any_model(constant_model_dir, tmp_path, capsys):
+    import shutil
+
+    import datasets
+
+    from codetrans.retrieval.pools import build_shipped_index
+    from codetrans.serving.context import INDEX_FILE
+    from codetrans.serving.pipelines import pipeline
+
+    model = tmp_path / "plain"
+    shutil.copytree(constant_model_dir, model)  # declares no context: it reads no exemplars
+    rows = {"task": ["api_generation"] * 3, "source": ["read a text file", "read lines of a file", "open a socket"],
+            "target": ["FileReader.new BufferedReader.readLine", "FileReader.new BufferedReader.readLine "
+                       "BufferedReader.close", "Socket.new Socket.getInputStream"], "id": ["a1", "a2", "a3"]}
+    build_shipped_index(datasets.DatasetDict({"train": datasets.Dataset.from_dict(rows)}), model / INDEX_FILE,
+                        ("api",))
+    assert main(["api", "--json", "--model", str(model), "read", "a", "file"]) == 0
+    cap = capsys.readouterr()
+    rec = records(cap.out)[0]
+    assert rec["generated_text"] == "FileReader.new BufferedReader.readLine"
+    assert rec["provenance"].startswith("copied from the training pair for 'read a text file'")
+    assert rec["model_text"] == CONSTANT_ANSWER and rec["exemplars"] == 0
+    assert "grounded in the model's index of its training pairs (3 pairs)" in cap.err
+    assert main(["api", "--json", "--no-context", "--model", str(model), "read", "a", "file"]) == 0
+    rec = records(capsys.readouterr().out)[0]
+    assert rec["generated_text"] == CONSTANT_ANSWER and "provenance" not in rec
+    pipe = pipeline("api", model=str(model), backend="torch")
+    res = pipe("read the lines of a file", context=True)[0]
+    assert res["generated_text"].startswith("FileReader.new") and res["model_text"] == CONSTANT_ANSWER
+    assert res["origin"]["query"] in ("read a text file", "read lines of a file")
+    with pytest.raises(CodeTransError, match="ships an index"):
+        pipeline("api", model=constant_model_dir, backend="torch")("open a socket", context=True)
 
 
 def test_pipeline_context_true_is_the_models_index(indexed_model, context_model_dir):

@@ -158,6 +158,8 @@ def test_cli_context_options_are_checked_in_one_line(data, tmp_path, capsys):
     assert "applies to models and baseline:repo-bm25" in capsys.readouterr().err
     assert main([*base, "--model", "baseline:repo-bm25", "--context", "same-repo", "--k", "2,x"]) == 2
     assert "--k takes whole numbers" in capsys.readouterr().err
+    assert main([*base, "--model", "grounded:somewhere", "--context", "same-repo"]) == 2
+    assert "always draws its same-repository neighbours" in capsys.readouterr().err
     assert main([*base, "--model", "baseline:repo-bm25", "--context", "same-repo", "--tasks", "commit"]) == 0
     assert json.loads((tmp_path / "o" / "metrics.json").read_text())["context"]["k"] == 1
 
