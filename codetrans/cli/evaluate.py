@@ -56,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     tab = parser.add_argument_group("tables")
     tab.add_argument("--table", nargs="+", metavar="RESULT",
-                     help="render one markdown table from metrics JSONs / output folders, then exit")
+                     help="render one markdown table from metrics JSONs / output folders (LABEL=RESULT names a row; "
+                     "results under one label share it), then exit")
     tab.add_argument("--metric", default="score",
                      help="table metric: score (each sub-task's headline), smoothed_bleu, corpus_bleu, exact_match, "
                      "distinct_outputs")

@@ -29,10 +29,16 @@ def column_label(task: str) -> str:
 
 
 def load_results(paths: Iterable[str | Path]) -> list[dict]:
-    """Metrics records from JSON files (or evaluation output folders holding metrics.json)."""
+    """Metrics records from JSON files (or evaluation output folders holding metrics.json).
+
+    ``LABEL=PATH`` names the record's row ``LABEL``: several results under one label make one row (what
+    a command serves per sub-task), a later one's sub-tasks replacing an earlier one's."""
     out = []
     for p in paths:
-        path = Path(p)
+        path, label = Path(p), None
+        if not path.exists() and "=" in str(p):
+            label, _, rest = str(p).partition("=")
+            path = Path(rest)
         if path.is_dir():
             path = path / "metrics.json"
         from codetrans.safeio import InputError, read_bytes
@@ -47,6 +53,8 @@ def load_results(paths: Iterable[str | Path]) -> list[dict]:
             raise CodeTransError(f"{path} is not a metrics JSON: {' '.join(str(exc).split())[:200]}") from None
         if not isinstance(rec, dict) or "results" not in rec:
             raise CodeTransError(f"{path} is not a metrics JSON written by `codetrans evaluate`")
+        if label:
+            rec = {**rec, "name": label}
         out.append(rec)
     return out
 

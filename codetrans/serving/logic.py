@@ -183,11 +183,11 @@ class CodeTask(TaskLogic):
 
 
 class GroundedTask(TaskLogic):
-    """Documentation, comments and commit subjects: a call with ``context=`` (a repository path, a pool, or
+    """Documentation, comments, commit subjects and API sequences: a call with ``context=`` (a repository path, a pool, or
     pairs) is grounded in it with any model — for code (:mod:`codetrans.serving.grounded`) the nearest
     documented functions, edited to the function; for diffs (:mod:`codetrans.serving.grounded_commit`) the
     changelog entries the diff adds and the nearest earlier commits, edited — and the model's text, one
-    chosen; every result says where its text came from (``provenance``; ``origin``; ``model_text``: the
+    chosen (API sequences: :class:`ApiTask`, the model's index); every result says where its text came from (``provenance``; ``origin``; ``model_text``: the
     model's own). ``ground=False`` keeps the model's text (with exemplars, for models trained on them)."""
 
     def __call__(self, inputs: Any, *args: Any, context: Any = None, k: int | None = None, ground: bool = True,

@@ -117,6 +117,9 @@ def test_tables_merge_rows_by_name_in_paper_layout(tmp_path):
         p.write_text(json.dumps(r))
         paths.append(p)
     assert merge_tables(paths) == table
+    # LABEL=PATH: one row from several results, later sub-tasks replacing earlier ones
+    served = merge_tables([f"served={paths[0]}", f"served={paths[2]}"]).splitlines()
+    assert served[2].startswith("| served |") and len(served) == 5  # header, rule, one row, blank, note
     (tmp_path / "junk.json").write_text("[1, 2]")
     with pytest.raises(CodeTransError, match="not a metrics JSON"):
         load_results([tmp_path / "junk.json"])
