@@ -73,7 +73,7 @@ class ModelCard:
         if st is not None:
             meta["widget"] = [{"text": st.prefix + st.type.widget}]
         results = []
-        for ev in self.evaluations:
+        for ev in self.evaluations[:1]:  # the model's own scores (the first record), not its baselines'
             for task_id, res in ev.get("results", {}).items():
                 if task_id not in SUBTASKS or "score" not in res:
                     continue
@@ -157,8 +157,11 @@ class ModelCard:
         how = f" Reproduce: `{self.grounded_command}`." if self.grounded_command else ""
         return ("\n\n### Grounded in the repository\n\nInside a repository, `codetrans document` answers each function "
                 "with the best of its nearest documented neighbours (edited to its names) and this model's text, one "
-                "chosen by a scorer fit on the training repositories; each answer names its source. On the test "
-                "repositories (held out by repository), same-repository neighbours leave-one-out:" + how + "\n\n"
+                "chosen by a scorer fit on the training repositories; `codetrans commit` the best of the changelog "
+                "entries the diff adds, the nearest earlier commits (edited) and this model's text; `codetrans api` "
+                "the consensus of the nearest training pairs and this model's text. Each answer names its source. On "
+                "the test repositories (held out by repository), same-repository neighbours leave-one-out (commits: "
+                "earlier commits only; API sequences: the training pairs):" + how + "\n\n"
                 + render_context_table(self.grounded))
 
     def _model_records(self) -> list[dict]:
@@ -253,10 +256,9 @@ def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), m
     recipe = yaml.safe_load((model_dir / "recipe.yaml").read_text()) if (model_dir / "recipe.yaml").is_file() else {}
     training = _read_json(model_dir / "metrics.json") if (model_dir / "metrics.json").is_file() else {}
     meta = ModelMeta.read(model_dir)  # a broken description stops the card (one line), as before
-    evaluations = []
-    for item in eval_results:
-        p = Path(item)
-        evaluations.append(_read_json(p / "metrics.json" if p.is_dir() else p))
+    from codetrans.metrics.table import load_results
+
+    evaluations = load_results(eval_results)  # LABEL=PATH: several results under one row label
     task_ids = tasks or meta.tasks or list(training.get("data", {}).get("tasks", {})) \
         or [t for ev in evaluations for t in ev.get("results", {})]
     order = list(SUBTASKS)  # registry order: the card leads with the first task of the paper's table

@@ -218,8 +218,13 @@ class GroundedTask(TaskLogic):
             r = res[0]
             answer = self.ground_one(src, st, exs, r["generated_text"], chooser)
             r.setdefault("exemplars", 0)
-            r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json()})
+            r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json(),
+                      **self.fields_of(answer.text)})
         return results[0] if single else results
+
+    def fields_of(self, text: str) -> dict[str, Any]:
+        """Result fields derived from the text (``finish`` made them from the model's): redone for the answer."""
+        return {}
 
     @property
     def ground_k(self) -> int:
@@ -378,7 +383,10 @@ class ApiTask(GroundedTask):
         return index[API]
 
     def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
-        return {**super().finish(text, subtask_id), "api_sequence": text.split()}
+        return {**super().finish(text, subtask_id), **self.fields_of(text)}
+
+    def fields_of(self, text: str) -> dict[str, Any]:
+        return {"api_sequence": text.split()}
 
 
 class SynthesizeTask(TaskLogic):

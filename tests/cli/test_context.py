@@ -162,6 +162,7 @@ def test_api_sequences_are_the_consensus_of_the_index_with_any_model(constant_mo
     assert rec["generated_text"] == "FileReader.new BufferedReader.readLine"
     assert rec["provenance"].startswith("copied from the training pair for 'read a text file'")
     assert rec["model_text"] == CONSTANT_ANSWER and rec["exemplars"] == 0
+    assert rec["api_sequence"] == ["FileReader.new", "BufferedReader.readLine"]  # of the answer, not the model's
     assert "grounded in the model's index of its training pairs (3 pairs)" in cap.err
     assert main(["api", "--json", "--no-context", "--model", str(model), "read", "a", "file"]) == 0
     rec = records(capsys.readouterr().out)[0]

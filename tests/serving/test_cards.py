@@ -79,5 +79,5 @@ def test_card_command_and_errors(trained, tmp_path, capsys):
     assert out.read_text().startswith("---\n")
     assert main(["card", str(tmp_path)]) == 2
     assert "not a model directory" in capsys.readouterr().err
-    with pytest.raises(CodeTransError, match="no such file"):
+    with pytest.raises(CodeTransError, match="no results file"):
         card_from_dirs(model_dir, [tmp_path / "missing.json"])
