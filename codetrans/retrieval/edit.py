@@ -149,6 +149,33 @@ def _fix_article(m: re.Match) -> str:
     return (want.capitalize() if article[0].isupper() else want) + space + word
 
 
+# The preposition a verb takes for its object's place ("add X to", "remove X from"): swapped with the verb.
+_VERB_PREP = {"add": "to", "append": "to", "insert": "into", "put": "into", "push": "onto", "attach": "to",
+              "send": "to", "write": "to", "save": "to", "register": "with", "remove": "from", "delete": "from",
+              "pop": "from", "detach": "from", "unregister": "from", "read": "from", "load": "from",
+              "drop": "from"}
+
+
+def _verb(word: str) -> str | None:
+    """The base form of a leading verb we know (``Removes`` -> ``remove``), else None."""
+    w = word.lower()
+    return next((c for c in (w, w[:-1], w[:-2]) if c in _VERB_PREP), None)  # add, adds / removed, pushes
+
+
+def _fix_preposition(text: str, old_verb: str, new_verb: str) -> str:
+    """After a verb swap, its preposition too, within the verb's first few words ("Add an item from the
+    cart" -> "Add an item to the cart")."""
+    a, b = _verb(old_verb), _verb(new_verb)
+    words = text.split(" ")
+    if not a or not b or _VERB_PREP[a] == _VERB_PREP[b] or not words or _verb(words[0]) != b:
+        return text
+    for i in range(1, min(len(words), 6)):
+        if words[i].lower() == _VERB_PREP[a]:
+            words[i] = _case_like(_VERB_PREP[b], words[i])
+            break
+    return " ".join(words)
+
+
 def _swap_identifier(text: str, old: str, new: str) -> tuple[str, int]:
     """Replace an exact identifier (``$var`` included) where it stands as a word."""
     if not old or not new or old == new:
@@ -198,6 +225,8 @@ def adapt(doc: str, source: Signature, target: Signature) -> Edit:
     if mid_old and mid_new:
         text, n = _replace_words(text, mid_old, mid_new)
         changes += n
+        if n and len(mid_old) == 1 and len(mid_new) == 1:
+            text = _fix_preposition(text, mid_old[0], mid_new[0])
     if source.owner and target.owner and source.owner != target.owner:  # ClosureLoader.load vs FileLoader.load
         text, n = _swap_identifier(text, source.owner, target.owner)
         changes += n

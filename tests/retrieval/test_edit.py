@@ -44,6 +44,20 @@ def test_snake_case_python_verbs_and_plurals():
     assert adapt("Add an item to the cart.", src, dst).text == "Add a coupon to the cart."
 
 
+def test_a_swapped_verb_takes_its_preposition():
+    src = signature("def remove_item ( self , item ) :", "python")
+    dst = signature("def add_item ( self , item ) :", "python")
+    assert adapt("Remove an item from the cart.", src, dst).text == "Add an item to the cart."
+    java = adapt("Removes the listener from this list.", signature("void removeListener ( Listener l ) {", "java"),
+                 signature("void addListener ( Listener l ) {", "java"))
+    assert java.text == "Adds the listener to this list."
+    # verbs taking the same preposition, or a preposition far from the verb, are left alone
+    assert adapt("Add an item to the cart.", signature("def add_item ( x ) :", "python"),
+                 signature("def append_item ( x ) :", "python")).text == "Append an item to the cart."
+    assert adapt("Get the value from the store.", signature("def get_value ( k ) :", "python"),
+                 signature("def add_value ( k ) :", "python")).text == "Add the value from the store."
+
+
 def test_php_dollar_variables():
     src = signature("public function setTitle ( $title )", "php")
     dst = signature("public function setName ( $name )", "php")
