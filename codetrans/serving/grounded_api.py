@@ -57,7 +57,8 @@ def ground_api(exemplars: Sequence[Any], generated: str | None) -> Grounded:
     if best.kind == "generated":
         return Grounded(best.text, "generated", None, tuple(cands))
     inp, _, _, meta = best.origin
-    query = " ".join(str(inp).split()[:12])
+    words = str(inp).split()
+    query = " ".join(words[:12]) + (" ..." if len(words) > 12 else "")
     origin = {"query": query, **({"id": str(meta["id"])} if meta.get("id") else {})}
     return Grounded(best.text, f"copied from the training pair for '{query}' (the consensus of "
                     f"{len(cands) - (cands[-1].kind == 'generated')} nearest and the model)", origin, tuple(cands))
