@@ -299,7 +299,7 @@ class BaselinePredictor:
 
 
 GROUNDED_MODES = ("grounded", "oracle")
-#: Sub-task types the grounded path serves (documentation, Java comments, commit subjects).
+#: Sub-task types the grounded path serves (documentation, Java comments, commit subjects, API sequences).
 
 
 def grounded_applies(task: str) -> bool:
@@ -309,8 +309,8 @@ def grounded_applies(task: str) -> bool:
 
 class GroundedPredictor:
     """``grounded:MODEL`` answers each record as :func:`codetrans.serving.grounded.ground` answers a user: the
-    record's same-repository exemplars (``--context same-repo``, k = 4), edited, and the model's text, one
-    chosen by the chooser. ``oracle:MODEL`` takes, among the same candidates, the one closest to the
+    record's exemplars (``--context same-repo``: the repository, its earlier commits, or for API sequences the
+    training pairs), edited, and the model's text, one chosen by the chooser. ``oracle:MODEL`` takes, among the same candidates, the one closest to the
     reference (an upper bound of choosing, not a system). Both run the model once per record and share it
     (:mod:`codetrans.evaluation.grounded`: the comparison and the chooser's data)."""
 
