@@ -53,7 +53,9 @@ def ground_api(exemplars: Sequence[Any], generated: str | None) -> Grounded:
     cands = api_candidates(exemplars, generated)
     if not cands:
         return Grounded(generated or "", "generated", None)
-    best = cands[consensus(cands)]
+    # one neighbour and the model: no consensus to find; the nearest pair (BM25 top-1 beats this model
+    # alone on validation, 21.24 vs 14.10)
+    best = cands[0] if len(cands) == 2 and cands[1].kind == "generated" else cands[consensus(cands)]
     if best.kind == "generated":
         return Grounded(best.text, "generated", None, tuple(cands))
     inp, _, _, meta = best.origin

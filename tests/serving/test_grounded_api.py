@@ -26,7 +26,8 @@ def test_the_models_vote_decides_between_two_camps():
     # the model's own text is the answer when it sits between neighbours that agree with nothing else
     g = ground_api([("q1", "Xml.parse Zip.open", 2.0), ("q2", "Query.run Stream.close", 1.0)], "Xml.parse Query.run")
     assert (g.text, g.provenance, g.origin) == ("Xml.parse Query.run", "generated", None)
-    # ties go to the earliest candidate: the nearest training pair before the model
+    # one neighbour and the model: no consensus to find, the nearest pair answers
+    assert ground_api([("q", "A.b C.d", 1.0)], "Xml.parse").provenance.startswith("copied from the training pair for 'q'")
     assert ground_api([("q", "A.b C.d", 1.0)], "A.b C.d").provenance.startswith("copied from the training pair for 'q'")
     assert ground_api([], "A.b C.d").provenance == "generated"
     assert ground_api([], "").text == ""
