@@ -291,11 +291,14 @@ def build_server(documenter: Documenter | None = None) -> Any:
 
 
 def staged_subject(root: str | Path, model: str | None = None, backend: str = "auto") -> str:
-    """A commit subject for the staged changes of the repository at ``root``."""
+    """A commit subject for the staged changes of the repository at ``root``, grounded in its history as
+    ``codetrans commit --staged`` is (:mod:`codetrans.serving.grounded_commit`); where it came from is logged."""
     from codetrans.data.git import staged_diff
     from codetrans.serving.pipelines import pipeline
 
-    return pipeline("commit", model=model, backend=backend)(staged_diff(root))[0]["generated_text"]
+    result = pipeline("commit", model=model, backend=backend)(staged_diff(root), context=str(root))[0]
+    logger.info("commit subject %s", result.get("provenance", "generated"))
+    return result["generated_text"]
 
 
 def serve(model: str | None = None, backend: str = "auto") -> None:
