@@ -193,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
         pool = pools.get(name)
         if pool is not None:
             kwargs["context"] = pool
+        elif command == "commit" and getattr(args, "no_context", False):
+            kwargs["ground"] = False  # a commit is grounded in its own changelog entry even with no history
         if getattr(args, "lang", None) or (name and _input_kind(command) == "code"):
             from codetrans.lang.tokenize import language_of
 

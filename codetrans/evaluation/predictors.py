@@ -185,6 +185,8 @@ class ModelPredictor:
                 chunk = inputs[start:start + step]
                 extra = {"examples": [record_field(r, "tests", []) for r in records[start:start + step]]
                          } if self.examples else {}
+                if get_subtask(task).task_type in GROUNDED_TYPES:
+                    extra["ground"] = False  # the model's own text (a commit is otherwise grounded in its diff)
                 results = pipe(chunk, max_input_length=options.max_source_length, batch_size=options.batch_size,
                                **extra, **options.generate_kwargs())
                 out.extend(_one_line(r[0]["generated_text"]) for r in results)

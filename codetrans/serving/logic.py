@@ -193,11 +193,11 @@ class GroundedTask(TaskLogic):
     def __call__(self, inputs: Any, *args: Any, context: Any = None, k: int | None = None, ground: bool = True,
                  **kwargs: Any) -> Any:
         passed = {key: v for key, v in (("context", context), ("k", k)) if v is not None}
-        if context is None or context is False or not ground:
+        if context is False or not ground or (context is None and not self.grounds_without_pool):
             return super().__call__(inputs, *args, **passed, **kwargs)
         from codetrans.serving.context import find_exemplars
 
-        pool = self._grounding_pool(context)
+        pool = self._grounding_pool(context) if context is not None else None
         single = not isinstance(inputs, (list, tuple))
         items = [inputs] if single else list(inputs)
         if not items:
@@ -225,6 +225,9 @@ class GroundedTask(TaskLogic):
     def fields_of(self, text: str) -> dict[str, Any]:
         """Result fields derived from the text (``finish`` made them from the model's): redone for the answer."""
         return {}
+
+    #: whether an input is grounded with no pool at all (a diff in its own changelog entry)
+    grounds_without_pool = False
 
     @property
     def ground_k(self) -> int:
@@ -326,6 +329,7 @@ class CommitTask(GroundedTask):
     grounded in the diff's changelog entries and the earlier commits (:mod:`codetrans.serving.grounded_commit`)."""
 
     task_type = "commit"
+    grounds_without_pool = True  # no history (outside a repository, the demo): still the diff's changelog entry
 
     @property
     def ground_k(self) -> int:

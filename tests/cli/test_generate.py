@@ -203,10 +203,17 @@ def test_commit_is_grounded_in_the_changelog_entry_and_the_history(tmp_path, con
 
 def test_piped_diff_gets_a_subject(tmp_path, constant_model_dir):
     diff = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a\n+b\n"
-    # outside a repository: no history to ground in, the model alone
+    # outside a repository: no history to ground in; the model's text, or the changelog entry the diff adds
     proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "commit", "--model", constant_model_dir],
                           input=diff, capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 0 and proc.stdout.strip() == CONSTANT_ANSWER
+    assert proc.returncode == 0 and proc.stdout.strip() == f"{CONSTANT_ANSWER}  [generated]"
+    entry = diff + "--- a/CHANGES.md\n+++ b/CHANGES.md\n@@ -1 +1,2 @@\n # Changes\n+- Use b instead of a everywhere.\n"
+    proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "commit", "--model", constant_model_dir],
+                          input=entry, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.stdout.strip() == "Use b instead of a everywhere.  [from the changelog entry in CHANGES.md]"
+    proc = subprocess.run([sys.executable, "-m", "codetrans.cli", "commit", "--no-context", "--model",
+                           constant_model_dir], input=entry, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.stdout.strip() == CONSTANT_ANSWER
 
 
 def test_document_check_lists_filters_and_fixes(tmp_path, constant_model_dir, capsys, monkeypatch):
