@@ -212,15 +212,21 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(r, ensure_ascii=False, default=str))
             else:
-                line = r["generated_text"] + (f"  [{r['provenance']}]" if "provenance" in r else "")
-                if getattr(args, "message", False):  # provenance on a comment line: not part of the commit
-                    line = r["generated_text"] + (f"\n# codetrans: {r['provenance']}" if "provenance" in r else "")
+                line = _tagged(r, getattr(args, "message", False))
                 if "result" in r:
                     line += f"  => {r['result']}"
                 elif "error" in r:
                     line += f"  (error: {r['error']})"
                 print(line)
     return 0
+
+
+def _tagged(result: dict[str, Any], message: bool) -> str:
+    """The text with where it came from: ``  [provenance]``, or for ``--message`` a ``#`` line git drops."""
+    if "provenance" not in result:
+        return result["generated_text"]
+    tag = f"\n# codetrans: {result['provenance']}" if message else f"  [{result['provenance']}]"
+    return result["generated_text"] + tag
 
 
 def _check_options(args: argparse.Namespace) -> Any:
