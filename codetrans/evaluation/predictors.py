@@ -180,13 +180,14 @@ class ModelPredictor:
         quiet = logging.getLogger("codetrans.serving.logic")  # truncation to max_source_length is the protocol here
         level = quiet.level
         quiet.setLevel(logging.ERROR)
+        # the model's own text (a commit is otherwise grounded in its diff)
+        own = {"ground": False} if st.task_type in GROUNDED_TYPES else {}
         try:
             for start in range(0, len(inputs), step):
                 chunk = inputs[start:start + step]
                 extra = {"examples": [record_field(r, "tests", []) for r in records[start:start + step]]
                          } if self.examples else {}
-                if get_subtask(task).task_type in GROUNDED_TYPES:
-                    extra["ground"] = False  # the model's own text (a commit is otherwise grounded in its diff)
+                extra.update(own)
                 results = pipe(chunk, max_input_length=options.max_source_length, batch_size=options.batch_size,
                                **extra, **options.generate_kwargs())
                 out.extend(_one_line(r[0]["generated_text"]) for r in results)

@@ -65,9 +65,9 @@ class ContextPolicy:
     def _index(self) -> Any:
         if "index" not in self.cache:
             index = self.pipe.context_index()
-            sub = {st.id for st in subtasks_of(self.task_type)}
-            if index and self.grounded and self.spec is None:
-                index = {s: p for s, p in index.items() if s in sub}  # what grounding draws from
+            if index and self.grounded and self.spec is None:  # what grounding draws from
+                sub = {st.id for st in subtasks_of(self.task_type)}
+                index = {s: p for s, p in index.items() if s in sub}
             if index and self.grounded:
                 from codetrans.serving.grounded_api import API_K
 
