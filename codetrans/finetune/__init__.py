@@ -34,6 +34,7 @@ from codetrans.finetune.options import (
     DEFAULT_MINUTES,
     EPOCH_CAP,
     TASK_CHOICES,
+    check_model_id,
     default_model_id,
     expand_tasks,
     parse_sets,
@@ -41,7 +42,7 @@ from codetrans.finetune.options import (
     slug,
     work_dir_for,
 )
-from codetrans.fs import replace_dir
+from codetrans.fs import has_weights, is_model_dir, replace_dir
 
 if TYPE_CHECKING:  # annotations only: the harness is imported when a run reaches it
     from codetrans.evaluation import DecodingOptions
@@ -69,10 +70,20 @@ def _check_out(out_dir: Path, root: Path, dry_run: bool, force: bool) -> None:
     if out_dir.exists() and not dry_run and not force:
         raise OutputExistsError(f"--out {out_dir} already exists; choose another --out (or --id), or pass --force "
                                 "to replace it once the new model is ready")
-    if out_dir.exists() and not out_dir.is_dir():
+    if out_dir.is_symlink() or out_dir.exists() and not out_dir.is_dir():
         raise OutputExistsError(f"--out {out_dir} exists and is not a directory")
+    if force:
+        _check_replaceable(out_dir)
     if out_dir.resolve() == root.resolve() or root.resolve() in out_dir.resolve().parents:
         raise ConfigError(f"--out {out_dir} is inside the repository being harvested; choose a directory outside it")
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """--force replaces a model, never a folder of the user's: an existing ``out_dir`` must be a model
+    directory or empty (checked before the run and again right before the replacement)."""
+    if out_dir.is_dir() and not (is_model_dir(out_dir) and has_weights(out_dir)) and any(out_dir.iterdir()):
+        raise OutputExistsError(f"--out {out_dir} exists and is not a model directory (no config.json and weights); "
+                                "--force only replaces a model or an empty folder: choose another --out")
 
 
 def _harvest_or_continue(root: Path, work: Path, task_types: list[str], sig: dict | None, progress: bool) -> Harvest:
@@ -253,7 +264,7 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     t_start = time.perf_counter()
     minutes = _check_budget(minutes, steps, beams)
     task_types, root = expand_tasks(task), find_repository(repo)
-    model_id = model_id or default_model_id(repo_name(root), task)
+    model_id = check_model_id(model_id) if model_id is not None else default_model_id(repo_name(root), task)
     out_dir = (Path(out).expanduser() if out else zoo.home() / "models" / model_id).absolute()
     _check_out(out_dir, root, dry_run, force)
     base_model = check_base(base, task_types) if (base is not None or not dry_run) else None
@@ -302,6 +313,7 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     table = R.write_model_dir(model_dir, trained.model_dir, work, h, base_model, model_id, train_tasks, records,
                               run_report, trained.metrics, argv, license)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _check_out(out_dir, root, dry_run=False, force=force)  # it may have appeared or changed during the run
     replace_dir(model_dir, out_dir)  # --force: the old model goes only now that the new one is complete
     shutil.rmtree(work, ignore_errors=True)
     timings["total_s"] = round(time.perf_counter() - t_start, 1)

@@ -27,6 +27,19 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "repo"
 
 
+#: A model id: one plain folder name under $CODETRANS_HOME/models (no separators, no `..`, no leading dot).
+_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_model_id(model_id: str) -> str:
+    """``model_id`` when it is a plain name; a ConfigError otherwise (it becomes a folder name, and
+    ``../x`` or ``/x`` would put the model, and with --force the replaced folder, outside the cache)."""
+    if not _MODEL_ID.fullmatch(model_id) or ".." in model_id or len(model_id) > 200:
+        raise ConfigError(f"--id {model_id!r} is not a plain name: use letters, digits, '.', '_' and '-' "
+                          "(no '/' or '..'); to write elsewhere, pass --out DIR")
+    return model_id
+
+
 def default_model_id(repo_name: str, task: str) -> str:
     return f"{slug(repo_name.split('/')[-1])}-{task}-finetuned"
 

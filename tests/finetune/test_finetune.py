@@ -368,6 +368,7 @@ def test_bad_input(repo: Path, base_dir: Path, tmp_path: Path, capsys):
     (bert / "config.json").write_text(json.dumps({"model_type": "bert", "vocab_size": 100}))
     assert "T5" in _cli_error(capsys, "--repo", str(repo), "--base", str(bert), "--out", str(out))
     mismatch = _base_model(tmp_path / "mismatch", vocab=400, model_vocab=128)
+    capsys.readouterr()  # save_pretrained's progress bar
     assert "tokenizer has" in _cli_error(capsys, "--repo", str(repo), "--base", str(mismatch), "--out", str(out))
     assert "not a model directory" in _cli_error(capsys, "--repo", str(repo), "--base", str(plain), "--out", str(out))
     # an existing --out is never overwritten silently
@@ -421,3 +422,34 @@ def test_context_finetune_trains_on_repository_exemplars_and_declares_context(re
     assert "grounded in" in cap.err and "exemplars per function)" in cap.err
     rows = [json.loads(line) for line in cap.out.splitlines()]
     assert all(r["exemplars"] >= 1 and "provenance" in r for r in rows)
+
+
+def test_force_never_replaces_a_folder_that_is_not_a_model(repo: Path, base_dir: Path, tmp_path: Path, capsys,
+                                                            monkeypatch):
+    """#37 item 1: --force replaces a model (or an empty folder), never a folder of the user's; --id stays a name."""
+    user = tmp_path / "d"
+    (user / "src").mkdir(parents=True)
+    (user / "NOTES.md").write_text("x\n")
+    (user / "src" / "main.py").write_text("print(1)\n")
+    msg = _cli_error(capsys, "--repo", str(repo), "--task", "document", "--base", str(base_dir), "--steps", "1",
+                     "--out", str(user), "--force", *MICRO[:-1])
+    assert "not a model directory" in msg and str(user) in msg
+    assert sorted(str(p.relative_to(user)) for p in user.rglob("*")) == ["NOTES.md", "src", "src/main.py"]
+    # the same with a folder that only has a config.json of some other tool
+    (user / "config.json").write_text("{}")
+    assert "not a model directory" in _cli_error(capsys, "--repo", str(repo), "--task", "document", "--base",
+                                                 str(base_dir), "--steps", "1", "--out", str(user), "--force")
+    assert (user / "NOTES.md").read_text() == "x\n"
+    # --id is a plain name: ../../victim would leave $CODETRANS_HOME/models (and --force would replace it)
+    home = tmp_path / "home" / "a" / "b"
+    monkeypatch.setenv("CODETRANS_HOME", str(home))
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "config.json").write_text("{}")
+    (victim / "model.safetensors").write_text("mine")
+    for bad in ("../../../../victim", "/tmp/victim", "a/b", "..", ".hidden"):
+        msg = _cli_error(capsys, "--repo", str(repo), "--task", "document", "--base", str(base_dir), "--steps", "1",
+                         "--id", bad, "--force")
+        assert "not a plain name" in msg, bad
+    assert (victim / "model.safetensors").read_text() == "mine"
+    assert not list(tmp_path.rglob(".*finetune-work"))
