@@ -148,6 +148,25 @@ def test_commit_hook_in_a_real_repository(tmp_path, constant_model_dir, monkeypa
     assert "--force" in capsys.readouterr().err and hook.read_text() == "#!/bin/sh\nexit 0\n"
 
 
+def test_install_hook_force_twice_never_loses_the_users_hook(tmp_path, constant_model_dir, monkeypatch, capsys):
+    """#37 item 5: the user's hook survives any number of --install-hook --force runs, in a real repository."""
+    repo = _repo_with_a_commit(tmp_path)
+    monkeypatch.chdir(repo)
+    hooks = repo / ".git" / "hooks"
+    hook = hooks / "prepare-commit-msg"
+    first, second = "#!/bin/sh\necho first user hook\n", "#!/bin/sh\necho another tool's hook\n"
+    hook.write_text(first)
+    for _ in range(2):  # the second run finds our own hook: nothing to back up
+        assert main(["commit", "--install-hook", "--force", "--model", constant_model_dir]) == 0
+    assert (hooks / "prepare-commit-msg.backup").read_text() == first
+    hook.write_text(second)  # another tool (or the user) installs its hook over ours
+    assert main(["commit", "--install-hook", "--force", "--model", constant_model_dir]) == 0
+    assert main(["commit", "--install-hook", "--force", "--model", constant_model_dir]) == 0
+    backups = {p.name: p.read_text() for p in hooks.glob("prepare-commit-msg.backup*")}
+    assert backups == {"prepare-commit-msg.backup": first, "prepare-commit-msg.backup.1": second}
+    assert "installed by codetrans" in hook.read_text()
+
+
 def test_commit_staged_suggests_for_the_staged_diff(tmp_path, constant_model_dir, monkeypatch, capsys):
     repo = _repo_with_a_commit(tmp_path)
     monkeypatch.chdir(repo)
