@@ -12,7 +12,8 @@ truncate sources to 256 and targets to 64 tokens and use AdamW at the same learn
 
 The metric is non-padding tokens per second (real source tokens + real target tokens), steady state
 (the first steps are excluded). The two alternate in rounds of equal length (ABAB...) so machine noise
-hits both. The last line is one JSON object with both rates and ``ratio``.
+hits both. The last line is always one JSON object with both rates and ``ratio``; when a side took
+too few steps for a steady state (a loaded machine), its rate includes the warm-up and ``note`` says so.
 
     python benchmarks/train_throughput.py [--seconds 45] [--rounds 2] [--threads 0]
 """
@@ -84,6 +85,9 @@ def run_baseline(model_dir: Path, tok, records: list[dict], seconds: float, thre
     trainer = Seq2SeqTrainer(model=model, args=args, train_dataset=ds, data_collator=collate, callbacks=[Clock()])
     trainer.train()
     steps = len(marks)
+    if steps <= WARM:  # a loaded machine: too few steps for a steady state; count them all (start ~ first mark)
+        return {"tokens": sum(counted[1:steps]), "seconds": marks[-1] - marks[0] if steps else 0.0,
+                "steps": max(0, steps - 1), "warm_included": True}
     # step i (1-based) consumed batch i-1; steady state = steps WARM+1 .. steps
     tokens = sum(counted[WARM:steps])
     dt = marks[steps - 1] - marks[WARM - 1]
@@ -106,12 +110,19 @@ def run_engine(corpus: Path, tok_dir: Path, out: Path, seconds: float, threads: 
                   "progress": False, "tensorboard": False, "deepspeed": deepspeed},
     }
     train(recipe)
-    rows = [json.loads(x) for x in (out / "logs" / "train.jsonl").read_text().splitlines()]
-    rows = [r for r in rows if r.get("event") == "train"][WARM:]
-    start = [json.loads(x) for x in (out / "logs" / "train.jsonl").read_text().splitlines()][0]
+    logged = [json.loads(x) for x in (out / "logs" / "train.jsonl").read_text().splitlines()]
+    rows = [r for r in logged if r.get("event") == "train"]
+    warm_included = len(rows) <= WARM  # a loaded machine: the budget ended within the warm-up; keep all steps
+    rows = rows if warm_included else rows[WARM:]
     return {"tokens": sum(r["window_tokens"] for r in rows), "seconds": sum(r["window_s"] for r in rows),
-            "steps": len(rows), "precision": start["precision"], "padding": float(
+            "steps": len(rows), "precision": logged[0].get("precision") if logged else None,
+            "warm_included": warm_included, "padding": float(
                 1 - sum(r["window_tokens"] for r in rows) / max(1, sum(r["window_tokens"] / max(1e-9, 1 - r["padding"]) for r in rows)))}
+
+
+def rate(tokens: int, seconds: float) -> float | None:
+    """Tokens per second, or None when nothing was timed (no JSON field may be a division by zero)."""
+    return round(tokens / seconds, 1) if seconds > 0 else None
 
 
 def main() -> None:
@@ -146,6 +157,7 @@ def main() -> None:
           f"threads {threads}", file=sys.stderr)
     tot = {"baseline": [0, 0.0, 0], "engine": [0, 0.0, 0]}
     extra: dict = {}
+    notes: list[str] = []
     for rnd in range(a.rounds):
         b = run_baseline(work / "init", tok, records, a.seconds, threads, seed=rnd)
         e = run_engine(corpus, work / "tok", work / f"engine{rnd}", a.seconds, threads, rnd, a.deepspeed)
@@ -153,19 +165,26 @@ def main() -> None:
             tot[k][0] += v["tokens"]
             tot[k][1] += v["seconds"]
             tot[k][2] += v["steps"]
+            if v.get("warm_included"):
+                notes.append(f"round {rnd + 1}: the {k} took <= {WARM} steps (a loaded machine?): its rate "
+                             "includes the warm-up steps; rerun with more --seconds for a steady state")
         extra = {"engine_precision": e["precision"], "engine_padding": round(e["padding"], 4)}
-        print(f"round {rnd + 1}: baseline {b['tokens'] / b['seconds']:.0f} tok/s ({b['steps']} steps), "
-              f"engine {e['tokens'] / e['seconds']:.0f} tok/s ({e['steps']} steps, {e['precision']})", file=sys.stderr)
-    base = tot["baseline"][0] / tot["baseline"][1]
-    eng = tot["engine"][0] / tot["engine"][1]
+        print(f"round {rnd + 1}: baseline {rate(b['tokens'], b['seconds'])} tok/s ({b['steps']} steps), "
+              f"engine {rate(e['tokens'], e['seconds'])} tok/s ({e['steps']} steps, {e['precision']})",
+              file=sys.stderr)
+    base = rate(tot["baseline"][0], tot["baseline"][1])
+    eng = rate(tot["engine"][0], tot["engine"][1])
+    if base is None or eng is None:
+        notes.append("no ratio: a side timed no step at all")
     print(json.dumps({
         "benchmark": "train_throughput", "data": "codenn-python valid + nngen cleaned.valid",
         "records": len(records), "model": "tiny", "params": count_parameters(model), "threads": threads,
         "seconds_per_side": round(tot["engine"][1], 1), "rounds": a.rounds,
         "baseline": "transformers Seq2SeqTrainer defaults (batch 16, pad to longest, fp32)",
-        "baseline_tokens_per_s": round(base, 1), "engine_tokens_per_s": round(eng, 1),
+        "baseline_tokens_per_s": base, "engine_tokens_per_s": eng,
         "baseline_steps": tot["baseline"][2], "engine_steps": tot["engine"][2], **extra,
-        "ratio": round(eng / base, 3),
+        "ratio": round(eng / base, 3) if base and eng is not None else None,
+        **({"note": "; ".join(notes)} if notes else {}),
     }))
 
 
