@@ -17,7 +17,7 @@ import types
 from codetrans.errors import CodeTransError
 from codetrans.version import __version__
 
-__all__ = ["CodeTransError", "__version__", "pipeline"]
+__all__ = ["CodeTransError", "__version__", "pipeline", "verify"]
 
 
 _TORCH_PIPELINES = "codetrans.serving.torch_pipelines"
@@ -80,3 +80,10 @@ def pipeline(task: str, model=None, **kwargs):
     from codetrans.serving.pipelines import pipeline as _pipeline
 
     return _pipeline(task, model=model, **kwargs)
+
+
+def verify(code: str, texts, *, lang: str | None = None, kind: str = "doc", model=None) -> list[float]:
+    """For each text, the probability that it truly describes ``code`` (see :func:`codetrans.serving.verifier.verify`)."""
+    from codetrans.serving.verifier import verify as _verify
+
+    return _verify(code, texts, lang=lang, kind=kind, model=model)

@@ -68,3 +68,48 @@ def declare_context(src, dest, k: int | None = 2, budget: int = 256) -> str:
         meta["context"] = {"format": 1, "k": k, "budget": budget}
     (dest / "codetrans.json").write_text(json.dumps(meta))
     return str(dest)
+
+
+#: (code operation, the word a docstring uses for it): what the tiny verifier's translation table learns
+VERBS = [("append", "add"), ("pop", "remove"), ("len", "number"), ("clear", "empty"), ("sorted", "sort"),
+         ("sum", "total"), ("copy", "duplicate"), ("reverse", "reverse")]
+NOUNS = ["item", "coupon", "product", "supplier", "order", "user", "line", "page", "ticket", "song"]
+
+
+def tiny_verifier_pairs() -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """Synthetic (code tokens, docstring, name) and (diff tokens, subject) pairs: each operation on each
+    noun, documented with the operation's word: enough for an IBM-1 table and a logistic fit in a second."""
+    docs, commits = [], []
+    for op, word in VERBS:
+        for noun in NOUNS:
+            name = f"{word}_{noun}"
+            code = f"def {name} ( self , {noun} ) : return self . {noun}s . {op} ( {noun} )"
+            docs.append((code, f"{word.capitalize()} the {noun} of the cart.", name))
+            cls = noun.capitalize()
+            diff = (f"mmm a / src / {cls} . java <nl> ppp b / src / {cls} . java <nl> - return {noun}s ; <nl> "
+                    f"+ return {noun}s . {op} ( ) ;")
+            commits.append((diff, f"Use {op} in {cls}"))
+    return docs, commits
+
+
+def tiny_verifier():
+    """A :class:`codetrans.serving.verifier.Verifier` fit in code on :func:`tiny_verifier_pairs`, hard negatives
+    being the other nouns' and operations' texts (what a repository's neighbours offer)."""
+    from codetrans.serving.verifier import Verifier, code_words, features, fit_logistic, fit_table, text_words
+
+    docs, commits = tiny_verifier_pairs()
+    tables, weights, means, scales = {}, {}, {}, {}
+    for kind, pairs in (("doc", [(c, t, n) for c, t, n in docs]), ("commit", [(c, t, "") for c, t in commits])):
+        table = fit_table([(code_words(c), text_words(t)) for c, t, _ in pairs], min_count=1)
+        x, y = [], []
+        for i, (code, text, name) in enumerate(pairs):
+            x.append(features(table, code, text, name=name))
+            y.append(1.0)
+            for j in (i + 1, i + len(NOUNS), i + 3):  # another noun, another operation
+                x.append(features(table, code, pairs[j % len(pairs)][1], name=name))
+                y.append(0.0)
+        tables[kind] = table
+        weights[kind], means[kind], scales[kind] = fit_logistic(x, y)
+    return Verifier(tables, weights, means, scales,
+                    {"serving": {"fallback_below": 0.5, "described_confidence": 0.8, "write_threshold": 0.7,
+                                 "history_above": 0.8, "changelog_confidence": 0.9}})

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "finetune": ("codetrans.cli.finetune", "fine-tune a model on a private repository in one command"),
     "export": ("codetrans.cli.export", "convert a model for fast inference (CTranslate2)"),
     "chooser": ("codetrans.cli.chooser", "fit the chooser of the grounded documentation path"),
+    "verifier": ("codetrans.cli.verifier", "fit or measure the verifier behind every answer's confidence"),
     "card": ("codetrans.cli.card", "render a model card from training and evaluation results"),
     "zoo": ("codetrans.cli.zoo", "list the models CodeTrans knows and where they live"),
 }

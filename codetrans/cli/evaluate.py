@@ -45,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--limit", type=int, help="evaluate N items of each sub-task, evenly spaced over it (the split is ordered by repository)")
     parser.add_argument("--train-split", default="train", help="pool for retrieval baselines (default: train)")
+    parser.add_argument("--labels", default=None,
+                        help="judged labels (JSON lines, e.g. docs/quality/labels.jsonl): report judged precision "
+                             "(correct, correct+vague, wrong) among the answers written at the model's confidence "
+                             "threshold and their coverage; unlabelled texts go to OUT/<task>.unlabelled.jsonl")
     ctx = parser.add_argument_group("repository context")
     ctx.add_argument("--context", choices=["same-repo"], default=None,
                      help="give each item exemplars of its own repository (documentation/comments: the others of "
@@ -123,8 +127,13 @@ def run(args: argparse.Namespace) -> int:
         if not args.model.startswith("baseline:repo-bm25"):
             raise CodeTransError("--context applies to models and baseline:repo-bm25 (other baselines ignore exemplars)")
         common["context"], common["k"] = args.context, 1  # it answers with the nearest exemplar
-    record = evaluate(args.model, args.data, args.out, name=args.name, **common)
+    record = evaluate(args.model, args.data, args.out, name=args.name, labels=args.labels, **common)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"), end="")
+    judged = {t: r["judged"] for t, r in record["results"].items() if "judged" in r}
+    if judged:
+        from codetrans.metrics.table import render_judged_table
+
+        print(render_judged_table({record["name"]: judged}))
     summary = {t: round(r["score"], 4) for t, r in record["results"].items()}
     print(json.dumps({"name": record["name"], "metrics": str(Path(args.out) / "metrics.json"), "scores": summary}),
           file=sys.stderr)

@@ -130,6 +130,20 @@ class ModelPredictor:
                 raise CodeTransError(f"cannot load model/tokenizer from {self.path}: {exc}") from exc
         self._pipes: dict[str, Any] = {}
         self._hash: str | None = None
+        from codetrans.serving.verifier import load_verifier
+
+        self.verifier = load_verifier(self.path)  # the model's text alone still gets the verifier's confidence
+        self.write_threshold = _write_threshold(self.verifier)
+
+    def confidences(self, task: str, records: Sequence[dict], preds: Sequence[str]) -> list[float | None]:
+        """The verifier's probability that each prediction describes its input (documentation, comments,
+        commit subjects), None elsewhere or without a verifier."""
+        st = get_subtask(task)
+        if self.verifier is None or st.task_type not in ("document", "comment", "commit"):
+            return [None] * len(records)
+        kind = "commit" if st.task_type == "commit" else "doc"
+        return [round(self.verifier.probability(r["source"], p, kind=kind, name=str(r.get("func_name") or "")), 4)
+                for r, p in zip(records, preds)]
 
     def identity(self) -> dict:
         if self._hash is None:
@@ -335,6 +349,12 @@ class GroundedPredictor:
         self._memo: dict[tuple[str, str], str] = {}
         #: per task, how many answers came from where ("changelog", "adapted", "copied", "generated")
         self.sources: dict[str, Counter] = {}
+        from codetrans.serving.verifier import load_verifier
+
+        #: the model's verifier: grounding chooses by truth and every answer gets a confidence (as served)
+        self.verifier = load_verifier(self.path) if mode == "grounded" else None
+        self.write_threshold = _write_threshold(self.verifier)
+        self._confidence: dict[tuple[str, str], float | None] = {}
 
     def identity(self) -> dict:
         ident = {**self.model.identity(), "grounding": self.mode}
@@ -378,10 +398,11 @@ class GroundedPredictor:
             exs = r.get(EXEMPLARS_KEY) or []
             name = str(r.get("func_name") or "")
             if self.mode == "grounded":
-                answer = (ground_commit(r["source"], exs, gen, chooser=chooser) if kind == "commit"
-                          else ground_api(exs, gen) if kind == "api"
-                          else ground(r["source"], lang, exs, gen, chooser=chooser, name=name))
+                answer = (ground_commit(r["source"], exs, gen, chooser=chooser, verifier=self.verifier)
+                          if kind == "commit" else ground_api(exs, gen) if kind == "api"
+                          else ground(r["source"], lang, exs, gen, chooser=chooser, name=name, verifier=self.verifier))
                 out.append(answer.text)
+                self._confidence[(task, r["source"])] = answer.confidence
                 where = answer.provenance.split()[0]
                 self.sources.setdefault(task, Counter())["changelog" if where == "from" else where] += 1
             else:
@@ -391,6 +412,18 @@ class GroundedPredictor:
                 out.append(_best(cands, r) if cands else gen)
         advance(len(records))
         return [" ".join(p.split()) for p in out]
+
+
+    def confidences(self, task: str, records: Sequence[dict], preds: Sequence[str]) -> list[float | None]:
+        """The confidence of each answer just predicted (None: no verifier, or the oracle)."""
+        return [self._confidence.get((task, r["source"])) for r in records]
+
+
+def _write_threshold(verifier: Any) -> float | None:
+    """The confidence from which an answer is written (``--write``, the LSP, the hook): the verifier's."""
+    if verifier is None:
+        return None
+    return float(verifier.info.get("serving", {}).get("write_threshold", 0.5))
 
 
 def _best(cands: Sequence[Any], record: dict) -> str:

@@ -167,6 +167,7 @@ class _Settings:
     overwrite: bool
     progress: bool
     executor: Executor | None
+    labels: dict | None = None  # judged labels (codetrans.evaluation.judged): judged precision at coverage
 
 
 def _context_for(predictor: Predictor, context: str | None, k: int) -> tuple[str | None, int]:
@@ -221,6 +222,7 @@ def _resume(pred_path: Path, meta_path: Path, total: int, signature: dict, overw
     """Predictions already written by the same settings (count); refuses a file another setting wrote."""
     if overwrite and pred_path.exists():
         pred_path.unlink()
+        pred_path.with_suffix(".conf.txt").unlink(missing_ok=True)
     done = _read_done(pred_path, total)
     if done and meta_path.exists():
         old = json.loads(meta_path.read_text(encoding="utf-8")).get("signature")
@@ -247,6 +249,10 @@ def _predict_rest(predictor: Predictor, task: str, records: list[dict], pred_pat
                 preds = predictor.predict(task, part, s.decoding, bar.update)
                 if len(preds) != len(part):
                     raise CodeTransError(f"{predictor.name} returned {len(preds)} predictions for {len(part)}")
+                confidence = getattr(predictor, "confidences", None)
+                if confidence is not None:  # before the predictions: a prefix of them always has its confidences
+                    with open(pred_path.with_suffix(".conf.txt"), "a", encoding="utf-8") as cf:
+                        cf.write("".join(f"{c if c is not None else ''}\n" for c in confidence(task, part, preds)))
                 fh.write("".join(p + "\n" for p in preds))
                 fh.flush()
     finally:
@@ -283,7 +289,25 @@ def _evaluate_task(predictor: Predictor, ds: Any, task_col: Sequence[str], task:
         res["sources"] = dict(sorted(sources.items()))
     res["resumed_from"] = resumed_from
     res["multi_reference"] = any(len(r) > 1 for r in refs)
+    confs = _read_confidences(pred_path.with_suffix(".conf.txt"), len(predictions))
+    if any(c is not None for c in confs):
+        res["confidence"] = {"mean": round(sum(c for c in confs if c is not None) / len(confs), 4),
+                             "threshold": getattr(predictor, "write_threshold", None)}
+    if s.labels is not None:
+        from codetrans.evaluation.judged import judge
+
+        threshold = getattr(predictor, "write_threshold", None)
+        res["judged"], unlabelled = judge(task, records, predictions, confs, s.labels,
+                                          threshold if any(c is not None for c in confs) else None)
+        _write_lines(s.out / f"{task}.unlabelled.jsonl", [json.dumps(u, ensure_ascii=False) for u in unlabelled])
     return res
+
+
+def _read_confidences(path: Path, n: int) -> list[float | None]:
+    """The confidence of each prediction (None where the predictor gave none or the file is short)."""
+    lines = path.read_text(encoding="utf-8").splitlines()[:n] if path.exists() else []
+    out = [float(x) if x.strip() else None for x in lines]
+    return out + [None] * (n - len(out))
 
 
 def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.PathLike, *,
@@ -291,14 +315,16 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
              name: str | None = None, train_split: str = "train", limit: int | None = None,
              device: str | None = None, overwrite: bool = False, progress: bool = True,
              executor: Executor | None = None, train_data: Any = None, backend: str = "torch",
-             context: str | None = None, k: int = 2) -> dict:
+             context: str | None = None, k: int = 2, labels: str | os.PathLike | None = None) -> dict:
     """Evaluate ``model`` (directory, zoo id, ``baseline:*`` or a Predictor) on ``data[split]``.
 
     Returns the metrics record also written to ``out_dir/metrics.json``. ``train_data`` (default:
     ``data``'s ``train_split``) is the pool retrieval baselines search. ``backend``: how a model generates,
     "torch" or "ct2" (a CTranslate2 export made beside the model), through the serving pipelines.
     ``context="same-repo"``: every record gets up to ``k`` exemplars of its own repository (see
-    :mod:`codetrans.evaluation.context`); ``baseline:repo-bm25`` always runs that way (k = 1).
+    :mod:`codetrans.evaluation.context`); ``baseline:repo-bm25`` always runs that way (k = 1). ``labels``: a
+    judged label file (:mod:`codetrans.evaluation.judged`): each sub-task then reports judged precision at
+    coverage and lists its unlabelled texts in ``<task>.unlabelled.jsonl``.
     """
     decoding = decoding or DecodingOptions()
     started = datetime.now(timezone.utc)
@@ -311,7 +337,12 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     train = _TrainSplit(train_data if train_data is not None else data, train_split)
-    settings = _Settings(out, split, decoding, limit, context, k, overwrite, progress, executor)
+    judged_labels = None
+    if labels is not None:
+        from codetrans.evaluation.judged import load_labels
+
+        judged_labels = load_labels(labels)
+    settings = _Settings(out, split, decoding, limit, context, k, overwrite, progress, executor, judged_labels)
     dataset_info: dict[str, Any] = {
         "path": str(Path(data).resolve()) if isinstance(data, str | os.PathLike) else None,
         "split": split, "num_rows": ds.num_rows, "fingerprint": getattr(ds, "_fingerprint", None),

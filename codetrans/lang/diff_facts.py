@@ -212,4 +212,128 @@ def changelog_entries(source: str) -> list[tuple[str, str]]:
     return out
 
 
-__all__ = ["ChangedFile", "changed_files", "changelog_entries", "code_stems", "detokenize", "diff_lines"]
+_BUILD = re.compile(r"(?:^|/)(?:pom\.xml|build\.gradle(?:\.kts)?|settings\.gradle|package(?:-lock)?\.json|yarn\.lock|"
+                    r"setup\.(?:py|cfg)|pyproject\.toml|requirements[\w.-]*\.txt|go\.(?:mod|sum)|Gemfile(?:\.lock)?|"
+                    r"[\w.-]+\.gemspec|composer\.(?:json|lock)|Makefile|\.travis\.yml|\.github/.*|tox\.ini|"
+                    r"\.circleci/.*|Dockerfile)$")
+_DOC_FILE = re.compile(r"\.(?:md|rst|txt|adoc|html?)$|(?:^|/)(?:docs?|site)/", re.I)
+_TEST_FILE = re.compile(r"(?:^|/)(?:tests?|spec|__tests__)/|(?:Tests?|_test|_spec|Spec|\.test|\.spec)\.\w+$|"
+                        r"(?:^|/)test_[\w]+\.py$")
+_CONTROL = frozenset("if for while switch catch return new else elif do try synchronized throw sizeof when".split())
+# a definition line in the token format: def/func/function name (, or a Java/C#/PHP-style method header
+_DEF = re.compile(r"^(?:(?:async )?def|func(?: \( [^)]* \))?|function|fun|fn|sub) (\w+) \(|"
+                  r"^(?:class|interface|enum|struct|trait|module|type) (\w+)\b")
+_METHOD = re.compile(r"^(?:[\w<>\[\],?.@]+ )+?(\w+) \( [^;{]*?\)(?: throws [\w., ]+)? \{")
+_VERSION = re.compile(r"< version > ([\w.\-]+) < / version >|\" version \" : \" ([\w.\-]+) \"|"
+                      r"\bversion = [\"'] ([\w.\-]+) [\"']")
+
+
+def _definition(body: str) -> str | None:
+    m = _DEF.match(body)
+    if m:
+        return m.group(1) or m.group(2)
+    m = _METHOD.match(body)
+    if m and m.group(1) not in _CONTROL and body.split()[0] not in _CONTROL:
+        return m.group(1)
+    return None
+
+
+def _kind(path: str) -> str:
+    if _BUILD.search(path):
+        return "build"
+    if _TEST_FILE.search(path):
+        return "test"
+    if _DOC_FILE.search(path) or ChangedFile(path).is_changelog:
+        return "docs"
+    return "source"
+
+
+def diff_symbols(source: str) -> dict[str, list[str]]:
+    """The definitions a diff adds, removes, and changes (the nearest definition line above a changed line,
+    in the same file), first mention first: ``{"added": [...], "removed": [...], "changed": [...]}``."""
+    out: dict[str, dict[str, None]] = {"added": {}, "removed": {}, "changed": {}}
+    enclosing = None
+    for line in diff_lines(source):
+        if line.startswith(("mmm ", "ppp ")):
+            enclosing = None
+            continue
+        sign, body = (line[0], line[2:].strip()) if line[:2] in ("+ ", "- ") else ("", line)
+        name = _definition(body)
+        if sign and name:
+            out["added" if sign == "+" else "removed"].setdefault(name)
+        elif name:
+            enclosing = name
+        elif sign and enclosing:
+            out["changed"].setdefault(enclosing)
+    both = set(out["added"]) & set(out["removed"])  # a header edited in place: a change, not add + remove
+    result = {k: [n for n in v if n not in both] for k, v in out.items()}
+    result["changed"] = list(dict.fromkeys([*[n for n in out["added"] if n in both], *result["changed"]]))
+    result["changed"] = [n for n in result["changed"] if n not in result["added"] and n not in result["removed"]]
+    return result
+
+
+def _names(names: list[str], limit: int = 2) -> str:
+    if len(names) <= limit:
+        return " and ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+
+
+def describe_diff(source: str) -> str | None:
+    """A faithful commit subject built from the diff's own facts — what kind of files changed (source, tests,
+    docs, build), which definitions were added, removed or changed, a version bump — or None when the diff
+    says too little (no file names). Never holds an issue number or anything the diff does not show."""
+    files = changed_files(source)
+    if not files:
+        return None
+    kinds = {f.path: _kind(f.path) for f in files}
+    code = [f for f in files if kinds[f.path] == "source"]
+    tests = [f for f in files if kinds[f.path] == "test"]
+    stems = code_stems(source)
+    versions = [v for m in _VERSION.finditer(source) for v in m.groups() if v]
+    lines = diff_lines(source)
+    bumped = [m for line in lines if line.startswith("+ ") for m in _VERSION.findall(line)]
+    if set(kinds.values()) == {"build"}:
+        new = next((v for g in bumped for v in g if v), None)
+        if new and len(versions) >= 2:
+            return f"Bump version to {new}" if len(files) == 1 and files[0].path.endswith(("pom.xml", "package.json",
+                                                                                         "pyproject.toml")) \
+                and not _dependency_context(lines) else f"Update dependency versions ({new})"
+        return f"Update build configuration ({_names([f.path.rsplit('/', 1)[-1] for f in files])})"
+    if set(kinds.values()) == {"docs"}:
+        return f"Update documentation ({_names([f.path.rsplit('/', 1)[-1] for f in files])})"
+    if not code and tests:
+        added = [f for f in tests if f.added]
+        what = _names(stems) if stems else "tests"
+        return f"Add tests for {what}" if added and len(added) == len(tests) else f"Update tests for {what}"
+    if not code:
+        return None
+    if all(f.added for f in code):
+        subject = f"Add {_names([f.stem for f in code])}"
+    elif all(f.deleted for f in code):
+        subject = f"Remove {_names([f.stem for f in code])}"
+    else:
+        syms = diff_symbols(source)
+        owner = stems[0] if len(stems) == 1 else ""
+        where = f" to {owner}" if owner else ""
+        if syms["added"] and not syms["removed"]:
+            subject = f"Add {_names(syms['added'])}{where}"
+        elif syms["removed"] and not syms["added"]:
+            subject = f"Remove {_names(syms['removed'])}{' from ' + owner if owner else ''}"
+        elif syms["changed"] and owner:
+            subject = f"Change {_names([f'{owner}.{n}' if n != owner else n for n in syms['changed']])}"
+        elif syms["changed"]:
+            subject = f"Change {_names(syms['changed'])}"
+        else:
+            subject = f"Change {_names(stems or [f.stem for f in code])}"
+    if tests:
+        subject += " and tests" if len(subject) < 60 else ""
+    return subject
+
+
+def _dependency_context(lines: list[str]) -> bool:
+    """Whether a version change sits under a dependency (an artifactId line just above it)."""
+    return any("artifactId" in line or "dependencies" in line for line in lines if not line.startswith(("+ ", "- ")))
+
+
+__all__ = ["ChangedFile", "changed_files", "changelog_entries", "code_stems", "describe_diff", "detokenize",
+           "diff_lines", "diff_symbols"]

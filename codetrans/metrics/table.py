@@ -117,3 +117,17 @@ def render_context_table(records: Sequence[dict], metric: str = "score", digits:
 def merge_tables(paths: Iterable[str | Path], metric: str = "score") -> str:
     """One table from several metrics JSONs (files or evaluation output folders)."""
     return render_table(load_results(paths), metric=metric)
+
+def render_judged_table(runs: dict[str, dict[str, dict]]) -> str:
+    """Judged truth at coverage: per run (a label -> {sub-task: judge() figures}) and sub-task, the written
+    answers' precision — correct, correct or vague, wrong (% of those judged) — and coverage (% written)."""
+    lines = ["| Run | Sub-task | correct | correct+vague | wrong | coverage | judged / unlabelled |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for name, per_task in runs.items():
+        for task, j in per_task.items():
+            w = j.get("written", {})
+            cells = [f"{w[k]:.1f}" if k in w else "–" for k in ("correct", "correct_or_vague", "wrong")]
+            lines.append(f"| {name} | {column_label(task)} | {' | '.join(cells)} | {j.get('coverage', 0):.1f} | "
+                         f"{w.get('judged', 0)} / {w.get('unlabelled', 0)} |")
+    return "\n".join(lines) + "\n"
+

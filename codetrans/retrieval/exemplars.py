@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from codetrans.retrieval.bm25 import code_terms
 from codetrans.retrieval.pools import Exemplar, Pool, input_key, parse_time
+
+#: An exemplar whose code holds this share of the unit's words (in order-free counts) holds the unit itself.
+_CONTAINS = 0.97
 
 #: What :func:`nearest` accepts as a unit: its input text, an :class:`Exemplar`, or a mapping with
 #: ``input`` (or ``source``) and optional ``id``/``sha``, ``path`` + ``line``, ``date``, ``lang``
@@ -23,6 +28,15 @@ def _unit(unit: Unit) -> tuple[str, dict]:
     meta = dict(unit.get("meta") or {}) if isinstance(unit.get("meta"), Mapping) else {}
     meta.update({k: v for k, v in unit.items() if k not in ("input", "source", "target", "meta")})
     return str(unit.get("input", unit.get("source", ""))), meta
+
+
+def _contains(unit_terms: Counter, text: str) -> bool:
+    """Whether ``text`` (raw code or model tokens, with or without a docstring) holds the unit's code: the
+    caller's pairs may be raw functions, or whole files, that include the function being documented."""
+    if sum(unit_terms.values()) < 4:
+        return False
+    theirs = Counter(code_terms(text))
+    return sum((unit_terms & theirs).values()) >= _CONTAINS * sum(unit_terms.values())
 
 
 def _history_mask(pool: Pool, meta: dict) -> np.ndarray | None:
@@ -51,7 +65,7 @@ def nearest(pool: Pool, unit: Unit, k: int = 4, *, same_lang: bool = True, disti
     """The ``k`` BM25-nearest exemplars of ``unit`` in ``pool``, best first (earliest on ties).
 
     Never returned: the unit itself (same ``id``/``sha``, or same ``path`` + ``line``), exemplars whose
-    input duplicates the unit's (whitespace aside), exemplars sharing no term with it, and — for
+    input duplicates the unit's (whitespace aside) or holds it (raw code, a whole file: :func:`_contains`), exemplars sharing no term with it, and — for
     history pools (``history=None`` decides by ``pool.kind``) — commits not before the unit. With
     ``same_lang`` a unit with a ``lang`` only sees exemplars of that language (or of none recorded);
     with ``distinct_targets`` a target already chosen is not repeated.
@@ -79,8 +93,11 @@ def nearest(pool: Pool, unit: Unit, k: int = 4, *, same_lang: bool = True, disti
                            exclude=np.asarray(exclude, dtype=np.int64), allowed=allowed)
     out: list[Exemplar] = []
     seen: set[str] = set()
+    mine = Counter(code_terms(text)) if pool.kind != "history" else None
     for i, score in hits:
         t = pool.targets[i]
+        if mine is not None and _contains(mine, pool.inputs[i]):
+            continue  # the unit itself in another form (its input_key could not match)
         if distinct_targets:
             if t in seen:
                 continue

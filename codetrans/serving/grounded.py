@@ -59,19 +59,23 @@ class Candidate:
     origin: Any = None
     changes: int = 0
     features: list[float] = field(default_factory=list)
+    confidence: float | None = None  # the verifier's probability that the text describes the unit
 
 
 @dataclass(frozen=True)
 class Grounded:
-    """The chosen text, where it came from, and the candidates it was chosen among."""
+    """The chosen text, where it came from, how sure the verifier is (None: no verifier), and the
+    candidates it was chosen among."""
 
     text: str
     provenance: str
     origin: dict | None
     candidates: tuple[Candidate, ...] = ()
+    confidence: float | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"provenance": self.provenance, **({"origin": self.origin} if self.origin else {})}
+        return {"provenance": self.provenance, **({"origin": self.origin} if self.origin else {}),
+                **({"confidence": round(self.confidence, 3)} if self.confidence is not None else {})}
 
 
 def _words(text: str) -> set[str]:
@@ -261,10 +265,43 @@ def _where(cand: Candidate, lang: str) -> tuple[str, dict]:
     return f"{verb} {name}{place}", origin
 
 
+DESCRIBED = "described from the code"
+
+
+def verify_and_choose(verifier: Any, source: str, lang: str, cands: list[Candidate], *, name: str = "",
+                      kind: str = "doc") -> Grounded:
+    """The candidate the verifier trusts most; below the verifier's ``fallback`` confidence, a faithful
+    description built from the code (:func:`codetrans.retrieval.describe.describe`) when the name allows one."""
+    from codetrans.retrieval.describe import describe
+
+    name = name or signature(source, lang).name
+    for c in cands:
+        c.confidence = verifier.probability(source, c.text, kind=kind, name=name)
+    best = max(cands, key=lambda c: c.confidence or 0.0, default=None)
+    info = verifier.info.get("serving", {})
+    if best is None or (best.confidence or 0.0) < float(info.get("fallback_below", 0.5)):
+        text = describe(source, lang, name)
+        if text:
+            described = Candidate(text, "described", confidence=float(info.get("described_confidence", 0.6)))
+            cands = [*cands, described]
+            if best is None or described.confidence > (best.confidence or 0.0):
+                return Grounded(text, DESCRIBED, None, tuple(cands), described.confidence)
+    if best is None:
+        return Grounded("", "generated", None, tuple(cands), 0.0)
+    if best.kind == "generated":
+        return Grounded(best.text, "generated", None, tuple(cands), best.confidence)
+    provenance, origin = _where(best, lang)
+    return Grounded(best.text, provenance, origin, tuple(cands), best.confidence)
+
+
 def ground(source: str, lang: str, exemplars: Sequence[Any], generated: str | None, *,
-           chooser: Chooser | None = None, name: str = "") -> Grounded:
-    """The grounded answer for one function: see the module doc."""
+           chooser: Chooser | None = None, name: str = "", verifier: Any = None) -> Grounded:
+    """The grounded answer for one function: see the module doc. With a ``verifier``
+    (:class:`codetrans.serving.verifier.Verifier`) it chooses by truth, not by predicted BLEU, and says how
+    sure it is (:func:`verify_and_choose`)."""
     cands = candidates(source, lang, exemplars, generated, name=name)
+    if verifier is not None:
+        return verify_and_choose(verifier, source, lang, cands, name=name)
     best = (chooser or rule_chooser()).choose(cands)
     if best is None:
         return Grounded(generated or "", "generated", None, tuple(cands))
@@ -274,5 +311,5 @@ def ground(source: str, lang: str, exemplars: Sequence[Any], generated: str | No
     return Grounded(best.text, provenance, origin, tuple(cands))
 
 
-__all__ = ["Candidate", "Chooser", "DEFAULT_CHOOSER", "FEATURES", "GROUND_K", "Grounded", "candidates",
-           "fit_chooser", "ground", "load_chooser", "rule_chooser"]
+__all__ = ["Candidate", "Chooser", "DEFAULT_CHOOSER", "DESCRIBED", "FEATURES", "GROUND_K", "Grounded", "candidates",
+           "fit_chooser", "ground", "load_chooser", "rule_chooser", "verify_and_choose"]

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from codetrans.lang.diff_facts import changelog_entries, code_stems, detokenize
+from codetrans.lang.diff_facts import changelog_entries, code_stems, describe_diff, detokenize
 from codetrans.serving.grounded import Candidate, Chooser, Grounded, _f1, _parts, _words
 
 #: Earlier commits considered per diff.
@@ -46,6 +46,27 @@ _VERBS = {v: p for v, p in (
     ("clean", "cleaned"), ("avoid", "avoided"), ("simplify", "simplified"), ("reuse", "reused"),
     ("delete", "deleted"), ("upgrade", "upgraded"), ("correct", "corrected"), ("handle", "handled"))}
 _PAST = {p: v for v, p in _VERBS.items()}
+
+
+# git acts on these (rebase --autosquash folds the commit into another); an earlier merge/revert is no model
+_GIT_DIRECTIVE = re.compile(r"^(?:fixup|squash|amend)!|^(?:Merge|Revert)\b|^Revert \"", re.I)
+# a reference to an issue or pull request: (#1142), #12, GH-12, [LANG-1234], LANG-1234:, Fixes #3, closes gh-4
+_REFERENCE = re.compile(
+    r"\s*(?:\((?:#|gh-)\d+\)|\[[A-Z][A-Z0-9]+-\d+\]|(?:(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?|see|refs?)\s+)?"
+    r"(?:#|\bgh-|\bGH-)\d+\b|\b[A-Z][A-Z0-9]+-\d+\b:?)", re.I)
+
+
+def clean_subject(subject: str) -> str | None:
+    """An earlier commit's subject as a candidate for another change: without the issue/PR references it
+    carried (they belong to that change), and never a git directive (``fixup!``, ``squash!``) or a
+    merge/revert subject (None)."""
+    text = subject.strip()
+    if not text or _GIT_DIRECTIVE.match(text):
+        return None
+    text = _REFERENCE.sub("", text)
+    text = re.sub(r"\s+([.,;:])", r"\1", re.sub(r"\s{2,}", " ", text)).strip(" -:,;")
+    text = re.sub(r"(?<!\w)\(\s*\)|\[\s*\]", "", text).strip()
+    return text if len(text.split()) >= 2 else None
 
 
 def _tense(word: str) -> str | None:
@@ -114,8 +135,11 @@ def commit_candidates(source: str, exemplars: Sequence[Any], generated: str | No
     for rank, (path, text) in enumerate(entries):
         out.append(Candidate(follow_conventions(text, conventions), "changelog", rank, {"path": path}))
     for rank, (inp, target, meta, score) in enumerate(exs):
-        out.append(Candidate(target, "history", rank, (inp, target, score, meta), 0))
-        edited, n = adapt_subject(target, inp, source)
+        clean = clean_subject(target)
+        if clean is None:
+            continue
+        out.append(Candidate(clean, "history", rank, (inp, target, score, meta), 0))
+        edited, n = adapt_subject(clean, inp, source)
         if n:
             out.append(Candidate(edited, "history", rank, (inp, target, score, meta), n))
     if generated is not None and generated.strip():
@@ -179,10 +203,44 @@ def _where(cand: Candidate) -> tuple[str, dict]:
     return f"{verb} {what} ({target})", origin
 
 
+DESCRIBED = "described from the diff"
+
+
+def verify_commit(verifier: Any, source: str, cands: list[Candidate], conventions: dict[str, str]) -> Grounded:
+    """Choose by truth: the diff's own changelog entry (the author's words), else an earlier subject the
+    verifier says describes *this* diff, else a subject described from the diff's facts
+    (:func:`codetrans.lang.diff_facts.describe_diff`), else the model's text; each with its confidence."""
+    info = verifier.info.get("serving", {})
+    for c in cands:
+        c.confidence = (float(info.get("changelog_confidence", 0.9)) if c.kind == "changelog" else
+                        verifier.probability(source, c.text, kind="commit"))
+    changelog = [c for c in cands if c.kind == "changelog"]
+    if changelog:
+        best = changelog[0]
+        return Grounded(best.text, _where(best)[0], _where(best)[1], tuple(cands), best.confidence)
+    history = max((c for c in cands if c.kind == "history"), key=lambda c: c.confidence or 0.0, default=None)
+    if history is not None and (history.confidence or 0.0) >= float(info.get("history_above", 0.8)):
+        return Grounded(history.text, *_where(history), tuple(cands), history.confidence)
+    text = describe_diff(source)
+    if text:
+        described = Candidate(follow_conventions(text, conventions), "described",
+                              confidence=float(info.get("described_confidence", 0.7)))
+        return Grounded(described.text, DESCRIBED, None, (*cands, described), described.confidence)
+    gen = next((c for c in cands if c.kind == "generated"), None)
+    if gen is not None:
+        return Grounded(gen.text, "generated", None, tuple(cands), gen.confidence)
+    if history is not None:
+        return Grounded(history.text, *_where(history), tuple(cands), history.confidence)
+    return Grounded("", "generated", None, tuple(cands), 0.0)
+
+
 def ground_commit(source: str, exemplars: Sequence[Any], generated: str | None, *,
-                  chooser: Chooser | None = None) -> Grounded:
-    """The grounded subject for one diff: see the module doc."""
+                  chooser: Chooser | None = None, verifier: Any = None) -> Grounded:
+    """The grounded subject for one diff: see the module doc (with a verifier: :func:`verify_commit`)."""
     cands = commit_candidates(source, exemplars, generated)
+    if verifier is not None:
+        subjects = [_parts(e)[1] for e in list(exemplars)[:COMMIT_K]]
+        return verify_commit(verifier, source, cands, history_conventions(subjects))
     best = (chooser or rule_commit_chooser()).choose(cands)
     if best is None or best.kind == "generated":
         return Grounded(best.text if best else (generated or ""), "generated", None, tuple(cands))
@@ -190,6 +248,7 @@ def ground_commit(source: str, exemplars: Sequence[Any], generated: str | None, 
     return Grounded(best.text, provenance, origin, tuple(cands))
 
 
-__all__ = ["COMMIT_CHOOSER", "COMMIT_FEATURES", "COMMIT_K", "COMMIT_KINDS", "adapt_subject", "commit_candidates",
+__all__ = ["COMMIT_CHOOSER", "COMMIT_FEATURES", "COMMIT_K", "COMMIT_KINDS", "DESCRIBED", "adapt_subject",
+           "clean_subject", "commit_candidates", "verify_commit",
            "follow_conventions", "ground_commit", "history_conventions", "load_commit_chooser",
            "rule_commit_chooser"]

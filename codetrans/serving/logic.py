@@ -194,7 +194,8 @@ class GroundedTask(TaskLogic):
                  **kwargs: Any) -> Any:
         passed = {key: v for key, v in (("context", context), ("k", k)) if v is not None}
         if context is False or not ground or (context is None and not self.grounds_without_pool):
-            return super().__call__(inputs, *args, **passed, **kwargs)
+            results = super().__call__(inputs, *args, **passed, **kwargs)
+            return self._with_confidence(inputs, results, kwargs)
         from codetrans.serving.context import find_exemplars
 
         pool = self._grounding_pool(context) if context is not None else None
@@ -214,9 +215,10 @@ class GroundedTask(TaskLogic):
                 self._context_noted = True
         results = super().__call__(items, *args, **passed, **kwargs)
         chooser = self.chooser()
+        verifier = self.verifier()
         for (st, src), exs, res in zip(parsed, neighbours, results):
             r = res[0]
-            answer = self.ground_one(src, st, exs, r["generated_text"], chooser)
+            answer = self.ground_one(src, st, exs, r["generated_text"], chooser, verifier)
             r.setdefault("exemplars", 0)
             r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json(),
                       **self.fields_of(answer.text)})
@@ -225,6 +227,35 @@ class GroundedTask(TaskLogic):
     def fields_of(self, text: str) -> dict[str, Any]:
         """Result fields derived from the text (``finish`` made them from the model's): redone for the answer."""
         return {}
+
+    #: the verifier's part for this task type (None: its answers carry no confidence)
+    verifier_kind: str | None = "doc"
+
+    def verifier(self) -> Any:
+        """The model directory's verifier (:mod:`codetrans.serving.verifier`), loaded once; None without one."""
+        if self.verifier_kind is None:
+            return None
+        if not hasattr(self, "_verifier"):
+            from codetrans.serving.verifier import load_verifier
+
+            self._verifier = load_verifier(self._model_dir())
+        return self._verifier
+
+    def _with_confidence(self, inputs: Any, results: Any, kwargs: dict) -> Any:
+        """The model's text alone (no grounding) still says how sure the verifier is of it."""
+        verifier = self.verifier()
+        if verifier is None or not results:
+            return results
+        single = not isinstance(inputs, (list, tuple))
+        items, batch = ([inputs], [results]) if single else (list(inputs), list(results))
+        for x, res in zip(items, batch):
+            rows = res if isinstance(res, list) else [res]
+            if not rows or not isinstance(rows[0], dict) or "generated_text" not in rows[0]:
+                continue
+            _, src = self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized")))
+            for r in rows:
+                r["confidence"] = round(verifier.probability(src, r["generated_text"], kind=self.verifier_kind), 3)
+        return results
 
     #: whether an input is grounded with no pool at all (a diff in its own changelog entry)
     grounds_without_pool = False
@@ -236,11 +267,12 @@ class GroundedTask(TaskLogic):
 
         return GROUND_K
 
-    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any) -> Any:
+    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
+                   verifier: Any = None) -> Any:
         """The grounded answer for one input (a :class:`~codetrans.serving.grounded.Grounded`)."""
         from codetrans.serving.grounded import ground
 
-        return ground(source, subtask.lang or "", exemplars, generated, chooser=chooser)
+        return ground(source, subtask.lang or "", exemplars, generated, chooser=chooser, verifier=verifier)
 
     def load_chooser(self) -> Any:
         from codetrans.serving.grounded import load_chooser
@@ -337,10 +369,13 @@ class CommitTask(GroundedTask):
 
         return COMMIT_K
 
-    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any) -> Any:
+    verifier_kind = "commit"
+
+    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
+                   verifier: Any = None) -> Any:
         from codetrans.serving.grounded_commit import ground_commit
 
-        return ground_commit(source, exemplars, generated, chooser=chooser)
+        return ground_commit(source, exemplars, generated, chooser=chooser, verifier=verifier)
 
     def load_chooser(self) -> Any:
         from codetrans.serving.grounded_commit import load_commit_chooser
@@ -369,7 +404,10 @@ class ApiTask(GroundedTask):
 
         return API_K
 
-    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any) -> Any:
+    verifier_kind = None  # sequences are judged by the index's consensus, not by a text verifier
+
+    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
+                   verifier: Any = None) -> Any:
         from codetrans.serving.grounded_api import ground_api
 
         return ground_api(exemplars, generated)

@@ -1,0 +1,137 @@
+"""The verifier: truth of a text for a function (or a diff), confidence on every answer, the grounded path
+choosing by truth with a faithful fallback, and the pipeline's leave-one-out whatever form the pairs take."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pytest
+from model_fixtures import CONSTANT_ANSWER, tiny_verifier
+from retrieval.repos import commit, init
+
+import codetrans
+from codetrans.errors import CodeTransError
+from codetrans.serving.grounded import DESCRIBED, ground
+from codetrans.serving.pipelines import pipeline
+from codetrans.serving.verifier import VERIFIER_FILE, Verifier, load_verifier
+
+REMOVE = "def remove_coupon ( self , coupon ) : return self . coupons . pop ( coupon )"
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    return tiny_verifier()
+
+
+@pytest.fixture
+def verified_model(constant_model_dir, verifier, tmp_path):
+    """The constant model with a verifier in its directory (as a shipped model carries one)."""
+    dest = tmp_path / "verified"
+    shutil.copytree(constant_model_dir, dest)
+    verifier.save(dest / VERIFIER_FILE)
+    return str(dest)
+
+
+def test_the_true_text_outscores_a_neighbours_and_its_edit(verifier):
+    true = verifier.probability(REMOVE, "Remove the coupon of the cart.", name="remove_coupon")
+    neighbour = verifier.probability(REMOVE, "Add the coupon of the cart.", name="remove_coupon")
+    other_object = verifier.probability(REMOVE, "Remove the item of the cart.", name="remove_coupon")
+    assert true > 0.9 > 0.1 > max(neighbour, other_object)
+
+
+def test_a_verifier_round_trips_and_a_broken_file_is_one_clear_error(verifier, tmp_path):
+    path = verifier.save(tmp_path / VERIFIER_FILE)
+    again = Verifier.load(path)
+    assert again.probability(REMOVE, "Remove the coupon.") == pytest.approx(verifier.probability(REMOVE, "Remove the coupon."))
+    assert load_verifier(tmp_path) is not None and load_verifier(tmp_path / "none") is None
+    path.write_bytes(gzip.compress(b"{not json"))
+    with pytest.raises(CodeTransError, match="cannot read the verifier .*refit it"):
+        Verifier.load(path)
+
+
+def test_grounding_chooses_by_truth_and_falls_back_to_a_description(verifier):
+    neighbours = [("def shuffle ( self ) : return random . shuffle ( self . songs )",
+                   "Play the songs in a random order.", 9.0, {"func_name": "shuffle"})]
+    # the nearest neighbour's text is false for a removal and no edit fixes it: the fallback describes the code
+    g = ground(REMOVE, "python", neighbours, "Compute the value", verifier=verifier, name="remove_coupon")
+    assert g.provenance == DESCRIBED and g.text == "Remove the coupon."
+    assert g.as_json()["confidence"] == pytest.approx(0.8)
+    # a neighbour of the same shape, edited to this function, is true: it wins on the verifier's word
+    added = [("def add_coupon ( self , coupon ) : return self . coupons . append ( coupon )",
+              "Add the coupon of the cart.", 9.0, {"func_name": "add_coupon"})]
+    g = ground(REMOVE, "python", added, "Compute the value", verifier=verifier, name="remove_coupon")
+    assert (g.text, g.provenance) == ("Remove the coupon of the cart.", "adapted from add_coupon")
+    # a true neighbour text wins with the verifier's confidence
+    true = [("def pop_coupon ( self , coupon ) : return self . coupons . pop ( coupon )",
+             "Remove the coupon of the cart.", 9.0, {"func_name": "pop_coupon"})]
+    g = ground(REMOVE, "python", true, "Compute the value", verifier=verifier, name="remove_coupon")
+    assert g.text == "Remove the coupon of the cart." and g.provenance.startswith("copied from pop_coupon")
+    assert g.confidence > 0.9
+
+
+def test_every_document_answer_carries_a_confidence(verified_model):
+    pipe = pipeline("document", model=verified_model, backend="torch")
+    code = "def total(self):\n    return sum(self.prices)\n\n\ndef count(self):\n    return len(self.items)\n"
+    for r in pipe(code, lang="python"):
+        assert r["generated_text"] == CONSTANT_ANSWER and 0.0 <= r["confidence"] <= 1.0
+    pairs = [("def remove_item ( self , item ) : return self . items . pop ( item )", "Remove the item of the cart.")]
+    r = pipe("def remove_coupon(self, coupon):\n    return self.coupons.pop(coupon)\n", lang="python", context=pairs)[0]
+    assert r["confidence"] == pytest.approx(r["confidence"]) and "provenance" in r
+
+
+def test_a_model_without_a_verifier_answers_without_confidence(constant_model_dir):
+    pipe = pipeline("document", model=constant_model_dir, backend="torch")
+    assert "confidence" not in pipe("def f(x):\n    return x\n", lang="python")[0]
+
+
+RAW = '''def add_item(self, item, quantity=1):
+    """Add an item to the cart, keyed by its name."""
+    self.items[item] = quantity
+'''
+
+
+@pytest.mark.parametrize("pairs", [
+    [(RAW, "Add an item to the cart, keyed by its name.")],  # raw code with its own docstring
+    [("import os\n\n\n" + RAW + "\n\ndef other():\n    pass\n", "Add an item to the cart, keyed by its name.")],  # a whole file
+    [{"input": RAW, "target": "Add an item to the cart, keyed by its name."}],
+])
+def test_raw_pairs_holding_the_function_never_return_its_own_docstring(constant_model_dir, pairs):
+    pipe = pipeline("document", model=constant_model_dir, backend="torch")
+    r = pipe(RAW, lang="python", context=pairs)[0]
+    assert r["generated_text"] != "Add an item to the cart, keyed by its name."
+    assert r["provenance"] == "generated"
+
+
+def test_verify_scores_raw_code_and_diffs(verified_model):
+    code = "def remove_coupon(self, coupon):\n    return self.coupons.pop(coupon)\n"
+    good, bad = codetrans.verify(code, ["Remove the coupon of the cart.", "Add the coupon of the cart."],
+                                 lang="python", model=verified_model)
+    assert good > 0.5 > bad
+    diff = ("--- a/src/Coupon.java\n+++ b/src/Coupon.java\n@@ -1 +1 @@\n-return coupons;\n"
+            "+return coupons.pop();\n")
+    right, wrong = codetrans.verify(diff, ["Use pop in Coupon", "Use append in Song"], kind="commit", model=verified_model)
+    assert right > wrong
+    with pytest.raises(CodeTransError, match="kind must be one of"):
+        codetrans.verify(code, "x", kind="api", model=verified_model)
+
+
+def test_a_model_without_a_verifier_is_a_clear_error_for_verify(constant_model_dir):
+    with pytest.raises(CodeTransError, match="has no verifier"):
+        codetrans.verify("def f(x):\n    return x\n", "Return x.", model=constant_model_dir)
+
+
+def test_commit_subjects_in_a_real_repository_are_described_from_the_diff(tmp_path, verified_model, monkeypatch):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    repo = init(tmp_path / "r")
+    commit(repo, {"src/Cart.java": "class Cart {\n  int size() { return 0; }\n}\n"}, "Add Cart (#1142)")
+    commit(repo, {"src/Cart.java": "class Cart {\n  int size() { return 1; }\n}\n"}, "fixup! Add Cart")
+    (repo / "src" / "Cart.java").write_text("class Cart {\n  int size() { return 1; }\n  void clear() { items = 0; }\n}\n")
+    import subprocess
+
+    diff = subprocess.run(["git", "diff"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    pipe = pipeline("commit", model=verified_model, backend="torch")
+    r = pipe(diff, context=str(repo))[0]
+    assert r["generated_text"] == "Add clear to Cart"
+    assert r["provenance"] == "described from the diff" and 0 < r["confidence"] <= 1
+    assert "#1142" not in r["generated_text"] and not r["generated_text"].startswith("fixup!")
