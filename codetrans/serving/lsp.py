@@ -3,8 +3,12 @@
 * **Code actions** on a function without documentation: "Document `name`", and for the file "Document all
   undocumented functions" — each a ``WorkspaceEdit`` inserting the text in the language's style at the
   right indentation, written by :func:`codetrans.serving.docwriter.insert_docs` (the writer of
-  ``codetrans document --write``, so the result reparses). Edits are computed on resolve
-  (``codeAction/resolve``) when the client supports it, else with the action.
+  ``codetrans document --write``, so the result reparses) and sent as one zero-width ``TextEdit`` per
+  insertion (found in linear time: a big file costs what one parse costs). Edits are computed on resolve
+  (``codeAction/resolve``) when the client supports it. A client without resolve gets the edits of the
+  functions at the cursor only (at most :data:`EAGER`); "Document all" and any further function come as the
+  command ``codetrans.document`` (``[uri, function or "*", line]``), which sends its edit through
+  ``workspace/applyEdit``: the action list never waits for the whole file.
 * **Hover** on an undocumented function's first line: the suggestion and where it came from (adapted
   from a named neighbour of the repository, or generated) before anything is applied.
 * **Command** ``codetrans.commitMessage``: a subject for the staged diff of the workspace's repository.
@@ -12,13 +16,17 @@
 The model loads once per server, on first use; the repository index (:mod:`codetrans.serving.grounded`'s
 pool) is built in a background thread when a file of the workspace opens and reused (cached by content).
 A request cancelled by the client stops between batches; a file that does not parse gets no action and
-no error; an exception in one request is logged to the client and never ends the server.
+no error; an exception in one request is logged to the client and never ends the server. The file's
+undocumented functions are listed once per document version (in a worker thread).
+
+The transport (:mod:`codetrans.serving.lsp_io`) answers every request — malformed params, requests before
+``initialize``, bad JSON each get their JSON-RPC error — and ends the server (non-zero, with the reason on
+stderr) on a frame whose length cannot be trusted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import difflib
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,6 +45,11 @@ logger = logging.getLogger(__name__)
 #: Seconds a request waits for the repository index before answering with the model alone.
 INDEX_WAIT_S = 1.5
 BATCH = 8
+#: Functions at the cursor whose edit a client without ``codeAction/resolve`` gets with the action list.
+EAGER = 3
+#: Per-function actions offered for one range (a whole-file selection would otherwise list every function).
+MAX_ACTIONS = 20
+DOCUMENT_COMMAND = "codetrans.document"
 
 
 class Cancelled(Exception):
@@ -106,16 +119,53 @@ class Documenter:
         return out
 
 
+def _lines(text: str) -> list[str]:
+    """The text's lines as LSP counts them for our edits: each ends after its "\n" (a "\r\n" stays whole)."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def text_edits(old: str, new: str) -> list[dict]:
-    """Minimal line edits turning ``old`` into ``new`` (LSP ``TextEdit`` shapes, 0-based lines)."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    edits = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            continue
-        edits.append({"range": {"start": {"line": i1, "character": 0}, "end": {"line": i2, "character": 0}},
-                      "newText": "".join(b[j1:j2])})
-    return edits
+    """LSP ``TextEdit`` shapes (0-based lines) turning ``old`` into ``new``, in linear time.
+
+    ``new`` is ``old`` with whole lines inserted (what the doc writer does): each run of inserted lines becomes
+    one zero-width edit at the start of the line it goes before. Should ``old``'s lines not all be found in
+    order, one edit replaces the lines between the common head and tail instead. (Was difflib over the whole
+    file: quadratic, 8-10 s for one insertion at 20,000 lines.)"""
+    a, b = _lines(old), _lines(new)
+    edits, i, run = [], 0, None
+    for j, line in enumerate(b):
+        if i < len(a) and line == a[i]:
+            if run is not None:
+                edits.append(_insert(i, "".join(b[run:j])))
+                run = None
+            i += 1
+        elif run is None:
+            run = j
+    if i == len(a):
+        if run is not None:
+            edits.append(_insert(i, "".join(b[run:])))
+        return edits
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    end = {"line": len(a) - tail, "character": 0}
+    if tail == 0 and a and not a[-1].endswith("\n"):  # the last line has no newline: end where it ends
+        end = {"line": len(a) - 1, "character": _utf16(a[-1])}
+    return [{"range": {"start": {"line": head, "character": 0}, "end": end},
+             "newText": "".join(b[head:len(b) - tail])}]
+
+
+def _insert(line: int, text: str) -> dict:
+    at = {"line": line, "character": 0}
+    return {"range": {"start": at, "end": dict(at)}, "newText": text}
 
 
 def document_edit(text: str, lang: str, funcs: list[dict], results: list[dict]) -> tuple[str, list[str]]:
@@ -163,25 +213,64 @@ def _log_error(ls: Any, what: str, exc: BaseException) -> None:
     ls.window_log_message(T.LogMessageParams(type=T.MessageType.Error, message=f"codetrans: {what} failed: {exc}"))
 
 
-def _edit_for(ls: Any, uri: str, which: str, stop: threading.Event) -> T.WorkspaceEdit | None:
-    """The edit documenting function ``which`` of ``uri`` (``"*"``: every undocumented one)."""
-    from lsprotocol import types as T
-
+def _listing(ls: Any, uri: str) -> tuple[Any, str, str | None, str | None, list[dict] | None]:
+    """One snapshot of the document: (document, text, language, path, its undocumented functions). The
+    functions are listed once per version (a parse of the whole file: about 1 s at 100,000 lines), so callers
+    run this in a worker thread and use the returned text, never a later ``doc.source``."""
     doc, lang, path = _doc(ls, uri)
     text = doc.source
-    funcs = undocumented(text, lang or "")
-    if not funcs:
-        return None
-    if which != "*":
-        funcs = [f for f in funcs if f["func_name"] == which][:1]
-        if not funcs:
-            return None
-    results = ls.documenter.suggest(text, lang, funcs, path, stop)
+    key = (doc.version, len(text), hash(text))
+    cached = ls.listings.get(uri)
+    if cached is None or cached[0] != key:
+        cached = (key, undocumented(text, lang or ""))
+        ls.listings[uri] = cached
+    return doc, text, lang, path, cached[1]
+
+
+def _workspace_edit(uri: str, version: int | None, text: str, lang: str, funcs: list[dict],
+                    results: list[dict]) -> T.WorkspaceEdit:
+    from lsprotocol import types as T
+
     new, _ = document_edit(text, lang, funcs, results)
     edits = [T.TextEdit(range=T.Range(start=T.Position(**e["range"]["start"]), end=T.Position(**e["range"]["end"])),
                         new_text=e["newText"]) for e in text_edits(text, new)]
     return T.WorkspaceEdit(document_changes=[T.TextDocumentEdit(
-        text_document=T.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version), edits=edits)])
+        text_document=T.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits)])
+
+
+def _edit_for(ls: Any, uri: str, which: str, line: int | None, stop: threading.Event) -> T.WorkspaceEdit | None:
+    """The edit documenting function ``which`` of ``uri`` (the one of that name nearest ``line``, 1-based;
+    ``"*"``: every undocumented one)."""
+    doc, text, lang, path, funcs = _listing(ls, uri)
+    funcs = funcs or []
+    if which != "*":
+        named = [f for f in funcs if f["func_name"] == which]
+        funcs = sorted(named, key=lambda f: abs(f["start_line"] - line))[:1] if line is not None else named[:1]
+    if not funcs:
+        return None
+    results = ls.documenter.suggest(text, lang, funcs, path, stop)
+    return _workspace_edit(uri, doc.version, text, lang, funcs, results)
+
+
+def _actions_for(ls: Any, uri: str, lo: int, hi: int, eager: bool,
+                 stop: threading.Event) -> tuple[list[dict], int, list[Any]]:
+    """The undocumented functions overlapping lines ``lo``..``hi`` (1-based), how many the file has, and with
+    ``eager`` the edits of the first :data:`EAGER` of them (None where the writer refused), all from one
+    snapshot of the text."""
+    doc, text, lang, path, funcs = _listing(ls, uri)
+    if not funcs:
+        return [], 0, []
+    here = [f for f in funcs if f["start_line"] <= hi and f["end_line"] >= lo][:MAX_ACTIONS]
+    edits: list[Any] = []
+    if eager and here:
+        head = here[:EAGER]
+        for f, r in zip(head, ls.documenter.suggest(text, lang, head, path, stop)):
+            try:
+                edits.append(_workspace_edit(uri, doc.version, text, lang, [f], [r]))
+            except CodeTransError as exc:
+                logger.warning("no edit for %s: %s", f["func_name"], exc)
+                edits.append(None)
+    return here, len(funcs), edits
 
 
 def _resolves(ls: Any) -> bool:
@@ -189,6 +278,12 @@ def _resolves(ls: Any) -> bool:
     caps = ls.client_capabilities.text_document
     action = caps.code_action if caps else None
     return bool(action and action.resolve_support and "edit" in (action.resolve_support.properties or []))
+
+
+def _applies_edits(ls: Any) -> bool:
+    """Whether the client takes ``workspace/applyEdit`` (what :data:`DOCUMENT_COMMAND` sends)."""
+    ws = ls.client_capabilities.workspace
+    return bool(ws and ws.apply_edit)
 
 
 def _did_open(ls: Any, params: T.DidOpenTextDocumentParams) -> None:
@@ -199,24 +294,43 @@ def _did_open(ls: Any, params: T.DidOpenTextDocumentParams) -> None:
         ls.documenter.warm(path)  # the repository index builds while the user reads
 
 
-async def _code_action(ls: Any, params: T.CodeActionParams) -> list[T.CodeAction] | None:
+def _did_close(ls: Any, params: T.DidCloseTextDocumentParams) -> None:
+    ls.listings.pop(params.text_document.uri, None)
+
+
+def _command(title: str, data: dict) -> T.Command:
+    from lsprotocol import types as T
+
+    return T.Command(title=title, command=DOCUMENT_COMMAND, arguments=[data["uri"], data["function"], data.get("line")])
+
+
+async def _code_action(ls: Any, params: T.CodeActionParams) -> list[T.CodeAction | T.Command] | None:
     from lsprotocol import types as T
 
     try:
         uri = params.text_document.uri
-        doc, lang, _ = _doc(ls, uri)
-        funcs = undocumented(doc.source, lang or "")
-        if not funcs:
-            return []
         lo, hi = params.range.start.line + 1, params.range.end.line + 1
-        here = [f for f in funcs if f["start_line"] <= hi and f["end_line"] >= lo]
-        actions = [T.CodeAction(title=f"Document `{f['func_name']}`", kind=T.CodeActionKind.QuickFix,
-                                data={"uri": uri, "function": f["func_name"]}) for f in here]
-        actions.append(T.CodeAction(title=f"Document all undocumented functions ({len(funcs)})",
-                                    kind=T.CodeActionKind.Source, data={"uri": uri, "function": "*"}))
-        if not _resolves(ls):
-            for a in actions:
-                a.edit = await _in_thread(_edit_for, ls, uri, a.data["function"])
+        eager, applies = not _resolves(ls), _applies_edits(ls)
+        here, total, edits = await _in_thread(_actions_for, ls, uri, lo, hi, eager)
+        if not total:
+            return []
+        # Without resolve, the first few come with their edit and the rest (and "Document all") as bare Commands
+        # run when chosen: a CodeAction carrying a command is read as a broken Command by lsprotocol's clients.
+        actions: list[Any] = []
+        for k, f in enumerate(here):
+            data = {"uri": uri, "function": f["func_name"], "line": f["start_line"]}
+            title = f"Document `{f['func_name']}`"
+            if not eager:
+                actions.append(T.CodeAction(title=title, kind=T.CodeActionKind.QuickFix, data=data))
+            elif k < len(edits) and edits[k] is not None:
+                actions.append(T.CodeAction(title=title, kind=T.CodeActionKind.QuickFix, edit=edits[k]))
+            elif applies:
+                actions.append(_command(title, data))
+        title, data = f"Document all undocumented functions ({total})", {"uri": uri, "function": "*"}
+        if not eager:
+            actions.append(T.CodeAction(title=title, kind=T.CodeActionKind.Source, data=data))
+        elif applies:
+            actions.append(_command(title, data))
         return actions
     except asyncio.CancelledError:
         raise
@@ -228,7 +342,7 @@ async def _code_action(ls: Any, params: T.CodeActionParams) -> list[T.CodeAction
 async def _resolve(ls: Any, action: T.CodeAction) -> T.CodeAction:
     try:
         data = action.data or {}
-        action.edit = await _in_thread(_edit_for, ls, data["uri"], data["function"])
+        action.edit = await _in_thread(_edit_for, ls, data["uri"], data["function"], data.get("line"))
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -237,11 +351,11 @@ async def _resolve(ls: Any, action: T.CodeAction) -> T.CodeAction:
 
 
 def _hover_text(ls: Any, uri: str, line: int, stop: threading.Event) -> str | None:
-    doc, lang, path = _doc(ls, uri)
-    funcs = [f for f in (undocumented(doc.source, lang or "") or []) if f["start_line"] == line + 1]
+    _, text, lang, path, funcs = _listing(ls, uri)
+    funcs = [f for f in funcs or [] if f["start_line"] == line + 1]
     if not funcs:
         return None
-    r = ls.documenter.suggest(doc.source, lang, funcs[:1], path, stop)[0]
+    r = ls.documenter.suggest(text, lang, funcs[:1], path, stop)[0]
     return f"**codetrans**: {r['generated_text']}\n\n_{r.get('provenance', 'generated')}_"
 
 
@@ -273,20 +387,47 @@ async def _commit_message(ls: Any, args: Any = None) -> str | None:
         return None
 
 
-def build_server(documenter: Documenter | None = None) -> Any:
-    """The pygls server with the features of the module doc (handlers above, state on ``server.documenter``)."""
+async def _document(ls: Any, uri: Any = None, function: Any = "*", line: Any = None) -> dict:
+    """:data:`DOCUMENT_COMMAND` ``[uri, function name or "*", line]``: the edit, sent by ``workspace/applyEdit``."""
     from lsprotocol import types as T
-    from pygls.lsp.server import LanguageServer
+    from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 
-    server = LanguageServer("codetrans", __version__)
+    if not (isinstance(uri, str) and isinstance(function, str)
+            and (line is None or (type(line) is int and line >= 0))):
+        raise JsonRpcInvalidParams(f'{DOCUMENT_COMMAND} takes [uri, function name or "*", line]')
+    try:
+        edit = await _in_thread(_edit_for, ls, uri, function, line)
+        if edit is None:
+            return {"applied": False, "insertions": 0}
+        label = "Document all undocumented functions" if function == "*" else f"Document `{function}`"
+        result = await ls.workspace_apply_edit_async(T.ApplyWorkspaceEditParams(edit=edit, label=label))
+    except asyncio.CancelledError:
+        raise
+    except (Exception, JsonRpcException) as exc:  # noqa: BLE001 - reported, never fatal
+        _log_error(ls, "documenting", exc)
+        return {"applied": False, "insertions": 0}
+    return {"applied": bool(result.applied), "insertions": len(edit.document_changes[0].edits)}
+
+
+def build_server(documenter: Documenter | None = None) -> Any:
+    """The server with the features of the module doc (handlers above, state on ``server.documenter`` and the
+    per-version listings on ``server.listings``), on the transport of :mod:`codetrans.serving.lsp_io`."""
+    from lsprotocol import types as T
+
+    from codetrans.serving.lsp_io import Server
+
+    server = Server("codetrans", __version__)
     server.documenter = documenter or Documenter()  # type: ignore[attr-defined]
+    server.listings = {}  # type: ignore[attr-defined]
     kinds = [T.CodeActionKind.QuickFix, T.CodeActionKind.Source]
     server.feature(T.TEXT_DOCUMENT_DID_OPEN)(_did_open)
+    server.feature(T.TEXT_DOCUMENT_DID_CLOSE)(_did_close)
     server.feature(T.TEXT_DOCUMENT_CODE_ACTION,
                    T.CodeActionOptions(code_action_kinds=kinds, resolve_provider=True))(_code_action)
     server.feature(T.CODE_ACTION_RESOLVE)(_resolve)
     server.feature(T.TEXT_DOCUMENT_HOVER)(_hover)
     server.command("codetrans.commitMessage")(_commit_message)
+    server.command(DOCUMENT_COMMAND)(_document)
     return server
 
 
@@ -302,14 +443,21 @@ def staged_subject(root: str | Path, model: str | None = None, backend: str = "a
 
 
 def serve(model: str | None = None, backend: str = "auto") -> None:
-    """Run the server on stdin/stdout until the client shuts it down (or stdin ends)."""
+    """Run the server on stdin/stdout until the client shuts it down (or stdin ends); raises
+    :class:`CodeTransError` when a frame cannot be trusted (the command then exits non-zero)."""
     import sys
 
     stdin, stdout = getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None)
     if stdin is None or stdout is None:
         raise CodeTransError("codetrans lsp talks LSP over stdin/stdout, which must be byte streams here")
-    logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol
-    build_server(Documenter(model, backend)).start_io(stdin, stdout)
+    from codetrans.serving.lsp_io import FramingError
+
+    if not logging.getLogger("codetrans").handlers:  # the CLI's handler already writes ours to stderr
+        logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol
+    try:
+        build_server(Documenter(model, backend)).start_io(stdin, stdout)
+    except FramingError as exc:  # the editor sees the server end (and restarts it) instead of a deaf one
+        raise CodeTransError(f"stopped: a message frame that cannot be trusted: {exc}") from None
 
 
 __all__ = ["Documenter", "build_server", "document_edit", "serve", "staged_subject", "text_edits"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 
 import pytest
 from lsprotocol import types as T
@@ -184,5 +185,75 @@ async def test_commit_message_command_for_the_staged_diff(workspace, constant_mo
         # grounded in the workspace's history, as `codetrans commit --staged` is: its one earlier commit
         assert subject == "Add the shop"
         assert any("nothing is staged" in m.message for m in client.messages)
+    finally:
+        await client.shutdown_session()
+
+
+def _helpers(path, n: int) -> None:
+    """A module of ``n`` undocumented functions, four lines each."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"def helper_{i}(x):\n    return x + {i}\n\n\n" for i in range(n)))
+
+
+@pytest.mark.asyncio
+async def test_resolve_on_a_100k_line_file_is_one_insertion(tmp_path, constant_model_dir):
+    big = tmp_path / "big" / "helpers.py"
+    _helpers(big, 25_000)  # 100,000 lines
+    client = await _client(big.parent, constant_model_dir, tmp_path)
+    try:
+        uri = _open(client, big, "python")
+        line = 4 * 24_000  # helper_24000's def
+        t = time.perf_counter()
+        actions = await asyncio.wait_for(_actions(client, uri, line), 60)
+        assert actions[0].title == "Document `helper_24000`"
+        action = await asyncio.wait_for(client.code_action_resolve_async(actions[0]), 60)
+        elapsed = time.perf_counter() - t
+        (edit,) = action.edit.document_changes[0].edits  # one insertion, not a diff of the whole file
+        assert edit.range.start == edit.range.end == T.Position(line=line + 1, character=0)
+        assert edit.new_text.startswith('    """') and edit.new_text.endswith('"""\n')
+        assert edit.new_text.count("\n") == 1
+        assert elapsed < 30, elapsed  # was no answer in 120 s (difflib over the file: quadratic)
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_without_resolve_support_the_action_list_is_bounded(tmp_path, constant_model_dir):
+    big = tmp_path / "big" / "helpers.py"
+    _helpers(big, 5_000)  # 20,000 lines, every function undocumented
+    client = await _client(big.parent, constant_model_dir, tmp_path, resolve=False)
+    try:
+        uri = _open(client, big, "python")
+        t = time.perf_counter()
+        actions = await asyncio.wait_for(_actions(client, uri, 4 * 2_500), 60)
+        elapsed = time.perf_counter() - t
+        one, every = actions
+        assert one.title == "Document `helper_2500`" and len(one.edit.document_changes[0].edits) == 1
+        # "Document all" is a command the client runs when chosen, not 5,000 edits computed on a cursor move
+        assert every.title == "Document all undocumented functions (5000)"
+        assert isinstance(every, T.Command) and every.command == "codetrans.document"
+        assert elapsed < 30, elapsed
+    finally:
+        await client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_document_all_command_applies_its_edit(workspace, constant_model_dir, tmp_path):
+    client = await _client(workspace, constant_model_dir, tmp_path, resolve=False)
+    applied: list[T.WorkspaceEdit] = []
+
+    @client.feature(T.WORKSPACE_APPLY_EDIT)
+    def _apply_edit(params: T.ApplyWorkspaceEditParams) -> T.ApplyWorkspaceEditResult:
+        applied.append(params.edit)
+        return T.ApplyWorkspaceEditResult(applied=True)
+
+    try:
+        uri = _open(client, workspace / "cart.py", "python")
+        command = (await _actions(client, uri, 9))[-1]
+        result = await client.workspace_execute_command_async(T.ExecuteCommandParams(
+            command=command.command, arguments=command.arguments))
+        assert result == {"applied": True, "insertions": 2}
+        new = _apply(PY, applied[0])
+        assert all(f["documented"] for f in list_functions(new, "python"))
     finally:
         await client.shutdown_session()
