@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                            "and test files out")
         check.add_argument("--min-lines", type=int, default=1, help="with --check/--fix: only functions of at least "
                            "this many lines (default: %(default)s)")
+    if command in ("document", "commit", "comment"):
+        parser.add_argument("--min-confidence", type=float, default=None, metavar="P",
+                            help="write answers whose confidence (the verifier's, 0-1) is at least P; the others are "
+                                 "listed as 'not sure' with their best candidate (default: the model's threshold, "
+                                 "chosen for >= 90%% correct on judged validation data; 0 writes every answer)")
     if command == "commit":
         parser.add_argument("--install-hook", action="store_true",
                             help="install a prepare-commit-msg hook in the current git repository")
@@ -181,13 +186,17 @@ def run(args: argparse.Namespace) -> int:
         generate["k"] = check_k(args.k)
     if getattr(args, "context", None) and getattr(args, "no_context", False):
         raise CodeTransError("--context and --no-context contradict each other")
+    min_confidence = getattr(args, "min_confidence", None)
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+        raise CodeTransError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
     pipe = pipeline(command, model=args.model, backend=args.backend, quantization=args.quantization)
+    threshold = min_confidence if min_confidence is not None else getattr(pipe, "write_threshold", lambda: None)()
     from codetrans.serving.context_policy import ContextPolicy
 
     pools = ContextPolicy(pipe, command, explicit=getattr(args, "context", None),
                           off=getattr(args, "no_context", False), k=getattr(args, "k", None), notify=_note)
     if options is not None:
-        return _check_docs(pipe, inputs, pools, generate, options, fix=args.fix)
+        return _check_docs(pipe, inputs, pools, generate, options, fix=args.fix, threshold=threshold)
     for name, text in inputs:
         kwargs = dict(generate)
         pool = pools.get(name)
@@ -200,10 +209,10 @@ def run(args: argparse.Namespace) -> int:
 
             kwargs["lang"] = language_of(getattr(args, "lang", None), name, text)
         if command == "document" and args.write:
-            _write_docs(pipe, name, text, kwargs, backup=not args.no_backup)
+            _write_docs(pipe, name, text, kwargs, backup=not args.no_backup, threshold=threshold)
             continue
         if command == "document":
-            _document_streaming(pipe, name, text, kwargs, args.json)
+            _document_streaming(pipe, name, text, kwargs, args.json, threshold)
             continue
         results = pipe(text, **kwargs)
         for r in results:
@@ -212,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(r, ensure_ascii=False, default=str))
             else:
-                line = _tagged(r, getattr(args, "message", False))
+                line = _tagged(r, getattr(args, "message", False), threshold)
                 if "result" in r:
                     line += f"  => {r['result']}"
                 elif "error" in r:
@@ -221,12 +230,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tagged(result: dict[str, Any], message: bool) -> str:
-    """The text with where it came from: ``  [provenance]``, or for ``--message`` a ``#`` line git drops."""
-    if "provenance" not in result:
-        return result["generated_text"]
-    tag = f"\n# codetrans: {result['provenance']}" if message else f"  [{result['provenance']}]"
-    return result["generated_text"] + tag
+def _tag(result: dict[str, Any]) -> str:
+    """Where a text came from and how sure the verifier is: ``copied from f (a.py:3); confidence 0.83``."""
+    parts = [result["provenance"]] if "provenance" in result else []
+    if result.get("confidence") is not None:
+        parts.append(f"confidence {result['confidence']:.2f}")
+    return "; ".join(parts)
+
+
+def _tagged(result: dict[str, Any], message: bool, threshold: float | None = None) -> str:
+    """The text with where it came from: ``  [provenance; confidence]``, or for ``--message`` a ``#`` line git
+    drops. Under the confidence threshold the text is "not sure": for ``--message`` (what the hook writes)
+    it goes into the comment only, so that it never becomes the subject unless the user keeps it."""
+    from codetrans.serving.docwriter import not_sure
+
+    tag = _tag(result)
+    text = result["generated_text"]
+    if not_sure(result, threshold):
+        if message:
+            return f"\n# codetrans: not sure ({tag}); a candidate subject, uncomment it to keep it:\n# {text}"
+        return f"(not sure) {text}  [{tag}]"
+    if not tag:
+        return text
+    return text + (f"\n# codetrans: {tag}" if message else f"  [{tag}]")
 
 
 def _check_options(args: argparse.Namespace) -> Any:
@@ -245,7 +271,8 @@ def _check_options(args: argparse.Namespace) -> Any:
                         min_lines=args.min_lines)
 
 
-def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], options: Any, fix: bool) -> int:
+def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], options: Any, fix: bool,
+                threshold: float | None = None) -> int:
     """``document --check/--fix``: one line per undocumented function with its suggestion; exit 1 while any is
     left undocumented (``--fix`` inserts them first)."""
     from codetrans.lang.extract import EXTRACT_LANGUAGES
@@ -275,7 +302,7 @@ def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], o
         by_place = {f["start_byte"]: r for f, r in zip(funcs, results)}
         written = write_docs(pipe, name, text, lang, backup=False,
                              document=lambda todo, m=by_place: [m[f["start_byte"]] for f in todo],
-                             only=lambda f, m=by_place: f["start_byte"] in m)
+                             only=lambda f, m=by_place: f["start_byte"] in m, min_confidence=threshold)
         fixed += written.inserted
         missing += len(funcs) - written.inserted
         for note in written.notes:
@@ -314,7 +341,8 @@ def _document_batches(pipe: Any, name: str | None, text: str, functions: list[di
             bar.close()
 
 
-def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str, Any], as_json: bool) -> None:
+def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str, Any], as_json: bool,
+                        threshold: float | None = None) -> None:
     functions = pipe._functions(text, kwargs.get("lang"))
     if not functions:
         raise CodeTransError("no functions found in the input (is the language right?)")
@@ -327,8 +355,7 @@ def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str
                 print(json.dumps(r, ensure_ascii=False, default=str), flush=True)
             else:
                 where = f"{name}:" if name else "line "
-                tag = f"  [{r['provenance']}]" if "provenance" in r else ""
-                print(f"{where}{r['start_line']} {r['func_name']}: {r['generated_text']}{tag}", flush=True)
+                print(f"{where}{r['start_line']} {r['func_name']}: {_tagged(r, False, threshold)}", flush=True)
             done += 1
     except KeyboardInterrupt:
         print(f"{name or 'stdin'}: interrupted after {done} of {len(functions)} function(s); the results above "
@@ -336,10 +363,11 @@ def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str
         raise
 
 
-def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup: bool) -> None:
+def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup: bool,
+                threshold: float | None = None) -> None:
     """``document --write``: :func:`codetrans.serving.docwriter.write_docs`, the model run batch by batch
     (progress bar on a terminal)."""
-    from codetrans.serving.docwriter import write_docs
+    from codetrans.serving.docwriter import not_sure, write_docs
 
     kwargs = dict(kwargs)
     lang = kwargs.pop("lang")
@@ -351,12 +379,12 @@ def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup:
         shown.extend(results)
         return results
 
-    written = write_docs(pipe, path, text, lang, backup=backup, document=document)
+    written = write_docs(pipe, path, text, lang, backup=backup, document=document, min_confidence=threshold)
     for note in written.notes:
         print(f"{path}: {note}", file=sys.stderr)
     if written.inserted:  # where each inserted text came from (the file itself gets only the text)
         for r in shown:
-            if r.get("generated_text", "").strip():
-                tag = f"  [{r['provenance']}]" if "provenance" in r else ""
-                print(f"{path}:{r['start_line']} {r['func_name']}: {r['generated_text']}{tag}")
+            if r.get("generated_text", "").strip() and not not_sure(r, threshold):
+                tag = _tag(r)
+                print(f"{path}:{r['start_line']} {r['func_name']}: {r['generated_text']}" + (f"  [{tag}]" if tag else ""))
     print(f"{path}: {written.message}")

@@ -69,8 +69,8 @@ def describe(tokens: str, lang: str, name: str = "") -> str | None:
         sentence = f"{verb} whether it {_PREDICATES[head]} {_phrase(rest)}"
     elif head == "to" and rest:
         sentence = f"{'Converts' if third else 'Convert'} it to {_phrase(rest)}"
-    elif head in _VERBS:
-        obj = _phrase(rest) if rest else (_join(sig.params) if sig.params else "")
+    elif head in _VERBS and (rest or _join(sig.params)):  # a bare verb ("Pops.") tells nothing: no description
+        obj = _phrase(rest) if rest else _join(sig.params)
         verb = _third(head) if third else head
         sentence = f"{verb.capitalize()} {('the ' + obj) if rest else obj}".rstrip()
     elif returns and len(words) <= 4 and not sig.params:

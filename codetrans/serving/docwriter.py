@@ -156,15 +156,31 @@ class DocsWritten:
         return f"documented {self.inserted} function(s)" + (f"; original kept as {self.backup}" if self.backup else "")
 
 
+def not_sure(result: dict, threshold: float | None) -> bool:
+    """Whether an answer stays out of files: its confidence is under the threshold (answers without a
+    confidence — a model with no verifier — are written, as before verifiers existed)."""
+    conf = result.get("confidence")
+    return threshold is not None and conf is not None and conf < threshold
+
+
+def not_sure_note(func_name: str, result: dict) -> str:
+    """How an answer left out of the file is listed: "not sure", its confidence and the best candidate."""
+    return (f"{func_name}: not sure (confidence {result['confidence']:.2f}), not written; best candidate: "
+            f"{result['generated_text']!r} (--min-confidence {max(0.0, result['confidence'] - 0.005):.2f} writes it)")
+
+
 def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup: bool = True,
                document: Callable[[list[dict]], list[dict]] | None = None,
-               only: Callable[[dict], bool] | None = None, **generate: Any) -> DocsWritten:
+               only: Callable[[dict], bool] | None = None, min_confidence: float | None = None,
+               **generate: Any) -> DocsWritten:
     """Document the undocumented functions of the file ``path`` (content ``text``) with a document pipeline
     and write the result in place (atomically, keeping a backup unless told otherwise).
 
     ``document``: how to run the model on the functions to document (the CLI passes one that streams
     batches with a progress bar); default ``pipe.document_file(text, functions, lang=lang, **generate)``.
     ``only``: document just the undocumented functions it accepts (``--fix``'s filters).
+    ``min_confidence``: answers under it are not written but listed as "not sure" in the notes (default: the
+    pipeline's :meth:`~codetrans.serving.logic.GroundedTask.write_threshold`).
     """
     from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
     from codetrans.lang.grammars import get_parser
@@ -186,7 +202,12 @@ def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup:
         results = pipe.document_file(text, todo, lang=lang, **generate)
     else:
         results = document(todo)
-    new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(todo, results)])
+    if min_confidence is None:
+        min_confidence = getattr(pipe, "write_threshold", lambda: None)()
+    sure = [(f, r) for f, r in zip(todo, results) if not not_sure(r, min_confidence)]
+    unsure = [not_sure_note(f["func_name"], r) for f, r in zip(todo, results) if not_sure(r, min_confidence)]
+    new, inserted, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in sure]) if sure else (text, 0, [])
+    notes = unsure + notes
     if not inserted:
         return DocsWritten(notes=notes)
     # the model took a while: an edit made meanwhile (an editor saving the file) must not be replaced

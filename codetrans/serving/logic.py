@@ -193,7 +193,10 @@ class GroundedTask(TaskLogic):
     def __call__(self, inputs: Any, *args: Any, context: Any = None, k: int | None = None, ground: bool = True,
                  **kwargs: Any) -> Any:
         passed = {key: v for key, v in (("context", context), ("k", k)) if v is not None}
-        if context is False or not ground or (context is None and not self.grounds_without_pool):
+        # with a verifier, an answer outside any repository is still chosen by truth (the model's text, or a
+        # description built from the code when that text is not trustworthy)
+        if context is False or not ground or (context is None and not self.grounds_without_pool
+                                              and self.verifier() is None):
             results = super().__call__(inputs, *args, **passed, **kwargs)
             return self._with_confidence(inputs, results, kwargs)
         from codetrans.serving.context import find_exemplars
@@ -240,6 +243,14 @@ class GroundedTask(TaskLogic):
 
             self._verifier = load_verifier(self._model_dir())
         return self._verifier
+
+    def write_threshold(self) -> float | None:
+        """The confidence from which an answer is written into a file (``--write``, ``--fix``, the LSP, the
+        hook), chosen on the judged validation set; None without a verifier (every answer is written)."""
+        verifier = self.verifier()
+        if verifier is None:
+            return None
+        return float(verifier.info.get("serving", {}).get("write_threshold", 0.5))
 
     def _with_confidence(self, inputs: Any, results: Any, kwargs: dict) -> Any:
         """The model's text alone (no grounding) still says how sure the verifier is of it."""

@@ -72,9 +72,16 @@ def test_grounding_chooses_by_truth_and_falls_back_to_a_description(verifier):
 
 def test_every_document_answer_carries_a_confidence(verified_model):
     pipe = pipeline("document", model=verified_model, backend="torch")
-    code = "def total(self):\n    return sum(self.prices)\n\n\ndef count(self):\n    return len(self.items)\n"
-    for r in pipe(code, lang="python"):
-        assert r["generated_text"] == CONSTANT_ANSWER and 0.0 <= r["confidence"] <= 1.0
+    code = "def total(self):\n    return sum(self.prices)\n\n\ndef restock(self):\n    self.stock.fill()\n"
+    total, restock = pipe(code, lang="python")
+    # outside a repository the model's text competes with a description of the code, chosen by truth
+    assert (total["generated_text"], total["provenance"]) == ("Return the total.", DESCRIBED)
+    assert total["model_text"] == CONSTANT_ANSWER and total["confidence"] == pytest.approx(0.8)
+    # a name that says too little gives no description: the model's text stays, with how little it is trusted
+    assert (restock["generated_text"], restock["provenance"]) == (CONSTANT_ANSWER, "generated")
+    assert 0.0 <= restock["confidence"] < 0.7
+    plain = pipe(code, lang="python", ground=False)  # the model's text alone, still with its confidence
+    assert all(r["generated_text"] == CONSTANT_ANSWER and "confidence" in r for r in plain)
     pairs = [("def remove_item ( self , item ) : return self . items . pop ( item )", "Remove the item of the cart.")]
     r = pipe("def remove_coupon(self, coupon):\n    return self.coupons.pop(coupon)\n", lang="python", context=pairs)[0]
     assert r["confidence"] == pytest.approx(r["confidence"]) and "provenance" in r
@@ -135,3 +142,51 @@ def test_commit_subjects_in_a_real_repository_are_described_from_the_diff(tmp_pa
     assert r["generated_text"] == "Add clear to Cart"
     assert r["provenance"] == "described from the diff" and 0 < r["confidence"] <= 1
     assert "#1142" not in r["generated_text"] and not r["generated_text"].startswith("fixup!")
+
+
+SHOP_FILE = '''def remove_coupon(self, coupon):
+    return self.coupons.pop(coupon)
+
+
+def restock(self):
+    self.stock.fill()
+'''
+
+
+def test_write_inserts_only_confident_answers_and_lists_the_rest_as_not_sure(tmp_path, verified_model, capsys,
+                                                                             monkeypatch):
+    from codetrans.cli import main
+
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    target = tmp_path / "loose" / "shop.py"  # outside any repository
+    target.parent.mkdir()
+    target.write_text(SHOP_FILE)
+    assert main(["document", str(target), "--write", "--model", verified_model, "--backend", "torch"]) == 0
+    cap = capsys.readouterr()
+    text = target.read_text()
+    assert '"""Remove the coupon."""' in text  # described from the code, confidence 0.8 >= 0.7
+    assert CONSTANT_ANSWER not in text  # the model's untrusted text for restock is not written ...
+    assert "restock: not sure (confidence" in cap.err and repr(CONSTANT_ANSWER) in cap.err  # ... but listed
+    assert "[described from the code; confidence 0.80]" in cap.out
+    # an explicit --min-confidence 0 writes it
+    target.write_text(SHOP_FILE)
+    assert main(["document", str(target), "--write", "--no-backup", "--min-confidence", "0", "--model", verified_model,
+                 "--backend", "torch"]) == 0
+    assert f'"""{CONSTANT_ANSWER}."""' in target.read_text()
+    assert main(["document", str(target), "--min-confidence", "2", "--model", verified_model]) == 2
+
+
+def test_the_hook_message_keeps_a_not_sure_subject_in_a_comment(tmp_path, verified_model, capsys, monkeypatch):
+    from codetrans.cli import main
+
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    diff = tmp_path / "change.diff"
+    diff.write_text("@@ -1 +1 @@\n-a = 1\n+a = 2\n")  # no file names: nothing to describe it by
+    assert main(["commit", str(diff), "--message", "--model", verified_model, "--backend", "torch"]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first == ""  # git takes the first non-comment line as the subject: none is offered
+    assert "# codetrans: not sure" in out and f"# {CONSTANT_ANSWER}" in out
+    assert main(["commit", str(diff), "--message", "--min-confidence", "0", "--model", verified_model,
+                 "--backend", "torch"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == CONSTANT_ANSWER
