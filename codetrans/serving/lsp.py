@@ -213,18 +213,21 @@ def _log_error(ls: Any, what: str, exc: BaseException) -> None:
     ls.window_log_message(T.LogMessageParams(type=T.MessageType.Error, message=f"codetrans: {what} failed: {exc}"))
 
 
-def _listing(ls: Any, uri: str) -> tuple[Any, str, str | None, str | None, list[dict] | None]:
-    """One snapshot of the document: (document, text, language, path, its undocumented functions). The
+def _listing(ls: Any, uri: str) -> tuple[int | None, str, str | None, str | None, list[dict] | None]:
+    """One snapshot of the document: (version, text, language, path, its undocumented functions). The
     functions are listed once per version (a parse of the whole file: about 1 s at 100,000 lines), so callers
     run this in a worker thread and use the returned text, never a later ``doc.source``."""
     doc, lang, path = _doc(ls, uri)
+    # the version before the text: should a change land between the two reads, the edit names the older
+    # version and the client refuses it, rather than applying offsets of one text to another
+    version = doc.version
     text = doc.source
-    key = (doc.version, len(text), hash(text))
+    key = (version, len(text), hash(text))
     cached = ls.listings.get(uri)
     if cached is None or cached[0] != key:
         cached = (key, undocumented(text, lang or ""))
         ls.listings[uri] = cached
-    return doc, text, lang, path, cached[1]
+    return version, text, lang, path, cached[1]
 
 
 def _workspace_edit(uri: str, version: int | None, text: str, lang: str, funcs: list[dict],
@@ -241,7 +244,7 @@ def _workspace_edit(uri: str, version: int | None, text: str, lang: str, funcs: 
 def _edit_for(ls: Any, uri: str, which: str, line: int | None, stop: threading.Event) -> T.WorkspaceEdit | None:
     """The edit documenting function ``which`` of ``uri`` (the one of that name nearest ``line``, 1-based;
     ``"*"``: every undocumented one)."""
-    doc, text, lang, path, funcs = _listing(ls, uri)
+    version, text, lang, path, funcs = _listing(ls, uri)
     funcs = funcs or []
     if which != "*":
         named = [f for f in funcs if f["func_name"] == which]
@@ -249,7 +252,7 @@ def _edit_for(ls: Any, uri: str, which: str, line: int | None, stop: threading.E
     if not funcs:
         return None
     results = ls.documenter.suggest(text, lang, funcs, path, stop)
-    return _workspace_edit(uri, doc.version, text, lang, funcs, results)
+    return _workspace_edit(uri, version, text, lang, funcs, results)
 
 
 def _actions_for(ls: Any, uri: str, lo: int, hi: int, eager: bool,
@@ -257,7 +260,7 @@ def _actions_for(ls: Any, uri: str, lo: int, hi: int, eager: bool,
     """The undocumented functions overlapping lines ``lo``..``hi`` (1-based), how many the file has, and with
     ``eager`` the edits of the first :data:`EAGER` of them (None where the writer refused), all from one
     snapshot of the text."""
-    doc, text, lang, path, funcs = _listing(ls, uri)
+    version, text, lang, path, funcs = _listing(ls, uri)
     if not funcs:
         return [], 0, []
     here = [f for f in funcs if f["start_line"] <= hi and f["end_line"] >= lo][:MAX_ACTIONS]
@@ -266,7 +269,7 @@ def _actions_for(ls: Any, uri: str, lo: int, hi: int, eager: bool,
         head = here[:EAGER]
         for f, r in zip(head, ls.documenter.suggest(text, lang, head, path, stop)):
             try:
-                edits.append(_workspace_edit(uri, doc.version, text, lang, [f], [r]))
+                edits.append(_workspace_edit(uri, version, text, lang, [f], [r]))
             except CodeTransError as exc:
                 logger.warning("no edit for %s: %s", f["func_name"], exc)
                 edits.append(None)

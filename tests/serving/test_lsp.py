@@ -257,3 +257,34 @@ async def test_document_all_command_applies_its_edit(workspace, constant_model_d
         assert all(f["documented"] for f in list_functions(new, "python"))
     finally:
         await client.shutdown_session()
+
+
+def _apply_dicts(text: str, edits: list[dict]) -> str:
+    lines = text.split("\n")
+    lines = [x + "\n" for x in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    for e in sorted(edits, key=lambda e: e["range"]["start"]["line"], reverse=True):
+        (s, e_) = e["range"]["start"], e["range"]["end"]
+        head = lines[s["line"]][:s["character"]] if s["line"] < len(lines) else ""
+        tail = lines[e_["line"]][e_["character"]:] if e_["line"] < len(lines) else ""
+        lines[s["line"]:e_["line"] + 1] = [head + e["newText"] + tail]
+    return "".join(lines)
+
+
+def test_text_edits_are_line_insertions_in_linear_time():
+    from codetrans.serving.lsp import text_edits
+
+    old = "def a():\r\n    return 1\r\n\r\ndef b():\r\n    return 2"  # CRLF, no final newline
+    new = old.replace("    return 1", '    """A."""\r\n    return 1').replace("    return 2", '    """B."""\r\n    return 2')
+    edits = text_edits(old, new)
+    assert [(e["range"]["start"], e["range"]["end"], e["newText"]) for e in edits] == [
+        ({"line": 1, "character": 0}, {"line": 1, "character": 0}, '    """A."""\r\n'),
+        ({"line": 4, "character": 0}, {"line": 4, "character": 0}, '    """B."""\r\n')]
+    assert _apply_dicts(old, edits) == new
+    changed = old.replace("return 2", "return 3")  # not an insertion: one replacement of the lines between
+    (edit,) = text_edits(old, changed)
+    assert _apply_dicts(old, [edit]) == changed
+    big = "".join(f"def f{i}(x):\n    return x\n\n\n" for i in range(50_000))  # 200,000 lines
+    t = time.perf_counter()
+    edits = text_edits(big, big.replace("def f49999(x):\n", 'def f49999(x):\n    """Doc."""\n'))
+    assert len(edits) == 1 and edits[0]["range"]["start"]["line"] == 4 * 49_999 + 1
+    assert time.perf_counter() - t < 2  # difflib took minutes
