@@ -24,6 +24,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     measure.add_argument("--per-task", type=int, default=300)
     measure.add_argument("--kinds", nargs="+", default=["doc", "commit"], choices=["doc", "commit"])
     measure.add_argument("--out", default=None, help="write the figures here (JSON)")
+    measure.add_argument("--likelihood-model", default=None,
+                         help="also rank by this model's log-likelihood of each text (a baseline; torch)")
+    measure.add_argument("--stale-split", default="validation",
+                         help="split for the synthetic stale-docstring check ('' to skip)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,8 +56,14 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.verifier)
     verifier = Verifier.load(path / VERIFIER_FILE if path.is_dir() else path)
-    figures, table = measure_recall(args.data, verifier, split=args.split, per_task=args.per_task, kinds=args.kinds)
+    figures, table = measure_recall(args.data, verifier, split=args.split, per_task=args.per_task, kinds=args.kinds,
+                                    model=args.likelihood_model)
     print(table)
+    if args.stale_split and "doc" in args.kinds:
+        from codetrans.evaluation.verifier import stale_figures
+
+        figures["stale"] = stale_figures(args.data, verifier, split=args.stale_split, per_task=args.per_task)
+        print(json.dumps(figures["stale"], indent=1))
     if args.out:
         from codetrans.safeio import safe_write
 

@@ -222,7 +222,7 @@ def _resume(pred_path: Path, meta_path: Path, total: int, signature: dict, overw
     """Predictions already written by the same settings (count); refuses a file another setting wrote."""
     if overwrite and pred_path.exists():
         pred_path.unlink()
-        pred_path.with_suffix(".conf.txt").unlink(missing_ok=True)
+        _conf_path(pred_path).unlink(missing_ok=True)
     done = _read_done(pred_path, total)
     if done and meta_path.exists():
         old = json.loads(meta_path.read_text(encoding="utf-8")).get("signature")
@@ -251,7 +251,7 @@ def _predict_rest(predictor: Predictor, task: str, records: list[dict], pred_pat
                     raise CodeTransError(f"{predictor.name} returned {len(preds)} predictions for {len(part)}")
                 confidence = getattr(predictor, "confidences", None)
                 if confidence is not None:  # before the predictions: a prefix of them always has its confidences
-                    with open(pred_path.with_suffix(".conf.txt"), "a", encoding="utf-8") as cf:
+                    with open(_conf_path(pred_path), "a", encoding="utf-8") as cf:
                         cf.write("".join(f"{c if c is not None else ''}\n" for c in confidence(task, part, preds)))
                 fh.write("".join(p + "\n" for p in preds))
                 fh.flush()
@@ -289,7 +289,7 @@ def _evaluate_task(predictor: Predictor, ds: Any, task_col: Sequence[str], task:
         res["sources"] = dict(sorted(sources.items()))
     res["resumed_from"] = resumed_from
     res["multi_reference"] = any(len(r) > 1 for r in refs)
-    confs = _read_confidences(pred_path.with_suffix(".conf.txt"), len(predictions))
+    confs = _read_confidences(_conf_path(pred_path), len(predictions))
     if any(c is not None for c in confs):
         res["confidence"] = {"mean": round(sum(c for c in confs if c is not None) / len(confs), 4),
                              "threshold": getattr(predictor, "write_threshold", None)}
@@ -301,6 +301,11 @@ def _evaluate_task(predictor: Predictor, ds: Any, task_col: Sequence[str], task:
                                           threshold if any(c is not None for c in confs) else None)
         _write_lines(s.out / f"{task}.unlabelled.jsonl", [json.dumps(u, ensure_ascii=False) for u in unlabelled])
     return res
+
+
+def _conf_path(pred_path: Path) -> Path:
+    """``<task>.conf.txt`` beside ``<task>.pred.txt``: one confidence per prediction."""
+    return pred_path.with_name(pred_path.name.replace(".pred.txt", ".conf.txt"))
 
 
 def _read_confidences(path: Path, n: int) -> list[float | None]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from codetrans.errors import CodeTransError
 from codetrans.evaluation.context import EXEMPLARS_KEY, attach_exemplars
 from codetrans.evaluation.runner import load_split, spread
 from codetrans.serving.verifier import (
@@ -127,6 +128,9 @@ def fit_verifier(data: Any, *, kinds: Sequence[str] = ("doc", "commit"), per_tas
         table = fit_table(table_pairs(data, kind))
         tables[kind] = table
         gs = verifier_groups(data, "train", kind, per_task=per_task, progress=progress)
+        if not gs:
+            raise CodeTransError(f"no {kind} unit of the training split has a neighbour in its own repository "
+                                 "(the hard negatives): is the corpus's repo column filled?")
         groups[kind] = gs
         x, y, w = [], [], []
         for g in gs:
@@ -218,7 +222,8 @@ def text_idf(data: Any, kind: str = "doc") -> dict[str, float]:
 
 
 def measure_recall(data: Any, verifier: Verifier, *, split: str = "test", per_task: int = 300,
-                   kinds: Sequence[str] = ("doc", "commit"), progress: bool = True) -> tuple[dict, str]:
+                   kinds: Sequence[str] = ("doc", "commit"), progress: bool = True,
+                   model: str | None = None) -> tuple[dict, str]:
     """Recall@1 of the true text among it and its repository neighbours' texts (as they are and edited), per
     sub-task, for the verifier, the translation table alone and the baselines; (figures, markdown table)."""
     from codetrans.metrics.table import column_label
@@ -227,7 +232,8 @@ def measure_recall(data: Any, verifier: Verifier, *, split: str = "test", per_ta
     rows: list[tuple[str, dict]] = []
     for kind in kinds:
         groups = verifier_groups(data, split, kind, per_task=per_task, progress=progress)
-        scorers = {**baseline_scorers(groups, text_idf(data, kind)), **verifier_scorers(verifier, kind)}
+        scorers = {**baseline_scorers(groups, text_idf(data, kind)), **verifier_scorers(verifier, kind),
+                   **(likelihood_scorers(model) if model else {})}
         if kind == "commit":
             scorers.pop("chooser estimate", None)  # the documentation chooser has no commit features
         rec = recall_at_1(groups, scorers)
@@ -240,6 +246,50 @@ def measure_recall(data: Any, verifier: Verifier, *, split: str = "test", per_ta
     for name, r in rows:
         lines.append(f"| {name} | " + " | ".join(f"{r[t]:.1f}" if t in r else "–" for t in tasks) + " |")
     return figures, "\n".join(lines)
+
+
+class Likelihood:
+    """The generator's own log-likelihood of a text given the unit's input (the shipped model, torch), total
+    and per token: one encoder pass per unit, all its texts scored in one batch."""
+
+    def __init__(self, model_dir: str, max_source: int = 512):
+        import torch
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        self.torch = torch
+        self.tok = AutoTokenizer.from_pretrained(model_dir)
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(model_dir).eval()
+        self.max_source = max_source
+        self._memo: dict[int, list[tuple[float, float]]] = {}
+
+    def scores(self, g: Group) -> list[tuple[float, float]]:
+        """(sum, mean) of the log-probabilities of each text's tokens."""
+        if id(g) in self._memo:
+            return self._memo[id(g)]
+        from codetrans.tasks import format_input
+
+        torch = self.torch
+        src = self.tok([format_input(get_subtask(g.task), g.code)], truncation=True, max_length=self.max_source,
+                       return_tensors="pt")
+        tgt = self.tok(list(g.texts), truncation=True, max_length=96, padding=True, return_tensors="pt").input_ids
+        labels = tgt.masked_fill(tgt == self.tok.pad_token_id, -100)
+        n = len(g.texts)
+        with torch.inference_mode():
+            enc = self.model.get_encoder()(**src).last_hidden_state.expand(n, -1, -1)
+            logits = self.model(encoder_outputs=(enc,), attention_mask=src.attention_mask.expand(n, -1),
+                                labels=labels).logits
+        logp = torch.log_softmax(logits.float(), -1).gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        mask = labels != -100
+        total = (logp * mask).sum(-1)
+        out = [(float(t), float(t / max(1, int(m)))) for t, m in zip(total, mask.sum(-1))]
+        self._memo[id(g)] = out
+        return out
+
+
+def likelihood_scorers(model_dir: str) -> dict[str, Scorer]:
+    lik = Likelihood(model_dir)
+    return {"model likelihood": lambda g, i: lik.scores(g)[i][0],
+            "model likelihood / token": lambda g, i: lik.scores(g)[i][1]}
 
 
 def stale_figures(data: Any, verifier: Verifier, *, split: str = "validation", per_task: int = 300,
@@ -282,5 +332,5 @@ def stale_figures(data: Any, verifier: Verifier, *, split: str = "validation", p
     return out
 
 
-__all__ = ["Group", "baseline_scorers", "measure_recall", "stale_figures", "fit_verifier", "recall_at_1", "table_pairs", "text_idf",
+__all__ = ["Group", "Likelihood", "baseline_scorers", "likelihood_scorers", "measure_recall", "stale_figures", "fit_verifier", "recall_at_1", "table_pairs", "text_idf",
            "verifier_groups", "verifier_scorers"]
