@@ -4,7 +4,7 @@
   undocumented functions" — each a ``WorkspaceEdit`` inserting the text in the language's style at the
   right indentation, written by :func:`codetrans.serving.docwriter.insert_docs` (the writer of
   ``codetrans document --write``, so the result reparses) and sent as one zero-width ``TextEdit`` per
-  insertion (found in linear time: a big file costs what one parse costs). Edits are computed on resolve
+  insertion (found in linear time: a big file costs a few parses, not a quadratic diff). Edits are computed on resolve
   (``codeAction/resolve``) when the client supports it. A client without resolve gets the edits of the
   functions at the cursor only (at most :data:`EAGER`); "Document all" and any further function come as the
   command ``codetrans.document`` (``[uri, function or "*", line]``), which sends its edit through
