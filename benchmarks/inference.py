@@ -17,7 +17,8 @@ vs int8 CTranslate2 weights on the same 1,000 functions (references: their docst
 ``--dev``, on a held-out corpus split. The last line is one JSON object.
 
 With no arguments it measures the model shipped in the package (``codetrans/models/``; its prebuilt
-int8 export is reused, exports of other quantizations go to ``$CODETRANS_HOME/exports``)::
+int8 export is reused; any other export, of any model, goes to ``$CODETRANS_HOME/exports``: the benchmark
+writes nothing into a model folder or the package)::
 
     python benchmarks/inference.py
     python benchmarks/inference.py --model runs/quickstart/final --dev corpora/quickstart   # any other model
@@ -97,6 +98,7 @@ def main() -> None:
     from codetrans.lang import tokenize_code
     from codetrans.metrics import smoothed_bleu
     from codetrans.serving import zoo
+    from codetrans.serving.backends import runtime_export_root
     from codetrans.serving.ct2 import cpu_threads, ct2_generate_options
     from codetrans.serving.export import export_ct2
     from codetrans.tasks import format_input, get_subtask
@@ -117,8 +119,8 @@ def main() -> None:
                  "batch_size": args.batch_size, "threads": threads, "quantization": args.quantization}
     subtask = get_subtask("document", "python")
 
-    for quant in {args.quantization, "float32"}:
-        export_ct2(model_dir, quantization=quant)  # made once, outside every timing
+    for quant in {args.quantization, "float32"}:  # made once, outside every timing; never inside the model folder
+        export_ct2(model_dir, quantization=quant, root=runtime_export_root())
     fast = codetrans.pipeline("document", model_dir, backend="ct2", quantization=args.quantization,
                               batch_size=args.batch_size, threads=threads)
 

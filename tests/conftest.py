@@ -17,6 +17,17 @@ import pytest  # noqa: E402
 from model_fixtures import CONSTANT_ANSWER, train_constant_model  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_codetrans_home(tmp_path_factory):
+    """Run-time exports go to $CODETRANS_HOME/exports, never beside a model: keep the suite's out of ~."""
+    if os.environ.get("CODETRANS_HOME"):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CODETRANS_HOME", str(tmp_path_factory.mktemp("codetrans-home")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def constant_model_dir(tmp_path_factory):
     """A micro T5 trained in seconds to answer CONSTANT_ANSWER to any input of any task.

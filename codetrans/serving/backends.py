@@ -41,14 +41,32 @@ def quantize_int8(model: Any) -> Any:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
+def runtime_export_root(export_root: str | os.PathLike | None = None) -> Path:
+    """Where serving writes an export: ``export_root``, else ``$CODETRANS_HOME/exports`` (never a model folder)."""
+    from codetrans.serving import zoo
+
+    return Path(export_root) if export_root is not None else zoo.home() / "exports"
+
+
+def rebuild_export(model_dir: str | os.PathLike, damaged: str | os.PathLike, quantization: str | None = None,
+                   export_root: str | os.PathLike | None = None) -> Path:
+    """A new export of ``model_dir`` after ``damaged`` failed to load: made under the run-time root (never
+    reusing ``damaged``; if ``damaged`` is the one there, it is replaced)."""
+    made = export.export_ct2(model_dir, quantization=quantization or DEFAULT_CT2_QUANTIZATION, force=True,
+                             root=runtime_export_root(export_root))
+    logger.warning("the CTranslate2 export %s is damaged; made a new one in %s", damaged, made)
+    return made
+
+
 def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
                    quantization: str | None = None,
                    export_root: str | os.PathLike | None = None) -> tuple[str, Path | None]:
     """-> ("ct2", export dir) or ("torch", None) for a resolved local model directory.
 
-    ``auto`` exports the model once when CTranslate2 is installed: beside it, or, when the model's folder
-    is read-only (a shipped model in an installed package), under ``$CODETRANS_HOME/exports``; any
-    failure there falls back to torch with a log line, never an error.
+    ``auto`` uses a current export beside the model (the shipped model comes with one) or makes one once
+    under ``export_root`` (default ``$CODETRANS_HOME/exports``) when CTranslate2 is installed: nothing under
+    the model's folder is written at run time. Any failure there falls back to torch with a log line,
+    never an error.
     """
     backend = check_backend(backend)
     if backend == "torch":
@@ -59,7 +77,7 @@ def choose_backend(model_dir: str | os.PathLike, backend: str | None = "auto",
     if not ct2_available():
         return "torch", None
     try:
-        return "ct2", export.export_ct2(model_dir, quantization=quant, root=export_root)
+        return "ct2", export.export_ct2(model_dir, quantization=quant, root=runtime_export_root(export_root))
     except (CodeTransError, OSError) as exc:
         if backend == "ct2":
             raise

@@ -73,7 +73,10 @@ class LiteTokenizer:
 
         export_dir = Path(export_dir)
         meta = read_metadata(export_dir)
-        self._tok = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
+        try:
+            self._tok = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
+        except Exception as exc:  # tokenizers raises a bare Exception on a malformed file
+            raise corrupt_export(export_dir, "tokenizer.json", exc) from None
         self._tok.no_truncation()
         self._tok.no_padding()
         self.special_ids = frozenset(meta.get("special_ids", []))
@@ -108,12 +111,27 @@ class LiteTokenizer:
 METADATA = "codetrans_export.json"
 
 
+class CorruptExportError(CodeTransError):
+    """A CTranslate2 export whose files cannot be loaded: the message names the file and what to do."""
+
+
+def corrupt_export(export_dir: str | os.PathLike, name: str, exc: BaseException) -> CorruptExportError:
+    detail = " ".join(str(exc).split())[:160]
+    return CorruptExportError(f"the CTranslate2 export file {Path(export_dir) / name} is damaged ({detail}); use "
+                              "--backend torch, or rebuild the export with `codetrans export MODEL --force`")
+
+
 def read_metadata(export_dir: str | os.PathLike) -> dict[str, Any]:
     path = Path(export_dir) / METADATA
     try:
-        return json.loads(path.read_text())
+        meta = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise CodeTransError(f"{export_dir} is not a codetrans CTranslate2 export ({exc})") from None
+        raise CorruptExportError(f"{path} is unreadable ({exc}): {export_dir} is not a usable codetrans CTranslate2 "
+                                 "export; use --backend torch, or rebuild it with `codetrans export MODEL --force`") from None
+    if not isinstance(meta, dict):
+        raise CorruptExportError(f"{path} is not a codetrans export description; use --backend torch, or rebuild "
+                                 "the export with `codetrans export MODEL --force`")
+    return meta
 
 
 def ct2_generate_options(generate_kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -160,9 +178,12 @@ class Ct2Engine:
         self.tokenizer = tokenizer or LiteTokenizer(self.export_dir)
         # one process, several cores: intra-op threads; the pipelines batch instead of running
         # translations in parallel.
-        self.translator = ctranslate2.Translator(str(self.export_dir), device="cpu",
-                                                 compute_type=self.metadata.get("quantization", "default"),
-                                                 inter_threads=1, intra_threads=threads or cpu_threads())
+        try:
+            self.translator = ctranslate2.Translator(str(self.export_dir), device="cpu",
+                                                     compute_type=self.metadata.get("quantization", "default"),
+                                                     inter_threads=1, intra_threads=threads or cpu_threads())
+        except (RuntimeError, ValueError) as exc:  # a truncated or garbled model.bin / config.json
+            raise corrupt_export(self.export_dir, "model.bin", exc) from None
 
     def translate_batch(self, tokens: list[list[str]], **options: Any) -> list[list[str]]:
         """Token strings in, hypothesis tokens out (without start and end tokens): the best one per input,

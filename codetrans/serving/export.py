@@ -1,15 +1,20 @@
 """`codetrans export MODEL --to ct2`: convert a model for CTranslate2 (fast CPU inference).
 
-The export lives beside the model, ``MODEL/ct2-<quantization>/`` (CTranslate2's ``model.bin``,
-``config.json`` and vocabulary, plus the tokenizer as ``tokenizer.json`` and ``codetrans_export.json``),
-and is reused while the model's weights are unchanged. It is written to a temporary directory and
-renamed into place, so a crash or a concurrent export never leaves a half-written one behind.
+`codetrans export` writes the export beside the model, ``MODEL/ct2-<quantization>/`` (CTranslate2's
+``model.bin``, ``config.json`` and vocabulary, plus the tokenizer as ``tokenizer.json`` and
+``codetrans_export.json``). At run time (``backend="auto"|"ct2"``) an export is only *read* there: a
+missing, stale or corrupt one is made under ``$CODETRANS_HOME/exports`` instead, so nothing under a model
+directory is ever written by serving. An export is current while the content (SHA-256) of the files it
+was made from is unchanged — not their mtimes, which a git checkout or a copy resets — and is intact
+while its own files match the hashes recorded when it was made. It is written to a temporary directory
+and renamed into place, so a crash or a concurrent export never leaves a half-written one behind.
 Conversion runs offline on the local directory.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -19,6 +24,8 @@ from typing import Any
 from codetrans.errors import CodeTransError
 from codetrans.fs import WEIGHT_FILES, check_model_dir, replace_dir
 from codetrans.serving.ct2 import CT2_QUANTIZATIONS, DEFAULT_CT2_QUANTIZATION, METADATA
+
+logger = logging.getLogger(__name__)
 
 FORMAT = 1
 
@@ -36,11 +43,17 @@ def export_path(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QU
     return Path(root) / f"{resolved.name}-{key}" / f"ct2-{quantization}"
 
 
+#: The files an export is made from.
+SOURCE_FILES = ("config.json", *WEIGHT_FILES, "tokenizer.json", "spiece.model")
+_HASHES: dict[tuple, str] = {}  # (path, size, mtime, ctime, inode) -> sha256: each file hashed once per process
+
+
 def fingerprint(model_dir: str | os.PathLike) -> list[list[Any]]:
-    """Names, sizes and mtimes of the files an export is made from: a changed model invalidates it."""
+    """Names, sizes and mtimes of the files an export is made from (recorded for information; freshness
+    is decided by :func:`content_hashes`)."""
     model_dir = Path(model_dir)
     out = []
-    for name in ("config.json", *WEIGHT_FILES, "tokenizer.json", "spiece.model"):
+    for name in SOURCE_FILES:
         p = model_dir / name
         if p.is_file():
             st = p.stat()
@@ -48,54 +61,60 @@ def fingerprint(model_dir: str | os.PathLike) -> list[list[Any]]:
     return out
 
 
-def content_hashes(model_dir: str | os.PathLike) -> dict[str, str]:
-    """SHA-256 of the files an export is made from (~0.1 s for a tiny model): the fallback check when
-    mtimes changed but the content did not — a git checkout, a wheel install, a copied model."""
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file, memoised while its inode, size, mtime and ctime are unchanged (a write or a
+    ``touch -d`` changes the ctime, which no copy or checkout can set back)."""
     import hashlib
 
-    out = {}
-    for name, _size, _mtime in fingerprint(model_dir):
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    if key not in _HASHES:
         h = hashlib.sha256()
-        with open(Path(model_dir) / name, "rb") as f:
+        with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
-        out[name] = h.hexdigest()
-    return out
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
+
+
+def content_hashes(model_dir: str | os.PathLike) -> dict[str, str]:
+    """SHA-256 of the files an export is made from (~0.05 s for the shipped model, once per process)."""
+    model_dir = Path(model_dir)
+    return {name: file_sha256(model_dir / name) for name in SOURCE_FILES if (model_dir / name).is_file()}
+
+
+def export_files(export_dir: str | os.PathLike) -> dict[str, list[Any]]:
+    """[size, SHA-256] of each file of an export but its metadata: recorded at export time, checked on reuse."""
+    export_dir = Path(export_dir)
+    return {p.name: [p.stat().st_size, file_sha256(p)] for p in sorted(export_dir.iterdir())
+            if p.is_file() and p.name != METADATA}
 
 
 def cached_export(model_dir: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
                   root: str | os.PathLike | None = None) -> Path | None:
-    """The existing, up-to-date export of ``model_dir`` with these weights, or None. Cheap (no imports):
-    names, sizes and mtimes match; else, when only mtimes differ, the content hashes must (and a writable
-    export outside the package then records the new mtimes so the next check is cheap again)."""
+    """The existing, current and intact export of ``model_dir`` with these weights, or None. Read-only:
+    the content hashes of the model's files must equal those recorded at export time, and the export's
+    own files the sizes and hashes it recorded (exports made before those were recorded: their sizes are
+    not known, a damaged one is caught when it is loaded)."""
     path = export_path(model_dir, quantization, root)
     try:
         meta = json.loads((path / METADATA).read_text())
     except (OSError, ValueError):
         return None
-    if meta.get("format") != FORMAT or meta.get("quantization") != quantization:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("quantization") != quantization:
         return None
-    if not all((path / f).is_file() for f in ("model.bin", "tokenizer.json")):
-        return None
-    prints = fingerprint(model_dir)
-    if meta.get("fingerprint") == prints:
-        return path
-    recorded = meta.get("fingerprint") or []
-    if [p[:2] for p in recorded] != [p[:2] for p in prints] or not meta.get("sha256"):
+    if not all((path / f).is_file() for f in ("model.bin", "tokenizer.json")) or not meta.get("sha256"):
         return None
     try:
         if content_hashes(model_dir) != meta["sha256"]:
             return None
+        recorded = meta.get("files")
+        if isinstance(recorded, dict) and recorded != export_files(path):
+            logger.warning("the CTranslate2 export %s no longer matches the files it was written with (damaged?); "
+                           "not using it", path)
+            return None
     except OSError:
         return None
-    from codetrans.serving import zoo
-
-    # same content, new mtimes: remember them (best effort), except in the package (a checkout stays clean)
-    if os.access(path, os.W_OK) and not zoo.is_shipped(path):
-        try:
-            (path / METADATA).write_text(json.dumps({**meta, "fingerprint": prints}, indent=1))
-        except OSError:
-            pass
     return path
 
 
@@ -126,8 +145,8 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
     check_model_dir(model_dir, weights=True)
     if root is None:
         root = default_root(model_dir)
-    if not force:  # an up-to-date export beside the model (the shipped one comes with one) serves any root
-        for where in dict.fromkeys([None, root]):
+    if not force:  # a current export in ``root`` first (a rebuilt one), then beside the model (shipped ones)
+        for where in dict.fromkeys([root, None]):
             cached = cached_export(model_dir, quantization, where)
             if cached is not None:
                 return cached
@@ -183,6 +202,7 @@ def _convert(model_dir: Path, out: Path, quantization: str, ctranslate2: Any) ->
         "eos_token_id": tok.eos_token_id,
         "generation": _generation_defaults(model_dir),
     }
+    meta["files"] = export_files(out)  # a damaged export is then noticed before it is loaded
     (out / METADATA).write_text(json.dumps(meta, indent=1))
 
 

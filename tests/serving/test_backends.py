@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import transformers
@@ -100,10 +101,15 @@ def test_ct2_batches_really_batch(random_dir):
     assert batched == single and len(calls) == len(FUNCTIONS)  # caller's order kept
 
 
-def test_auto_picks_ct2_and_exports_once(random_dir, tmp_path):
+def test_auto_picks_ct2_and_exports_once(random_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
     model = shutil.copytree(random_dir, tmp_path / "m")
     pipe = pipeline("document", str(model))  # backend="auto"
-    assert pipe.backend == "ct2" and (model / "ct2-int8" / "model.bin").is_file()
+    # made once under $CODETRANS_HOME/exports: nothing is written into the model's folder at run time
+    exported = Path(pipe.export_dir)
+    assert pipe.backend == "ct2" and exported.is_relative_to(tmp_path / "home" / "exports")
+    assert (exported / "model.bin").is_file()
+    assert not (model / "ct2-int8").exists()
     assert pipeline("document", str(model), backend="torch").backend == "torch"
     assert isinstance(pipe(FUNCTIONS[0], lang="python", max_new_tokens=3)[0]["generated_text"], str)
 
