@@ -106,13 +106,17 @@ def read_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES, stdin: Bin
         return read_limited(fh, limit, str(path))
 
 
-def decode_text(data: bytes, name: str, warn: bool = True) -> str:
-    """The encoding policy: NUL bytes -> InputError (binary); invalid UTF-8 replaced (with a warning)."""
+def decode_text(data: bytes, name: str, warn: bool = True, strict: bool = False) -> str:
+    """The encoding policy: NUL bytes -> InputError (binary); invalid UTF-8 replaced (with a warning), or
+    with ``strict`` an InputError (bytes handed to the Python API: the caller knows their encoding)."""
     if b"\0" in data:
         raise InputError(f"{name} looks binary (NUL bytes), not source code")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        if strict:
+            raise InputError(f"{name} is bytes that are not valid UTF-8; decode it with its encoding and pass "
+                             "a str") from None
         if warn:
             logger.warning("%s is not valid UTF-8; undecodable bytes were replaced", name)
         return data.decode("utf-8", "replace")

@@ -229,6 +229,8 @@ def summarize_subtask(lang: str) -> str:
 
 def normalize_lang(lang: str) -> str:
     """Map user spellings (``csharp``, ``c#``, ``js``, ``py``...) to the canonical language name."""
+    if not isinstance(lang, str):  # lang=5 from the Python API: name the argument, not str's missing method
+        raise CodeTransError(f"lang= must be a language name such as 'python', got {type(lang).__name__} {lang!r}")
     key = lang.strip().lower().replace("-", "_")
     aliases = {"csharp": "c_sharp", "c#": "c_sharp", "cs": "c_sharp", "js": "javascript",
                "py": "python", "rb": "ruby", "golang": "go", "node": "javascript"}

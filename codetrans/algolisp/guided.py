@@ -79,6 +79,24 @@ class Choice:
         return out
 
 
+_JSON_START = re.compile(r'\s*([\[{"]|-?\d)')
+
+
+def parse_arg_value(name: str, value: str) -> Any:
+    """A ``--arg NAME=VALUE`` value: JSON, or else a bare string (``s=hello world``). A value that starts
+    like JSON (``[``, ``{``, ``"``, a number) but is not JSON is refused, as :func:`parse_example` does:
+    a typo such as ``a=[1,-2,`` must not run as the string ``"[1,-2,"``."""
+    try:
+        return json.loads(value)
+    except RecursionError:
+        raise CodeTransError(f"--arg {name}: the value is nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        if _JSON_START.match(value):
+            raise CodeTransError(f"--arg {name}: {value[:60]!r} is not valid JSON ({exc.msg}, column {exc.colno}); "
+                                 f"give JSON, e.g. {name}=[1,2,3] or {name}='\"text\"'") from None
+        return value
+
+
 def parse_example(text: str) -> Example:
     """``'a=[1,2,3], b=2 -> 6'`` (JSON values; strings quoted) -> :class:`Example`; CodeTransError otherwise."""
     usage = f"bad example {text!r}: expected NAME=JSON[, NAME=JSON ...] -> JSON, e.g. 'a=[1,2,3] -> 6'"

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codetrans.errors import ConfigError
+from codetrans.errors import CodeTransError, ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,13 +45,12 @@ def parse_arg(spec: str) -> tuple[str, Any]:
     name, sep, raw = spec.partition("=")
     if not sep or not name:
         raise ConfigError(f"--arg expects NAME=VALUE, got {spec!r}")
+    from codetrans.algolisp.guided import parse_arg_value
+
     try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    except RecursionError:
-        raise ConfigError(f"--arg {name.strip()}: the value is nested too deeply") from None
-    return name.strip(), value
+        return name.strip(), parse_arg_value(name.strip(), raw)
+    except CodeTransError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _run(args: argparse.Namespace) -> int:

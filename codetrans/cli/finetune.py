@@ -1,4 +1,4 @@
-"""`codetrans finetune --repo DIR --base MODEL`: fine-tune a model on one repository in one command."""
+"""`codetrans finetune --repo DIR [--base MODEL]`: fine-tune a model on one repository in one command."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what to fine-tune for (default: all = document, comment, commit, api — whatever "
                              "the repository provides)")
     parser.add_argument("--base", help="the model to start from: a model directory or an id from `codetrans zoo list` "
-                                       "(required until CodeTrans ships a default model)")
+                                       "(default: the model shipped for the task)")
     parser.add_argument("--out", help="where to write the model (default: $CODETRANS_HOME/models/ID, usable by id)")
     parser.add_argument("--id", dest="model_id", help="model id (default: <repo>-<task>-finetuned)")
     budget = parser.add_mutually_exclusive_group()

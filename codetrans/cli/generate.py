@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -108,32 +109,33 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
             return [(None, read_input("-")[0])]
         return [(None, " ".join(words))]
     inputs = []
+    seen: set[str] = set()
     for path in args.files:
+        if path != "-":  # f.py and ./f.py are one file: read (and with --write, rewrite) it once
+            key = os.path.realpath(path)
+            if key in seen:
+                continue
+            seen.add(key)
         text, name = read_source(path)
         inputs.append((name, text))
     return inputs
 
 
 def _parse_args(pairs: list[str]) -> dict[str, Any]:
+    from codetrans.algolisp.guided import parse_arg_value
+
     out = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep:
             raise CodeTransError(f"--arg takes NAME=JSON, got {pair!r}")
-        try:
-            out[name] = json.loads(value)
-        except ValueError:
-            out[name] = value  # a bare string
-        except RecursionError:
-            raise CodeTransError(f"--arg {name}: the value is nested too deeply") from None
+        out[name] = parse_arg_value(name, value)  # JSON, or a bare word string; broken JSON is refused
     return out
 
 
 def _quiet_transformers() -> None:
     """Weight-loading bars and notices are noise on a CLI; without importing transformers (slow) if the
     CTranslate2 backend never needs it."""
-    import os
-
     if "transformers" in sys.modules:
         from transformers.utils import logging as hf_logging
 
@@ -145,21 +147,25 @@ def _quiet_transformers() -> None:
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
 
+def _install_hook(args: argparse.Namespace) -> int:
+    from codetrans.serving.githook import install_hook
+
+    if args.model is None:
+        from codetrans.serving.zoo import resolve
+
+        resolve(None, task="commit")  # fail now, not at every commit
+    hook = install_hook(".", model=args.model, force=args.force)
+    print(f"installed {hook}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from codetrans.serving.pipelines import pipeline
 
     _quiet_transformers()
     command = args.command
     if command == "commit" and args.install_hook:
-        from codetrans.serving.githook import install_hook
-
-        if args.model is None:
-            from codetrans.serving.zoo import resolve
-
-            resolve(None, task="commit")  # fail now, not at every commit
-        hook = install_hook(".", model=args.model, force=args.force)
-        print(f"installed {hook}")
-        return 0
+        return _install_hook(args)
     checking = command == "document" and (args.check or args.fix)
     if command == "document" and (args.write or checking) and "-" in args.files:
         raise CodeTransError(f"{'--write' if args.write else '--check/--fix'} needs files, not stdin")
@@ -259,6 +265,11 @@ def _check_options(args: argparse.Namespace) -> Any:
     from codetrans.lang.extract import EXTRACT_LANGUAGES
     from codetrans.serving.doccheck import CheckOptions
 
+    # --check/--fix print findings and --fix writes: another output mode is a contradiction, not ignored
+    other = [flag for flag, on in (("--write", args.write), ("--json", args.json)) if on]
+    if other:
+        raise CodeTransError(f"{'--fix' if args.fix else '--check'} cannot be combined with {' or '.join(other)}"
+                             f"{'; --fix writes the suggestions itself' if args.write else ''}")
     langs = None
     if args.langs:
         langs = frozenset(x.strip() for x in args.langs.split(",") if x.strip())
@@ -345,7 +356,10 @@ def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str
                         threshold: float | None = None) -> None:
     functions = pipe._functions(text, kwargs.get("lang"))
     if not functions:
-        raise CodeTransError("no functions found in the input (is the language right?)")
+        from codetrans.lang.extract import no_functions_message
+        from codetrans.lang.tokenize import detect_language
+
+        raise CodeTransError(no_functions_message(text, kwargs.get("lang") or detect_language(code=text)))
     done = 0
     try:
         for _, r in _document_batches(pipe, name, text, functions, kwargs):

@@ -130,6 +130,11 @@ def staged_diff(repo: str | Path = ".") -> str:
     """``git diff --staged`` of the repository holding ``repo`` (what a commit made now would record)."""
     from codetrans.errors import CodeTransError
 
+    # outside a repository `git diff --staged` prints its usage text as the error: say what is wrong instead
+    inside = run_git(repo, "rev-parse", "--is-inside-work-tree", check=False).strip() == b"true"
+    if not inside:
+        raise CodeTransError(f"{Path(repo).absolute()} is not a git repository (or not its work tree): "
+                             "--staged reads a repository's staged changes")
     try:
         out = run_git(repo, "diff", "--staged", "--no-color", "--no-ext-diff").decode("utf-8", "replace")
     except DataError as exc:

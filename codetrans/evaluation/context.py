@@ -40,6 +40,8 @@ def parse_ks(text: str | Sequence[int]) -> list[int]:
     items = text.split(",") if isinstance(text, str) else list(text)
     try:
         ks = [check_k(int(str(x).strip())) for x in items if str(x).strip()]
+    except CodeTransError:  # out of range: check_k's own message (a CodeTransError is a ValueError too)
+        raise
     except ValueError:
         raise CodeTransError(f"--k takes whole numbers separated by commas, got {text!r}") from None
     if not ks or min(ks) < 1:

@@ -35,6 +35,7 @@ from codetrans.finetune.options import (
     EPOCH_CAP,
     TASK_CHOICES,
     check_model_id,
+    check_sets,
     default_model_id,
     expand_tasks,
     parse_sets,
@@ -131,8 +132,21 @@ def _augment(data_dir: Path, out: Path, base: BaseModel, max_source_length: int)
 _TIMING_KEYS = ("harvest_s", "eval_before_s", "train_s", "eval_after_s", "eval_grounded_s")
 
 
-def _check_budget(minutes: float | None, steps: int | None, beams: int) -> float | None:
-    """``--minutes`` once the budget options are checked: the default when neither it nor ``--steps`` is given."""
+def _base_or_none(base: str | None, task_types: list[str]) -> BaseModel | None:
+    """The dry run's base model: ``--base`` or the shipped default, checked; None only when no model is
+    shipped and none was given (the plan then says --base is needed)."""
+    from codetrans.finetune.base import MissingBaseError
+
+    try:
+        return check_base(base, task_types)
+    except MissingBaseError:
+        return None
+
+
+def _check_budget(minutes: float | None, steps: int | None, beams: int, sets: dict | None = None) -> float | None:
+    """``--minutes`` once the budget options (and the ``--set`` items, against the recipe) are checked: the
+    default when neither it nor ``--steps`` is given. Before any work, the dry run included."""
+    check_sets(dict(sets or {}))
     if minutes is not None and steps is not None:
         raise ConfigError("give --minutes or --steps, not both")
     if minutes is not None and minutes <= 0 or steps is not None and steps < 1:
@@ -262,12 +276,12 @@ def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None
     from codetrans.train.recipe import load_recipe, recipe_file
 
     t_start = time.perf_counter()
-    minutes = _check_budget(minutes, steps, beams)
+    minutes = _check_budget(minutes, steps, beams, sets)
     task_types, root = expand_tasks(task), find_repository(repo)
     model_id = check_model_id(model_id) if model_id is not None else default_model_id(repo_name(root), task)
     out_dir = (Path(out).expanduser() if out else zoo.home() / "models" / model_id).absolute()
     _check_out(out_dir, root, dry_run, force)
-    base_model = check_base(base, task_types) if (base is not None or not dry_run) else None
+    base_model = _base_or_none(base, task_types) if dry_run else check_base(base, task_types)
     ds_path, sets, work = resolve_deepspeed(deepspeed), dict(sets or {}), work_dir_for(out_dir)
     if context is None:
         context = _declares_context(base_model)

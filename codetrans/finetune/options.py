@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -56,9 +57,37 @@ def resolve_deepspeed(value: str | None) -> str | None:
 
     for cand in (Path(value), training_dir() / "deepspeed" / value, training_dir() / "deepspeed" / f"{value}.json"):
         if cand.is_file():
+            check_deepspeed_config(cand)
             return str(cand.resolve())
     raise ConfigError(f"--deepspeed {value!r} not found (a JSON file, or a name in {training_dir() / 'deepspeed'}: "
                       + ", ".join(p.stem for p in sorted((training_dir() / "deepspeed").glob("*.json"))) + ")")
+
+
+#: Keys of which a DeepSpeed config has at least one (training/deepspeed/*.json have them all).
+DEEPSPEED_KEYS = frozenset({"train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps",
+                            "zero_optimization", "bf16", "fp16", "optimizer", "scheduler", "gradient_clipping"})
+
+
+def check_deepspeed_config(path: Path) -> None:
+    """A ConfigError unless ``path`` is a DeepSpeed JSON config (checked before any work, dry runs too:
+    ``--deepspeed /etc/passwd`` must not pass a dry run and fail minutes later)."""
+    from codetrans.safeio import read_bytes
+
+    try:
+        cfg = json.loads(read_bytes(path, 1_000_000).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ConfigError(f"--deepspeed {path} is not a DeepSpeed config: not JSON") from None
+    if not isinstance(cfg, dict) or not DEEPSPEED_KEYS & set(cfg):
+        raise ConfigError(f"--deepspeed {path} is not a DeepSpeed config: a JSON object with keys such as "
+                          "zero_optimization or train_micro_batch_size_per_gpu")
+
+
+def check_sets(sets: dict) -> None:
+    """``--set`` items against the packaged finetune recipe: unknown keys and ill-typed values are
+    ConfigErrors before any work (the dry run included)."""
+    from codetrans.train.recipe import load_recipe, recipe_file
+
+    load_recipe(recipe_file("finetune"), sets)
 
 
 def parse_sets(items: list[str] | None) -> dict:

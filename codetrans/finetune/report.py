@@ -171,7 +171,7 @@ def plan_rows(root: Path, h: Harvest, base: BaseModel | None, train_tasks: list[
               out_dir: Path) -> list[tuple[str, str]]:
     return [("repository", f"{root} ({h.repo}, HEAD {h.head[:10] if h.head else 'none'})"),
             ("base model", f"{base.path} (size {base.size}, vocab {base.vocab_size})" if base
-             else "none given: --base DIR or ID is required to train"),
+             else "none given and none shipped: --base DIR or ID is required to train"),
             ("train on", ", ".join(train_tasks)),
             ("evaluate on", ", ".join(eval_tasks) + f" (test part, at most {eval_limit} items each, "
                                                     f"{'greedy' if beams == 1 else f'beam {beams}'})"),

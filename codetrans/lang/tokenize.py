@@ -46,9 +46,25 @@ def lexical_tokens(code: str) -> list[str]:
     return _LEXICAL.findall(code)
 
 
+def is_python_doc_literal(node) -> bool:
+    """Whether a ``string`` / ``concatenated_string`` node is one Python keeps as ``__doc__``: an f-string is
+    evaluated and bytes are not text, so ``f\"\"\"...\"\"\"`` or ``b\"\"\"...\"\"\"`` first leaves ``__doc__`` None."""
+    parts = node.named_children if node.type == "concatenated_string" else [node]
+    for part in parts:
+        if part.type != "string":
+            return False
+        head = part.text or b""
+        prefix = head[:len(head) - len(head.lstrip(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+        if set(prefix.lower()) & set(b"fbt"):  # f-, b-, t-strings (and rb, fr...): not a docstring
+            return False
+    return bool(parts)
+
+
 def _is_python_docstring(node) -> bool:
-    # expression_statement holding only a string, first statement of a def/class body
+    # expression_statement holding only a plain string, first statement of a def/class body
     if node.named_child_count != 1 or node.named_children[0].type not in ("string", "concatenated_string"):
+        return False
+    if not is_python_doc_literal(node.named_children[0]):
         return False
     if node.prev_named_sibling is not None:
         return False

@@ -231,6 +231,8 @@ def _read_json(path: Path) -> dict:
 
     try:
         return json.loads(read_bytes(path, 200_000_000).decode("utf-8"))
+    except CodeTransError:  # read_bytes: not a regular file, too large (its own message)
+        raise
     except (ValueError, RecursionError) as exc:  # JSON or UTF-8
         raise CodeTransError(f"{path} is not valid JSON: {' '.join(str(exc).split())[:200]}") from None
 

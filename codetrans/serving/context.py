@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,7 +103,31 @@ def resolve_pool(context: Any, task_type: str) -> Any:
 
     if isinstance(context, str | os.PathLike) and not os.path.exists(context):
         raise CodeTransError(f"context path {context} does not exist")
-    return pool_for_context(context, history=task_type == "commit")
+    return pool_for_context(_checked_context(context), history=task_type == "commit")
+
+
+_CONTEXT_KINDS = "a path, a Pool, or (input, target) pairs of strings"
+
+
+def _checked_context(context: Any) -> Any:
+    """``context=`` as given, after checking its shape: a path or Pool as is; pairs listed, each an
+    (input, target) pair of strings or a mapping with "input" and "target" (else one clear error)."""
+    from codetrans.retrieval.pools import Pool
+
+    if isinstance(context, Pool | str | os.PathLike):
+        return context
+    if isinstance(context, Mapping) or isinstance(context, bytes | bytearray) or not isinstance(context, Iterable):
+        raise CodeTransError(f"context= takes {_CONTEXT_KINDS}, got {type(context).__name__}")
+    pairs = list(context)
+    for i, p in enumerate(pairs):
+        if isinstance(p, Mapping):
+            ok = isinstance(p.get("input"), str) and isinstance(p.get("target"), str)
+        else:
+            ok = isinstance(p, tuple | list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+        if not ok:
+            shown = f"a {len(p)}-tuple" if isinstance(p, tuple | list) else f"{type(p).__name__} {p!r:.60}"
+            raise CodeTransError(f"context= takes {_CONTEXT_KINDS}; item {i} is {shown}")
+    return pairs
 
 
 def check_k(k: Any) -> int:

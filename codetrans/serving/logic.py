@@ -46,7 +46,7 @@ def check_text(inputs: Any) -> str:
 
         if len(inputs) > max(MAX_INPUT_BYTES, MAX_INPUT_CHARS * 4):
             raise CodeTransError(f"input has {len(inputs):,} bytes; the limit is {MAX_INPUT_CHARS:,} characters")
-        inputs = decode_text(bytes(inputs), "input", warn=False)  # the one encoding policy (NUL: binary)
+        inputs = decode_text(bytes(inputs), "input", strict=True)  # the one encoding policy (NUL: binary)
     if not isinstance(inputs, str):
         raise CodeTransError(f"input must be a string, got {type(inputs).__name__}")
     if "\0" in inputs:
@@ -348,7 +348,10 @@ class DocumentTask(GroundedTask, CodeTask):
         if functions is None:
             functions = self._functions(text, lang)
         if not functions:
-            raise CodeTransError("no functions found in the input (is the language right?)")
+            from codetrans.lang.extract import no_functions_message
+            from codetrans.lang.tokenize import detect_language
+
+            raise CodeTransError(no_functions_message(text, lang or detect_language(code=text)))
         subtask = self.subtask(lang, text)
         sources = [format_input(subtask, " ".join(f["code_tokens"])) for f in functions]
         results = self(sources, **kwargs)

@@ -9,6 +9,7 @@ transformers load only when the torch backend is chosen.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
@@ -20,12 +21,12 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
     """A codetrans task pipeline with the model resolved through the zoo.
 
     ``model`` may be a directory, a zoo id, or None for the task's default model. ``backend``:
-    "torch" (transformers ``generate``), "ct2" (CTranslate2; the export is made once and cached beside
-    the model), or "auto" (ct2 when CTranslate2 is installed and an export exists or can be made, else
+    "torch" (transformers ``generate``), "ct2" (CTranslate2; a current export beside the model is used, else
+    one is made once under ``$CODETRANS_HOME/exports``), or "auto" (ct2 when CTranslate2 is installed and an export exists or can be made, else
     torch). ``quantization``: for ct2 the export's weight type ("int8" default, "int8_float32",
     "float32"); for torch "int8" applies dynamic int8 quantization to the Linear layers (default: none).
     Both backends take the same inputs and options and return the same result dicts. ``export_root``:
-    keep the CTranslate2 export in this directory instead of beside the model (the demo does).
+    make CTranslate2 exports in this directory instead of ``$CODETRANS_HOME/exports`` (the demo does).
     Calls take ``context=`` (a path, (input, target) pairs or a Pool) and ``k=`` on both backends
     (:mod:`codetrans.serving.logic`).
     """
@@ -56,10 +57,57 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
         unknown = set(kwargs) - {"batch_size", "threads"}
         if unknown:
             raise CodeTransError(f"option(s) {', '.join(sorted(unknown))} are not supported by the ct2 backend")
-        from codetrans.serving.ct2 import FAST_PIPELINES
+        from codetrans.serving.ct2 import FAST_PIPELINES, CorruptExportError
 
-        return FAST_PIPELINES[ttype.name](export_dir, model_dir=model, **kwargs)
+        try:
+            return FAST_PIPELINES[ttype.name](export_dir, model_dir=model, **kwargs)
+        except CorruptExportError as exc:  # a damaged export is never reused: rebuilt elsewhere, once
+            from codetrans.serving.backends import rebuild_export
+
+            try:
+                export_dir = rebuild_export(model, export_dir, quantization, export_root)
+                return FAST_PIPELINES[ttype.name](export_dir, model_dir=model, **kwargs)
+            except (CodeTransError, OSError) as again:
+                if backend == "ct2":
+                    raise exc from None
+                import logging
+
+                logging.getLogger(__name__).info("using the torch backend: %s (%s)", exc, again)
     return _torch_pipeline(ttype, model, quantization, **kwargs)
+
+
+def damaged_model_file(model_dir: str | os.PathLike) -> tuple[Path, str] | None:
+    """(path, why) of the first file of a model directory that cannot be read as what it should be
+    (JSON files, the weights' header, the SentencePiece model), or None when all read. Asked only after
+    loading failed, so that the error names the file instead of a library's internals."""
+    import json
+
+    root = Path(model_dir)
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                 "generation_config.json", "added_tokens.json"):
+        path = root / name
+        if path.is_file():
+            try:
+                json.loads(path.read_bytes().decode("utf-8"))
+            except (ValueError, RecursionError) as exc:  # JSON or UTF-8
+                return path, f"not valid JSON: {' '.join(str(exc).split())[:80]}"
+    if (root / "model.safetensors").is_file():
+        try:
+            from safetensors import safe_open
+
+            with safe_open(str(root / "model.safetensors"), framework="pt") as f:
+                for key in list(f.keys())[:1]:
+                    f.get_slice(key)
+        except Exception as exc:  # noqa: BLE001 - SafetensorError and friends
+            return root / "model.safetensors", " ".join(str(exc).split())[:80] or type(exc).__name__
+    if (root / "spiece.model").is_file():
+        try:
+            import sentencepiece
+
+            sentencepiece.SentencePieceProcessor(model_file=str(root / "spiece.model"))
+        except Exception as exc:  # noqa: BLE001 - sentencepiece raises OSError / RuntimeError
+            return root / "spiece.model", " ".join(str(exc).split())[:80] or type(exc).__name__
+    return None
 
 
 def _torch_pipeline(ttype: TaskType, model: Any, quantization: str | None, **kwargs: Any) -> Any:
@@ -72,7 +120,14 @@ def _torch_pipeline(ttype: TaskType, model: Any, quantization: str | None, **kwa
     if torch.get_num_threads() > cpu_threads():  # torch counts the host's cores, not the ones we may use
         torch.set_num_threads(cpu_threads())
     kwargs.setdefault("batch_size", 8)  # lists are length-sorted, so batches carry little padding
-    pipe = transformers.pipeline(ttype.pipeline, model=model, **kwargs)
+    try:
+        pipe = transformers.pipeline(ttype.pipeline, model=model, **kwargs)
+    except Exception:  # noqa: BLE001 - a damaged file of a local model: name it; anything else as it is
+        damaged = damaged_model_file(model) if isinstance(model, str) and os.path.isdir(model) else None
+        if damaged is None:
+            raise
+        raise CodeTransError(f"the model file {damaged[0]} is damaged ({damaged[1]}); restore the model from a good "
+                             "copy (re-download or re-train it)") from None
     if quantization in ("int8", "int8_float32"):
         pipe.model = quantize_int8(pipe.model)
     return pipe
