@@ -38,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         check.add_argument("--check", action="store_true", help="list undocumented functions with a suggestion "
                            "each; exit 1 if there is any (files of other languages are skipped)")
         check.add_argument("--fix", action="store_true", help="like --check, and insert the suggestions (no backup)")
+        check.add_argument("--stale", action="store_true", help="with --check/--fix: also list existing docstrings "
+                           "the verifier says do not describe their function (exit 1 if there is any)")
         check.add_argument("--langs", default=None, help="with --check/--fix: only these languages, e.g. python,java")
         check.add_argument("--skip-private", action="store_true", help="with --check/--fix: leave private "
                            "functions out (_name, #name, lower-case Go names, Java/PHP private)")
@@ -108,6 +110,13 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
 
             return [(None, read_input("-")[0])]
         return [(None, " ".join(words))]
+    if args.command == "document" and (args.check or args.fix):
+        from codetrans.serving.doccheck import read_checked
+
+        inputs, skipped = read_checked(args.files)  # a binary or huge file must not hide the others' findings
+        for line in skipped:
+            print(line, file=sys.stderr)
+        return inputs
     inputs = []
     seen: set[str] = set()
     for path in args.files:
@@ -202,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
     pools = ContextPolicy(pipe, command, explicit=getattr(args, "context", None),
                           off=getattr(args, "no_context", False), k=getattr(args, "k", None), notify=_note)
     if options is not None:
-        return _check_docs(pipe, inputs, pools, generate, options, fix=args.fix, threshold=threshold)
+        return _check_docs(pipe, inputs, pools, generate, options, fix=args.fix, threshold=threshold, stale=args.stale)
     for name, text in inputs:
         kwargs = dict(generate)
         pool = pools.get(name)
@@ -282,20 +291,40 @@ def _check_options(args: argparse.Namespace) -> Any:
                         min_lines=args.min_lines)
 
 
+def _check_stale(pipe: Any, name: str, text: str, lang: str) -> int:
+    """``--stale``: one line per documented function whose docstring the verifier doubts; their number."""
+    from codetrans.serving.stale import stale_docstrings
+
+    verifier = pipe.verifier()
+    if verifier is None:
+        raise CodeTransError("--stale needs a model with a verifier (verifier.json.gz); this one has none")
+    found = stale_docstrings(text, lang, verifier)
+    for f in found:
+        print(f"{name}:{f['start_line']} {f['func_name']}: stale docstring? {f['summary']!r} (confidence "
+              f"{f['confidence']:.2f} that it describes the function)", flush=True)
+    return len(found)
+
+
 def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], options: Any, fix: bool,
-                threshold: float | None = None) -> int:
-    """``document --check/--fix``: one line per undocumented function with its suggestion; exit 1 while any is
-    left undocumented (``--fix`` inserts them first)."""
+                threshold: float | None = None, stale: bool = False) -> int:
+    """``document --check/--fix``: one line per undocumented function with its suggestion (and with ``stale``
+    per doubtful docstring); exit 1 while any is left undocumented (``--fix`` inserts them first) or doubtful."""
     from codetrans.lang.extract import EXTRACT_LANGUAGES
     from codetrans.lang.tokenize import detect_language
-    from codetrans.serving.doccheck import finding_line, to_check
+    from codetrans.serving.doccheck import finding_line, parse_problem, to_check
     from codetrans.serving.docwriter import write_docs
 
-    missing, files, fixed = 0, 0, 0
+    missing, files, fixed, doubtful, unparsed = 0, 0, 0, 0, 0
     for name, text in inputs:
         lang = detect_language(path=name)
         if lang not in EXTRACT_LANGUAGES:
             continue  # pre-commit passes every staged file: other languages are not this hook's business
+        problem = parse_problem(text, lang)
+        if problem:  # never passed silently: exit 1 (codetrans.serving.doccheck)
+            print(f"{name}:{problem}", file=sys.stderr)
+            unparsed += 1
+            continue
+        doubtful += _check_stale(pipe, name, text, lang) if stale else 0
         funcs = to_check(text, lang, name, options)
         if not funcs:
             continue
@@ -320,11 +349,14 @@ def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], o
             print(f"{name}: {note}", file=sys.stderr)
     if fix and fixed:
         print(f"codetrans-docs: documented {fixed} function(s); review and stage the changes", file=sys.stderr)
+    if doubtful:
+        print(f"codetrans-docs: {doubtful} docstring(s) that may not describe their function", file=sys.stderr)
     if missing:
         print(f"codetrans-docs: {missing} undocumented function(s) in {files} file(s)"
               + ("" if fix else "; run with --fix to insert the suggestions"), file=sys.stderr)
-        return 1
-    return 0
+    if unparsed:
+        print(f"codetrans-docs: {unparsed} file(s) not checked: syntax errors", file=sys.stderr)
+    return 1 if missing or doubtful or unparsed else 0
 
 
 def _note(text: str) -> None:

@@ -87,8 +87,8 @@ def context_suite(model: str | os.PathLike, data: Any, out_dir: str | os.PathLik
 
 def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, split: str = "train",
                    per_task: int = 400, backend: str = "ct2", tasks: Sequence[str] | None = None,
-                   progress: bool = True, commit: bool = False) -> tuple[list[tuple[list, list[float], str]], dict]:
-    """(candidate groups with their BLEU, a summary) for fitting the chooser on ``split``: of the
+                   progress: bool = True, commit: bool = False) -> tuple[list[tuple[list, list[float], str, dict]], dict]:
+    """(candidate groups with their BLEU, sub-task and unit, a summary) for fitting the chooser on ``split``: of the
     documentation and comment sub-tasks, or (``commit``) of commit messages."""
     from tqdm.auto import tqdm
 
@@ -118,7 +118,8 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
             cands = (commit_candidates(r["source"], r[EXEMPLARS_KEY], gen) if commit else
                      candidates(r["source"], lang, r[EXEMPLARS_KEY], gen, name=str(r.get("func_name") or "")))
             refs = r.get("references") or [r["target"]]
-            groups.append((cands, smoothed_bleu_items([c.text for c in cands], [refs] * len(cands)), task))
+            groups.append((cands, smoothed_bleu_items([c.text for c in cands], [refs] * len(cands)), task,
+                           {"source": r["source"], "func_name": str(r.get("func_name") or "")}))
         summary[task] = len(records)
     return groups, {"split": split, "per_task": summary, "model": predictor.model.identity().get("id")}
 
@@ -131,7 +132,7 @@ def check_chooser(chooser: Any, groups: Sequence[tuple[list, list[float], str]],
     from codetrans.metrics.table import column_label
 
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0, 0.0])
-    for cands, ys, task in groups:
+    for cands, ys, task, *_ in groups:
         s = sums[column_label(task)]
         pick = max(range(len(cands)), key=lambda i: chooser.estimate(cands[i]))
         gen = [y for c, y in zip(cands, ys) if c.kind == "generated"]

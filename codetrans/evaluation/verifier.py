@@ -146,6 +146,41 @@ def fit_verifier(data: Any, *, kinds: Sequence[str] = ("doc", "commit"), per_tas
     return Verifier(tables, weights, means, scales, info), groups
 
 
+DOC_TASKS = tuple(f"code_documentation_generation_{x}" for x in ("python", "java", "go", "php", "ruby", "javascript"))
+
+
+def fit_candidates(verifier: Verifier, data: Any, model: str, *, per_task: int = 400, proxy: float = 50.0,
+                   backend: str = "ct2") -> dict[str, Any]:
+    """The verifier's candidate scorer for documentation: the grounded path's candidates of training-split
+    functions (:func:`codetrans.evaluation.grounded.chooser_groups`: neighbours as they are and edited, and
+    ``model``'s text) with their chooser features plus the verifier's logit, labelled 1 when the candidate
+    says what the reference says (smoothed sentence BLEU >= ``proxy``); one logistic fit per candidate kind.
+    Sets ``verifier.candidates["doc"]`` and returns the fit's counts."""
+    from codetrans.evaluation.grounded import chooser_groups
+    from codetrans.retrieval.edit import signature
+    from codetrans.serving.grounded import FEATURES as CANDIDATE_FEATURES
+
+    groups, _ = chooser_groups(data, model, split="train", per_task=per_task, backend=backend, tasks=list(DOC_TASKS))
+    xs: dict[str, list] = defaultdict(list)
+    ys: dict[str, list] = defaultdict(list)
+    for cands, bleu, task, unit in groups:
+        lang = get_subtask(task).lang or ""
+        name = unit["func_name"] or signature(unit["source"], lang).name
+        for c, y in zip(cands, bleu):
+            xs[c.kind].append([*c.features, verifier.logit(unit["source"], c.text, name=name)])
+            ys[c.kind].append(float(y >= proxy))
+    part: dict[str, Any] = {"features": [*CANDIDATE_FEATURES, "verifier_logit"], "weights": {}, "mean": {},
+                            "scale": {}, "proxy_bleu": proxy}
+    counts = {}
+    for kind in xs:
+        if sum(ys[kind]) < 2:
+            continue  # nothing to learn from (a kind that is never right on the training split)
+        part["weights"][kind], part["mean"][kind], part["scale"][kind] = fit_logistic(xs[kind], ys[kind], ridge=3.0)
+        counts[kind] = {"candidates": len(ys[kind]), "right": int(sum(ys[kind]))}
+    verifier.candidates["doc"] = part
+    return counts
+
+
 Scorer = Callable[[Group, int], float]
 
 

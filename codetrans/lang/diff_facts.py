@@ -63,11 +63,21 @@ def _path(tokens: str) -> str:
     return tokens.replace(" ", "")
 
 
+_BINARY = re.compile(r"^Binary files (.+?) and (.+?) differ$")
+
+
 def changed_files(source: str) -> list[ChangedFile]:
-    """The files a (token-format) diff changes, in order."""
+    """The files a (token-format) diff changes, in order (binary files too: ``Binary files a/x and b/x differ``)."""
     out: list[ChangedFile] = []
     old = None
     for line in diff_lines(source):
+        binary = _BINARY.match(line)
+        if binary:
+            a, b = _path(binary.group(1)), _path(binary.group(2))
+            added, deleted = a == "/dev/null", b == "/dev/null"
+            path = a if deleted else b
+            out.append(ChangedFile(path[2:] if path[:2] in ("a/", "b/") else path, added=added, deleted=deleted))
+            continue
         if line.startswith("mmm "):
             old = _path(line[4:])
         elif line.startswith("ppp ") and old is not None:
@@ -238,7 +248,12 @@ def _definition(body: str) -> str | None:
     return None
 
 
+_ASSET = re.compile(r"\.(?:png|jpe?g|gif|svg|ico|webp|bmp|jar|zip|gz|apk|so|dll|bin|pdf|ttf|woff2?|mp[34]|wav)$", re.I)
+
+
 def _kind(path: str) -> str:
+    if _ASSET.search(path):
+        return "asset"
     if _BUILD.search(path):
         return "build"
     if _TEST_FILE.search(path):
@@ -299,6 +314,10 @@ def describe_diff(source: str) -> str | None:
                                                                                          "pyproject.toml")) \
                 and not _dependency_context(lines) else f"Update dependency versions ({new})"
         return f"Update build configuration ({_names([f.path.rsplit('/', 1)[-1] for f in files])})"
+    assets = [f for f in files if kinds[f.path] == "asset"]
+    if assets and len(assets) == len(files):
+        verb = "Add" if all(f.added for f in files) else "Remove" if all(f.deleted for f in files) else "Update"
+        return f"{verb} {_names([f.path.rsplit('/', 1)[-1] for f in files])}"
     if set(kinds.values()) == {"docs"}:
         return f"Update documentation ({_names([f.path.rsplit('/', 1)[-1] for f in files])})"
     if not code and tests:

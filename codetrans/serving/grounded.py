@@ -276,7 +276,9 @@ def verify_and_choose(verifier: Any, source: str, lang: str, cands: list[Candida
 
     name = name or signature(source, lang).name
     for c in cands:
-        c.confidence = verifier.probability(source, c.text, kind=kind, name=name)
+        logit = verifier.logit(source, c.text, kind=kind, name=name)
+        p = verifier.candidate_probability(kind, c.kind, c.features, logit)
+        c.confidence = p if p is not None else 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
     best = max(cands, key=lambda c: c.confidence or 0.0, default=None)
     info = verifier.info.get("serving", {})
     if best is None or (best.confidence or 0.0) < float(info.get("fallback_below", 0.5)):

@@ -214,7 +214,8 @@ def verify_commit(verifier: Any, source: str, cands: list[Candidate], convention
     for c in cands:
         c.confidence = (float(info.get("changelog_confidence", 0.9)) if c.kind == "changelog" else
                         verifier.probability(source, c.text, kind="commit"))
-    changelog = [c for c in cands if c.kind == "changelog"]
+    # a diff that only adds a changelog entry records a change made elsewhere: the entry is not its subject
+    changelog = [c for c in cands if c.kind == "changelog"] if not _changelog_only(source) else []
     if changelog:
         best = changelog[0]
         return Grounded(best.text, _where(best)[0], _where(best)[1], tuple(cands), best.confidence)
@@ -224,14 +225,26 @@ def verify_commit(verifier: Any, source: str, cands: list[Candidate], convention
     text = describe_diff(source)
     if text:
         described = Candidate(follow_conventions(text, conventions), "described",
-                              confidence=float(info.get("described_confidence", 0.7)))
+                              confidence=float(info.get("described_commit_confidence", 0.7)))
         return Grounded(described.text, DESCRIBED, None, (*cands, described), described.confidence)
-    gen = next((c for c in cands if c.kind == "generated"), None)
-    if gen is not None:
+    gen = next((c for c in cands if c.kind == "generated" and _numbers_seen(c.text, source)), None)
+    if gen is not None:  # never a version or issue number the diff does not hold ("Updated 2.0.0")
         return Grounded(gen.text, "generated", None, tuple(cands), gen.confidence)
     if history is not None:
         return Grounded(history.text, *_where(history), tuple(cands), history.confidence)
     return Grounded("", "generated", None, tuple(cands), 0.0)
+
+
+def _changelog_only(source: str) -> bool:
+    from codetrans.lang.diff_facts import changed_files
+
+    files = changed_files(source)
+    return bool(files) and all(f.is_changelog for f in files)
+
+
+def _numbers_seen(text: str, source: str) -> bool:
+    """Whether every number the text holds (a version, an issue) is in the diff too."""
+    return set(re.findall(r"\d+", text)) <= set(re.findall(r"\d+", source))
 
 
 def ground_commit(source: str, exemplars: Sequence[Any], generated: str | None, *,

@@ -49,6 +49,8 @@ BATCH = 8
 EAGER = 3
 #: Per-function actions offered for one range (a whole-file selection would otherwise list every function).
 MAX_ACTIONS = 20
+#: an eager edit left out because its answer is under the confidence threshold (no action is offered)
+NOT_SURE = object()
 DOCUMENT_COMMAND = "codetrans.document"
 
 
@@ -59,8 +61,8 @@ class Cancelled(Exception):
 class Documenter:
     """The model (loaded once, lazily) and one repository pool per root (built in the background)."""
 
-    def __init__(self, model: str | None = None, backend: str = "auto"):
-        self.model, self.backend = model, backend
+    def __init__(self, model: str | None = None, backend: str = "auto", min_confidence: float | None = None):
+        self.model, self.backend, self.min_confidence = model, backend, min_confidence
         self._pipe: Any = None
         self._lock = threading.Lock()
         self._pools: dict[str, Future] = {}
@@ -73,6 +75,16 @@ class Documenter:
 
                 self._pipe = pipeline("document", model=self.model, backend=self.backend)
             return self._pipe
+
+    def threshold(self) -> float | None:
+        """Answers under this confidence are not offered as edits (``--min-confidence``, else the model's)."""
+        return self.min_confidence if self.min_confidence is not None else self.pipe().write_threshold()
+
+    def stale(self, text: str, lang: str) -> list[dict]:
+        """Documented functions whose docstring the model's verifier doubts (:mod:`codetrans.serving.stale`)."""
+        from codetrans.serving.stale import stale_docstrings
+
+        return stale_docstrings(text, lang, self.pipe().verifier())
 
     def warm(self, path: str | Path) -> Future:
         """Start (or reuse) the index of the repository holding ``path``."""
@@ -168,12 +180,16 @@ def _insert(line: int, text: str) -> dict:
     return {"range": {"start": at, "end": dict(at)}, "newText": text}
 
 
-def document_edit(text: str, lang: str, funcs: list[dict], results: list[dict]) -> tuple[str, list[str]]:
-    """The file with docs inserted (the ``--write`` writer) and notes on functions left out."""
-    from codetrans.serving.docwriter import insert_docs
+def document_edit(text: str, lang: str, funcs: list[dict], results: list[dict],
+                  threshold: float | None = None) -> tuple[str, list[str]]:
+    """The file with docs inserted (the ``--write`` writer) and notes on functions left out: those whose
+    answer is under the confidence ``threshold`` are "not sure" and never inserted."""
+    from codetrans.serving.docwriter import insert_docs, not_sure, not_sure_note
 
-    new, _, notes = insert_docs(text, lang, [(f, r["generated_text"]) for f, r in zip(funcs, results)])
-    return new, notes
+    sure = [(f, r["generated_text"]) for f, r in zip(funcs, results) if not not_sure(r, threshold)]
+    unsure = [not_sure_note(f["func_name"], r) for f, r in zip(funcs, results) if not_sure(r, threshold)]
+    new, _, notes = insert_docs(text, lang, sure) if sure else (text, 0, [])
+    return new, unsure + notes
 
 
 def _lang_of(uri: str, language_id: str | None) -> str | None:
@@ -231,10 +247,15 @@ def _listing(ls: Any, uri: str) -> tuple[int | None, str, str | None, str | None
 
 
 def _workspace_edit(uri: str, version: int | None, text: str, lang: str, funcs: list[dict],
-                    results: list[dict]) -> T.WorkspaceEdit:
+                    results: list[dict], threshold: float | None = None) -> T.WorkspaceEdit | None:
+    """The edit inserting the confident answers (None when none is: nothing to offer)."""
     from lsprotocol import types as T
 
-    new, _ = document_edit(text, lang, funcs, results)
+    new, notes = document_edit(text, lang, funcs, results, threshold)
+    for note in notes:
+        logger.info("%s", note)
+    if new == text:
+        return None
     edits = [T.TextEdit(range=T.Range(start=T.Position(**e["range"]["start"]), end=T.Position(**e["range"]["end"])),
                         new_text=e["newText"]) for e in text_edits(text, new)]
     return T.WorkspaceEdit(document_changes=[T.TextDocumentEdit(
@@ -252,7 +273,7 @@ def _edit_for(ls: Any, uri: str, which: str, line: int | None, stop: threading.E
     if not funcs:
         return None
     results = ls.documenter.suggest(text, lang, funcs, path, stop)
-    return _workspace_edit(uri, version, text, lang, funcs, results)
+    return _workspace_edit(uri, version, text, lang, funcs, results, ls.documenter.threshold())
 
 
 def _actions_for(ls: Any, uri: str, lo: int, hi: int, eager: bool,
@@ -267,9 +288,10 @@ def _actions_for(ls: Any, uri: str, lo: int, hi: int, eager: bool,
     edits: list[Any] = []
     if eager and here:
         head = here[:EAGER]
+        threshold = ls.documenter.threshold()
         for f, r in zip(head, ls.documenter.suggest(text, lang, head, path, stop)):
             try:
-                edits.append(_workspace_edit(uri, version, text, lang, [f], [r]))
+                edits.append(_workspace_edit(uri, version, text, lang, [f], [r], threshold) or NOT_SURE)
             except CodeTransError as exc:
                 logger.warning("no edit for %s: %s", f["func_name"], exc)
                 edits.append(None)
@@ -289,12 +311,45 @@ def _applies_edits(ls: Any) -> bool:
     return bool(ws and ws.apply_edit)
 
 
-def _did_open(ls: Any, params: T.DidOpenTextDocumentParams) -> None:
+def _stale_diagnostics(ls: Any, uri: str) -> list[Any]:
+    from lsprotocol import types as T
+
+    doc, lang, _ = _doc(ls, uri)
+    if not lang:
+        return []
+    return [T.Diagnostic(range=T.Range(start=T.Position(line=f["start_line"] - 1, character=0),
+                                       end=T.Position(line=f["start_line"] - 1, character=0)),
+                         severity=T.DiagnosticSeverity.Information, source="codetrans", code="stale-docstring",
+                         message=f"this docstring may not describe `{f['func_name']}` (the verifier's confidence "
+                                 f"that it does: {f['confidence']:.2f}): {f['summary']}")
+            for f in ls.documenter.stale(doc.source, lang)]
+
+
+async def _publish_stale(ls: Any, uri: str) -> None:
+    """Docstrings the verifier doubts, as Information diagnostics (computed off the event loop)."""
+    from lsprotocol import types as T
+
+    try:
+        diagnostics = await _in_thread(_stale_diagnostics, ls, uri)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - diagnostics are a courtesy: never fatal
+        _log_error(ls, "stale-docstring check", exc)
+        return
+    ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+
+
+async def _did_open(ls: Any, params: T.DidOpenTextDocumentParams) -> None:
     from pygls.uris import to_fs_path
 
     path = to_fs_path(params.text_document.uri)
     if path:
         ls.documenter.warm(path)  # the repository index builds while the user reads
+    await _publish_stale(ls, params.text_document.uri)
+
+
+async def _did_save(ls: Any, params: T.DidSaveTextDocumentParams) -> None:
+    await _publish_stale(ls, params.text_document.uri)
 
 
 def _did_close(ls: Any, params: T.DidCloseTextDocumentParams) -> None:
@@ -325,6 +380,8 @@ async def _code_action(ls: Any, params: T.CodeActionParams) -> list[T.CodeAction
             title = f"Document `{f['func_name']}`"
             if not eager:
                 actions.append(T.CodeAction(title=title, kind=T.CodeActionKind.QuickFix, data=data))
+            elif k < len(edits) and edits[k] is NOT_SURE:
+                continue  # under the confidence threshold: nothing is offered (hover shows the candidate)
             elif k < len(edits) and edits[k] is not None:
                 actions.append(T.CodeAction(title=title, kind=T.CodeActionKind.QuickFix, edit=edits[k]))
             elif applies:
@@ -358,8 +415,12 @@ def _hover_text(ls: Any, uri: str, line: int, stop: threading.Event) -> str | No
     funcs = [f for f in funcs or [] if f["start_line"] == line + 1]
     if not funcs:
         return None
+    from codetrans.serving.docwriter import not_sure
+
     r = ls.documenter.suggest(text, lang, funcs[:1], path, stop)[0]
-    return f"**codetrans**: {r['generated_text']}\n\n_{r.get('provenance', 'generated')}_"
+    where = r.get("provenance", "generated") + (f"; confidence {r['confidence']:.2f}" if "confidence" in r else "")
+    head = "not sure, not offered as an edit" if not_sure(r, ls.documenter.threshold()) else "codetrans"
+    return f"**{head}**: {r['generated_text']}\n\n_{where}_"
 
 
 async def _hover(ls: Any, params: T.HoverParams) -> T.Hover | None:
@@ -425,6 +486,7 @@ def build_server(documenter: Documenter | None = None) -> Any:
     kinds = [T.CodeActionKind.QuickFix, T.CodeActionKind.Source]
     server.feature(T.TEXT_DOCUMENT_DID_OPEN)(_did_open)
     server.feature(T.TEXT_DOCUMENT_DID_CLOSE)(_did_close)
+    server.feature(T.TEXT_DOCUMENT_DID_SAVE)(_did_save)
     server.feature(T.TEXT_DOCUMENT_CODE_ACTION,
                    T.CodeActionOptions(code_action_kinds=kinds, resolve_provider=True))(_code_action)
     server.feature(T.CODE_ACTION_RESOLVE)(_resolve)
@@ -445,7 +507,7 @@ def staged_subject(root: str | Path, model: str | None = None, backend: str = "a
     return result["generated_text"]
 
 
-def serve(model: str | None = None, backend: str = "auto") -> None:
+def serve(model: str | None = None, backend: str = "auto", min_confidence: float | None = None) -> None:
     """Run the server on stdin/stdout until the client shuts it down (or stdin ends); raises
     :class:`CodeTransError` when a frame cannot be trusted (the command then exits non-zero)."""
     import sys
@@ -458,7 +520,7 @@ def serve(model: str | None = None, backend: str = "auto") -> None:
     if not logging.getLogger("codetrans").handlers:  # the CLI's handler already writes ours to stderr
         logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol
     try:
-        build_server(Documenter(model, backend)).start_io(stdin, stdout)
+        build_server(Documenter(model, backend, min_confidence)).start_io(stdin, stdout)
     except FramingError as exc:  # the editor sees the server end (and restarts it) instead of a deaf one
         raise CodeTransError(f"stopped: a message frame that cannot be trusted: {exc}") from None
 

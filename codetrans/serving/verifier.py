@@ -204,6 +204,21 @@ class Verifier:
     mean: dict[str, list[float]]
     scale: dict[str, list[float]]
     info: dict = field(default_factory=dict)
+    #: per kind, the candidate scorer: {"features": names, "weights"/"mean"/"scale": {candidate kind: [...]}}, a
+    #: logistic model of "this candidate says what the reference says" over the grounded path's candidate
+    #: features plus this verifier's logit (fit_candidates); absent: candidates are scored by the logit alone
+    candidates: dict = field(default_factory=dict)
+
+    def candidate_probability(self, kind: str, cand_kind: str, features_: Sequence[float], logit: float) -> float | None:
+        """P(the candidate is right) from its grounded-path features and the verifier's logit, or None when
+        this verifier has no candidate scorer for ``kind``/``cand_kind``."""
+        part = self.candidates.get(kind)
+        if not part or cand_kind not in part["weights"]:
+            return None
+        w, m, sc = part["weights"][cand_kind], part["mean"][cand_kind], part["scale"][cand_kind]
+        x = [*features_, logit]
+        z = sum(wi * ((xi - mi) / si if i else xi) for i, (wi, xi, mi, si) in enumerate(zip(w, x, m, sc)))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def logit(self, code: str, text: str, *, kind: str = "doc", name: str = "",
               likelihood: float | None = None) -> float:
@@ -221,7 +236,8 @@ class Verifier:
 
     def as_json(self) -> dict[str, Any]:
         return {"format": 1, "features": list(FEATURES), "tables": {k: t.as_json() for k, t in self.tables.items()},
-                "weights": self.weights, "mean": self.mean, "scale": self.scale, "info": self.info}
+                "weights": self.weights, "mean": self.mean, "scale": self.scale, "info": self.info,
+                "candidates": self.candidates}
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> Verifier:
@@ -230,7 +246,8 @@ class Verifier:
         return cls({k: TranslationTable.from_json(t) for k, t in doc["tables"].items()},
                    {k: [float(x) for x in v] for k, v in doc["weights"].items()},
                    {k: [float(x) for x in v] for k, v in doc["mean"].items()},
-                   {k: [float(x) for x in v] for k, v in doc["scale"].items()}, dict(doc.get("info") or {}))
+                   {k: [float(x) for x in v] for k, v in doc["scale"].items()}, dict(doc.get("info") or {}),
+                   dict(doc.get("candidates") or {}))
 
     def save(self, path: str | Path) -> Path:
         from codetrans.safeio import safe_write

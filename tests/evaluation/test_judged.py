@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from model_fixtures import CONSTANT_ANSWER, tiny_verifier, tiny_verifier_pairs
@@ -43,11 +44,14 @@ def test_verifier_fit_and_measure_from_the_command_line(tmp_path):
     data = _corpus(tmp_path)
     out = tmp_path / "v.json.gz"
     cli = [sys.executable, "-m", "codetrans.cli", "verifier"]
-    fit = subprocess.run([*cli, "fit", "--data", data, "--out", str(out), "--per-task", "60"],
+    recipe = Path(__file__).parents[2] / "training" / "verifier" / "verifier.json"
+    fit = subprocess.run([*cli, "fit", "--recipe", str(recipe), "--data", data, "--out", str(out), "--per-task", "60"],
                          capture_output=True, text=True)
     assert fit.returncode == 0, fit.stderr
     verifier = Verifier.load(out)
     assert set(verifier.tables) == {"doc", "commit"} and verifier.info["doc"]["train_groups"] > 0
+    # the recipe's serving thresholds (chosen on the judged validation set) travel with the verifier
+    assert verifier.info["serving"] == json.loads(recipe.read_text())["serving"]
     measure = subprocess.run([*cli, "measure", "--data", data, "--verifier", str(out), "--per-task", "40",
                               "--out", str(tmp_path / "recall.json")], capture_output=True, text=True)
     assert measure.returncode == 0, measure.stderr
@@ -101,3 +105,11 @@ def test_a_bad_label_line_is_one_clear_error(tmp_path):
     bad.write_text('{"item": "x", "text": "y", "label": "fine"}\n')
     with pytest.raises(CodeTransError, match="label must be one of correct, vague, wrong"):
         load_labels(bad)
+
+
+def test_a_bad_recipe_is_one_clear_error(tmp_path):
+    bad = tmp_path / "r.json"
+    bad.write_text(json.dumps({"serving": {"write_threshold": 3}}))
+    run = subprocess.run([sys.executable, "-m", "codetrans.cli", "verifier", "fit", "--recipe", str(bad), "--data",
+                          str(tmp_path), "--out", str(tmp_path / "v.json.gz")], capture_output=True, text=True)
+    assert run.returncode == 2 and "between 0 and 1" in run.stderr and "Traceback" not in run.stderr

@@ -190,3 +190,17 @@ def test_the_hook_message_keeps_a_not_sure_subject_in_a_comment(tmp_path, verifi
     assert main(["commit", str(diff), "--message", "--min-confidence", "0", "--model", verified_model,
                  "--backend", "torch"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == CONSTANT_ANSWER
+
+
+def test_commit_subjects_never_carry_a_number_the_diff_lacks_nor_a_changelog_only_entry(verifier):
+    from codetrans.lang.diff import normalize_diff
+    from codetrans.serving.grounded_commit import ground_commit
+
+    binary = normalize_diff("diff --git a/app/icon.png b/app/icon.png\ndeleted file mode 100644\n"
+                            "Binary files a/app/icon.png and /dev/null differ\n")
+    g = ground_commit(binary, [], "Updated 2.0.0", verifier=verifier)
+    assert (g.text, g.provenance) == ("Remove icon.png", "described from the diff")
+    only_entry = normalize_diff("--- a/CHANGES.md\n+++ b/CHANGES.md\n@@ -1 +1,2 @@\n ## 2.0\n"
+                                "+- Allow null to be parsed as null.\n")
+    g = ground_commit(only_entry, [], "Compute the value", verifier=verifier)
+    assert g.text == "Update documentation (CHANGES.md)"  # the entry records a change made elsewhere
