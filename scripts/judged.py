@@ -65,8 +65,8 @@ def main() -> None:
     if args.action == "items":
         todo: dict[tuple[str, str], dict] = {}
         for name, run in runs.items():
-            for task, (records, preds, confs) in run_records(args.data, args.split, run).items():
-                for r, text, conf in zip(records, preds, confs):
+            for task, (records, preds, _) in run_records(args.data, args.split, run).items():
+                for r, text in zip(records, preds):
                     key = (item_key(task, r["source"]), text_key(text))
                     if key in labels:
                         continue
