@@ -12,7 +12,7 @@ import logging
 import sys
 
 #: loggers whose INFO records (progress of long jobs) the command line shows
-PROGRESS_LOGGERS = ("codetrans.train", "codetrans.data.harvest")
+PROGRESS_LOGGERS = ("codetrans.train", "codetrans.data.harvest", "codetrans.retrieval.pools")
 
 
 class _StderrHandler(logging.Handler):

@@ -29,9 +29,10 @@ import shutil
 import stat
 import subprocess
 import tarfile
+import time
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from codetrans.data.report import SkipReport
@@ -53,12 +54,19 @@ ARCHIVE_SUFFIXES = (".zip", ".whl", ".jar", ".tar.gz", ".tgz", ".tar.xz", ".txz"
 
 @dataclass
 class WalkOptions:
-    """What counts as a usable source file."""
+    """What counts as a usable source file, and how much of a directory tree to walk."""
 
     max_bytes: int = 1_000_000  # larger files are almost always generated or data
     skip_dirs: frozenset[str] = SKIP_DIRS
     respect_gitignore: bool = True
     langs: frozenset[str] | None = None  # None: every language in EXT_LANG
+    # A budget for directory trees (None: none): the walk stops after this many files of a known language or
+    # seconds, counting ``budget_files`` / ``budget_seconds`` in the report, so that a folder such as ``/``
+    # or a site-packages cannot hold a caller for minutes.
+    max_files: int | None = None
+    max_seconds: float | None = None
+    # called about every second of a directory walk with (files of a known language seen, seconds)
+    progress: Callable[[int, float], None] | None = None
 
 
 @dataclass
@@ -218,14 +226,49 @@ def _git_listed(root: Path) -> set[str] | None:
     return listed
 
 
+def _link_target(path: str, root: Path, report: SkipReport, rel: str) -> Path | None:
+    """Where a symbolic link under ``root`` leads, when that is inside ``root``; None (counted) otherwise.
+    Never raises: a link into ``/proc`` (``/proc/1/cwd``) cannot even be read by ``realpath``."""
+    try:
+        resolved = Path(path).resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a loop on older Pythons
+        try:
+            reason = "symlink_loop" if os.path.lexists(os.path.realpath(path)) else "broken_symlink"
+        except (OSError, RuntimeError):
+            reason = "unreadable"
+        report.skip(reason, rel)
+        return None
+    if resolved != root and root not in resolved.parents:
+        report.skip("symlink_outside", rel)
+        return None
+    return resolved
+
+
 def walk_directory(spec: SourceSpec, options: WalkOptions, report: SkipReport) -> Iterator[tuple[str, Path]]:
     """(relative POSIX path, real path) of candidate files under a directory, following symlinks that
-    stay inside the tree and counting loops, outside links and broken links."""
+    stay inside the tree and counting loops, outside links and broken links; within the options' budget."""
     root = spec.path.resolve()
     listed = _git_listed(root) if options.respect_gitignore else None
     seen_dirs: set[tuple[int, int]] = set()
+    start = last = time.monotonic()
+    seen = 0  # files of a known language
+
+    def over_budget(rel: str) -> bool:
+        nonlocal last
+        now = time.monotonic()
+        if options.max_seconds is not None and now - start > options.max_seconds:
+            report.skip("budget_seconds", rel)
+            return True
+        if options.max_files is not None and seen > options.max_files:
+            report.skip("budget_files", rel)
+            return True
+        if options.progress is not None and now - last >= 1.0:
+            last = now
+            options.progress(seen, now - start)
+        return False
 
     def walk(real_dir: Path, rel_dir: str) -> Iterator[tuple[str, Path]]:
+        nonlocal seen
         try:
             st = real_dir.stat()
         except OSError:
@@ -243,16 +286,17 @@ def walk_directory(spec: SourceSpec, options: WalkOptions, report: SkipReport) -
             return
         for e in entries:
             rel = f"{rel_dir}/{e.name}" if rel_dir else e.name
+            if over_budget(rel):
+                raise _OverBudget
             target = Path(e.path)
-            if e.is_symlink():
-                try:
-                    resolved = target.resolve(strict=True)
-                except (OSError, RuntimeError):  # RuntimeError: a loop on older Pythons
-                    report.skip("broken_symlink" if not os.path.lexists(os.path.realpath(e.path))
-                                else "symlink_loop", rel)
-                    continue
-                if resolved != root and root not in resolved.parents:
-                    report.skip("symlink_outside", rel)
+            try:
+                link = e.is_symlink()
+            except OSError:
+                report.skip("unreadable", rel)
+                continue
+            if link:
+                resolved = _link_target(e.path, root, report, rel)
+                if resolved is None:
                     continue
                 target = resolved
             try:
@@ -266,14 +310,22 @@ def walk_directory(spec: SourceSpec, options: WalkOptions, report: SkipReport) -
                     continue
                 yield from walk(target, rel)
             elif stat.S_ISREG(mode):
-                if listed is not None and not e.is_symlink() and rel not in listed:
+                if listed is not None and not link and rel not in listed:
                     report.skip("gitignored", rel)
                     continue
+                seen += PurePosixPath(e.name).suffix.lower() in EXT_LANG
                 yield rel, target
             else:
                 report.skip("not_a_regular_file", rel)
 
-    yield from walk(root, "")
+    try:
+        yield from walk(root, "")
+    except _OverBudget:
+        pass  # counted where it happened
+
+
+class _OverBudget(Exception):
+    """Unwinds the recursive walk when its budget is spent."""
 
 
 def iter_directory(spec: SourceSpec, options: WalkOptions, report: SkipReport) -> Iterator[SourceFile]:
@@ -426,8 +478,7 @@ def iter_source_files(spec: SourceSpec, options: WalkOptions | None = None,
     """Decoded source files of a directory or archive, in a deterministic order."""
     options = options or WalkOptions()
     if spec.lang and options.langs is None:
-        options = WalkOptions(options.max_bytes, options.skip_dirs, options.respect_gitignore,
-                              frozenset({spec.lang}))
+        options = replace(options, langs=frozenset({spec.lang}))
     report = report if report is not None else SkipReport()
     name = spec.name or source_name(spec.path)
     report.source = report.source or name

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -38,6 +39,8 @@ import numpy as np
 
 from codetrans.errors import DataError
 from codetrans.retrieval.bm25 import BM25, subtoken_terms
+
+logger = logging.getLogger(__name__)  # progress and summary lines: shown by the CLI (codetrans.log)
 
 #: Bumped whenever what a cached pool holds changes: old cache files then simply miss.
 POOL_FORMAT = 2
@@ -79,6 +82,7 @@ class Pool:
         self.targets = list(targets)
         self.metas = [dict(m) for m in metas] if metas is not None else [{} for _ in self.inputs]
         self.kind, self.root, self.note, self.terms = kind, root, note, terms
+        self.partial = False  # cut short by a time budget (never cached)
         self._bm25 = index
         self._keys: dict[str, list[int]] | None = None
         self._where: dict[tuple[str, int], list[int]] | None = None
@@ -238,18 +242,19 @@ def _git_head(d: Path) -> tuple[bytes, bytes] | None:
     return top, tree
 
 
-def content_key(root: str | Path) -> str:
+def content_key(root: str | Path) -> str | None:
     """A digest that changes whenever a file the walker could read under ``root`` changes.
 
     In a git work tree: the HEAD tree hash, ``git status`` (untracked files listed one by one) and the
     size + mtime of every dirty or untracked file (so editing a dirty file again still changes the key).
-    Elsewhere: path, size and mtime of every file outside skipped directories.
+    Elsewhere: path, size and mtime of every file outside skipped directories (None: over the budget).
     """
     root = Path(root).resolve()
     return _content_key(root, _git_head(root))
 
 
-def _content_key(root: Path, head: tuple[bytes, bytes] | None) -> str:
+def _content_key(root: Path, head: tuple[bytes, bytes] | None, max_files: int | None = 200_000,
+                 max_seconds: float | None = 60.0) -> str | None:
     h = hashlib.sha256(f"{POOL_FORMAT}\0{root}\0".encode("utf-8", "surrogatepass"))
     status = None
     if head is not None:
@@ -266,8 +271,13 @@ def _content_key(root: Path, head: tuple[bytes, bytes] | None) -> str:
     from codetrans.data.sources import SKIP_DIRS
 
     h.update(b"dir\0")
-    for dirpath, dirnames, filenames in os.walk(root):
+    start, n = time.monotonic(), 0
+    for dirpath, dirnames, filenames in os.walk(root):  # links not followed; unreadable folders left out
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        n += len(filenames)
+        late = max_seconds is not None and time.monotonic() - start > max_seconds
+        if late or (max_files is not None and n > max_files):
+            return None  # too big to fingerprint: built each time, within its own budget
         for f in sorted(filenames):
             p = Path(dirpath, f)
             h.update(f"{p.relative_to(root)}\0{_stat_key(p)}\0".encode("utf-8", "surrogateescape"))
@@ -275,7 +285,7 @@ def _content_key(root: Path, head: tuple[bytes, bytes] | None) -> str:
 
 
 def _cached(kind: str, key_parts: dict, build: Callable[[], Pool], use_cache: bool) -> Pool:
-    if not use_cache:
+    if not use_cache or any(v is None for v in key_parts.values()):
         return build()
     key = hashlib.sha256(json.dumps({"kind": kind, **key_parts}, sort_keys=True, default=str).encode()).hexdigest()
     path = cache_dir() / f"{kind}-{key[:32]}.npz"
@@ -287,6 +297,8 @@ def _cached(kind: str, key_parts: dict, build: Callable[[], Pool], use_cache: bo
         except DataError:
             pass  # a corrupt or older file: rebuild over it
     pool = build()
+    if pool.partial:
+        return pool  # cut short by a budget in seconds: another run may get further
     try:
         # uncompressed: a cache file is read far more often than written, and inflating costs time
         save_pools(path, {"pool": pool}, compressed=False)
@@ -344,6 +356,12 @@ class TreeOptions:
     # the extractor's one-liner/accessor/short-doc/boilerplate filters: a corpus wants them, a user's pool
     # does not (a documented accessor is the best neighbour another accessor has)
     function_filters: bool = False
+    # the walk's budget (files of a known language, seconds); a folder the user names gets EXPLICIT_TREE's
+    max_files: int | None = 20_000
+    max_seconds: float | None = 60.0
+
+
+EXPLICIT_TREE = TreeOptions(max_files=200_000, max_seconds=600.0)  #: a folder the user named: further
 
 
 def _extract_langs(langs: Sequence[str] | None) -> frozenset[str]:
@@ -409,13 +427,24 @@ def _build_tree(root: Path, options: TreeOptions) -> Pool:
     from codetrans.lang import extract_functions
     from codetrans.lang.extract import skip_file_reason
 
-    walk = WalkOptions(max_bytes=options.max_file_bytes, respect_gitignore=options.respect_gitignore,
-                       langs=_extract_langs(options.langs))
+    t0 = time.monotonic()
+    shown, budget = [t0], f"{options.max_files or 'any number of'} source files / {options.max_seconds} s"
+
+    def progress(seen: int, elapsed: float) -> None:
+        if time.monotonic() - shown[0] >= 5.0:  # one line every 5 s: alive, not noisy
+            shown[0] = time.monotonic()
+            logger.info("context: indexing %s: %d source files seen in %.0f s (budget %s)", root, seen, elapsed,
+                        budget)
+
+    walk = WalkOptions(options.max_file_bytes, respect_gitignore=options.respect_gitignore, progress=progress,
+                       langs=_extract_langs(options.langs), max_files=options.max_files, max_seconds=options.max_seconds)
     report = SkipReport()
     stats: Counter = Counter()
     records: list[dict] = []
+    files = 0
     # name= given: the walker would otherwise ask git for the remote, which a pool does not need
     for f in iter_source_files(SourceSpec(root, name=root.name), walk, report):
+        files += 1
         if options.apply_filters and skip_file_reason(f.path, f.text[:2000]):
             report.skip("file_filtered", f.path)
             continue
@@ -425,20 +454,29 @@ def _build_tree(root: Path, options: TreeOptions) -> Pool:
         except Exception:  # noqa: BLE001 - a grammar crash on one file must not lose the pool (as in build)
             report.skip("extract_error", f.path)
     inputs, targets, metas = _function_items(records)
-    note = "" if inputs else f"no documented functions found under {root}; generating without context"
-    return Pool(inputs, targets, metas, kind="tree", root=str(root), note=note)
+    pool = Pool(inputs, targets, metas, kind="tree", root=str(root),
+                note="" if inputs else f"no documented functions found under {root}; generating without context")
+    pool.partial = "budget_seconds" in report.skipped  # a time cut is not reproducible: never cached
+    skipped = ", ".join(  # the summary line counts every skipped entry (unreadable, links out, loops ...)
+        f"{k} {n}" for k, n in sorted(report.skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+        if k not in ("not_source", "file_filtered", "empty_source"))
+    logger.info("context: indexed %s: %d documented functions from %d source files in %.1f s%s%s", root, len(inputs),
+                files, time.monotonic() - t0, f"; skipped: {skipped}" if skipped else "",
+                f"; stopped at the budget ({budget}): the index is partial"
+                if {"budget_files", "budget_seconds"} & set(report.skipped) else "")
+    return pool
 
 
 def repository_pool(path: str | Path, options: TreeOptions | None = None, *, cache: bool = True) -> Pool:
     """The documented functions of the working tree containing ``path`` (git root, else the folder),
-    cached under :func:`cache_dir` by :func:`content_key`."""
+    cached under :func:`cache_dir` by :func:`content_key`, within ``options``' budget."""
     options = options or TreeOptions()
     root, head = _root_and_head(path)
-    return _cached("tree", {"root": str(root), "content": _content_key(root, head), "options": asdict(options)},
+    key = _content_key(root, head, options.max_files, options.max_seconds)
+    return _cached("tree", {"root": str(root), "content": key, "options": asdict(options)},
                    lambda: _build_tree(root, options), cache)
 
 
-# ----------------------------------------------------------------------------------------- history
 def parse_time(date: str) -> float | None:
     """Seconds since the epoch of an ISO-8601 date (git's ``%aI``), None when absent or unparsable."""
     if not date:
@@ -496,13 +534,16 @@ def pool_from_pairs(pairs: Iterable[tuple[str, str]] | Iterable[Mapping[str, Any
     return Pool(inputs, targets, metas, kind="pairs")
 
 
-def pool_for_context(context: str | Path | Pool | Iterable[Any], *, history: bool = False) -> Pool:
+def pool_for_context(context: str | Path | Pool | Iterable[Any], *, history: bool = False,
+                     explicit: bool = True) -> Pool:
     """What a ``context=`` argument means: a :class:`Pool` as is; a path -> its repository's pool
-    (``history=True``: its git history, for commit messages); anything else -> (input, target) pairs."""
+    (``history=True``: its git history, for commit messages); anything else -> (input, target) pairs.
+    ``explicit``: the user named the path (the larger budget, :data:`EXPLICIT_TREE`)."""
     if isinstance(context, Pool):
         return context
     if isinstance(context, str | os.PathLike):
-        return history_pool(context) if history else repository_pool(context)
+        return history_pool(context) if history else repository_pool(context, EXPLICIT_TREE if explicit
+                                                                       else TreeOptions())
     return pool_from_pairs(context)
 
 

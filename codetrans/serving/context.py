@@ -96,14 +96,15 @@ def model_index(model_dir: str | os.PathLike | None) -> dict[str, Any] | None:
         return None
 
 
-def resolve_pool(context: Any, task_type: str) -> Any:
+def resolve_pool(context: Any, task_type: str, *, explicit: bool = True) -> Any:
     """A ``context=`` argument -> a :class:`~codetrans.retrieval.Pool`: a Pool as is; a path -> its
-    repository's documented functions, or for commit messages its git history; else (input, target) pairs."""
+    repository's documented functions, or for commit messages its git history; else (input, target) pairs.
+    ``explicit=False``: a root found on its own, not named by the user (the smaller walk budget)."""
     from codetrans.retrieval.pools import pool_for_context
 
     if isinstance(context, str | os.PathLike) and not os.path.exists(context):
         raise CodeTransError(f"context path {context} does not exist")
-    return pool_for_context(_checked_context(context), history=task_type == "commit")
+    return pool_for_context(_checked_context(context), history=task_type == "commit", explicit=explicit)
 
 
 _CONTEXT_KINDS = "a path, a Pool, or (input, target) pairs of strings"

@@ -1,7 +1,8 @@
 """Which exemplar pool each input of a command draws from: the context policy of the CLI, the LSP and
 the pre-commit hook, in one place.
 
-``--context PATH`` wins; else the input file's repository (git root, else its folder) for the task types
+``--context PATH`` wins; else the input file's repository (git root, else its folder when small:
+:func:`codetrans.retrieval.discovery.grounding_root`) for the task types
 whose pool is a repository (:data:`codetrans.tasks.REPOSITORY_POOL_TYPES`; ``commit``: the current
 repository's history); the others (summaries, API sequences, programs) use the model's shipped index.
 Documentation, comments and commit subjects are grounded with any model (:mod:`codetrans.serving.grounded`,
@@ -51,10 +52,17 @@ class ContextPolicy:
         path = self.explicit or ("." if self.history else name)
         if path is None:
             return None  # stdin with no explicit context: no repository to draw from
-        from codetrans.retrieval.pools import context_root
+        from codetrans.retrieval.discovery import grounding_root
 
         if not self.explicit and not self.history:
-            path = str(context_root(path))
+            try:  # a file outside git: its folder, when small; else no pool (said once per folder)
+                path = str(grounding_root(path))
+            except DataError as exc:
+                key = f"too big: {exc}"
+                if key not in self.cache:
+                    self.notify(f"{exc}; generating without context")
+                    self.cache[key] = None
+                return None
         if path not in self.cache:
             self.cache[path] = self._load(path)
         return self.cache[path]
@@ -84,7 +92,7 @@ class ContextPolicy:
         from codetrans.serving.context import resolve_pool
 
         try:
-            pool = resolve_pool(path, self.task_type)
+            pool = resolve_pool(path, self.task_type, explicit=bool(self.explicit))
         except DataError as exc:
             if self.explicit:
                 raise

@@ -9,10 +9,20 @@ user's tree) and fails too when it changed a file, as pre-commit hooks that fix 
 Filters (:class:`CheckOptions`): languages; private functions (a leading ``_`` or ``#``, a lower-case Go
 name, Java/PHP ``private``); test functions (``test_*``/``Test*`` names, files under test folders or named
 like tests); functions shorter than a number of lines.
+
+Files it cannot judge never hide the others' findings (:func:`read_checked`, :func:`parse_problem`):
+
+* a binary, oversized (over :data:`codetrans.safeio.MAX_INPUT_BYTES`), unreadable or non-regular file is
+  reported on stderr as ``PATH: skipped: WHY`` and the other files are checked; it does not change the exit
+  status (it is not source code the hook can document);
+* a source file with syntax errors is reported as ``PATH:LINE: not checked: syntax error`` and makes the
+  check fail (exit 1): its functions cannot be listed, and a hook that passed it would say it is fine;
+* a file that does not exist is an error, as before (pre-commit never passes one; a typo should not pass).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -65,9 +75,54 @@ def to_check(text: str, lang: str, path: str, options: CheckOptions) -> list[dic
     return [f for f in (undocumented(text, lang) or []) if wanted(f, lang, path, options)]
 
 
+def read_checked(paths: list[str]) -> tuple[list[tuple[str | None, str]], list[str]]:
+    """(name, text) of each file ``--check`` can read, and one ``PATH: skipped: WHY`` line for each it cannot
+    (binary, oversized, unreadable, not a regular file). A missing file raises, as every command does."""
+    from codetrans.errors import CodeTransError
+    from codetrans.safeio import read_input
+
+    inputs: list[tuple[str | None, str]] = []
+    skipped: list[str] = []
+    for path in paths:
+        if path != "-" and not os.path.lexists(path):
+            read_input(path)  # raises the usual one-line error
+        try:
+            text, name = read_input(path)
+        except CodeTransError as exc:
+            skipped.append(f"{path}: skipped: {exc}")
+            continue
+        inputs.append((name, text))
+    return inputs, skipped
+
+
+def parse_problem(text: str, lang: str) -> str | None:
+    """``LINE: not checked: syntax error`` for a file the parser does not accept, else None."""
+    from codetrans.lang.grammars import get_parser
+
+    if not text.strip():
+        return None
+    root = get_parser(lang).parse(text.encode("utf-8", "surrogatepass")).root_node
+    if not root.has_error:
+        return None
+    line = _first_error_line(root)
+    return f"{line}: not checked: syntax error (the file does not parse as {lang})"
+
+
+def _first_error_line(node) -> int:
+    """1-based line of the first ERROR or MISSING node (iterative: a deep tree must not recurse)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            return n.start_point[0] + 1
+        stack.extend(reversed([c for c in n.children if c.has_error or c.is_missing]))
+    return node.start_point[0] + 1
+
+
 def finding_line(path: str, func: dict, result: dict) -> str:
     tag = f"  [{result['provenance']}]" if "provenance" in result else ""
     return f"{path}:{func['start_line']} {func['func_name']}: undocumented; suggested: {result['generated_text']}{tag}"
 
 
-__all__ = ["CheckOptions", "finding_line", "is_private", "is_test", "to_check", "wanted"]
+__all__ = ["CheckOptions", "finding_line", "is_private", "is_test", "parse_problem", "read_checked", "to_check",
+           "wanted"]
