@@ -83,6 +83,7 @@ class Pool:
         self.metas = [dict(m) for m in metas] if metas is not None else [{} for _ in self.inputs]
         self.kind, self.root, self.note, self.terms = kind, root, note, terms
         self.partial = False  # cut short by a time budget (never cached)
+        self.skipped: dict[str, int] = {}  # entries a tree walk could not or would not read (DISCOVERY_SKIPS)
         self._bm25 = index
         self._keys: dict[str, list[int]] | None = None
         self._where: dict[tuple[str, int], list[int]] | None = None
@@ -140,7 +141,7 @@ class Pool:
     # ---- persistence (cache files and the shipped index share it)
     def _state(self) -> tuple[dict, dict[str, np.ndarray]]:
         doc = {"kind": self.kind, "root": self.root, "note": self.note, "inputs": self.inputs,
-               "targets": self.targets, "metas": self.metas}
+               "targets": self.targets, "metas": self.metas, "skipped": self.skipped}
         arrays: dict[str, np.ndarray] = {}
         if self.bm25 is not None:
             arrays = dict(self.bm25.arrays())
@@ -158,6 +159,7 @@ class Pool:
         if len(doc["metas"]) != len(pool):
             raise DataError("pool file: metas and inputs differ in length")
         pool.metas = doc["metas"]  # freshly parsed: no defensive copy (it costs ms on the cached path)
+        pool.skipped = dict(doc.get("skipped") or {})
         return pool
 
 
@@ -361,6 +363,8 @@ class TreeOptions:
     max_seconds: float | None = 60.0
 
 
+DISCOVERY_SKIPS = frozenset({"unreadable", "broken_symlink", "symlink_loop", "symlink_outside",  # a user hears
+                             "not_a_regular_file", "budget_files", "budget_seconds"})  # of these (not the routine)
 EXPLICIT_TREE = TreeOptions(max_files=200_000, max_seconds=600.0)  #: a folder the user named: further
 
 
@@ -457,13 +461,12 @@ def _build_tree(root: Path, options: TreeOptions) -> Pool:
     pool = Pool(inputs, targets, metas, kind="tree", root=str(root),
                 note="" if inputs else f"no documented functions found under {root}; generating without context")
     pool.partial = "budget_seconds" in report.skipped  # a time cut is not reproducible: never cached
-    skipped = ", ".join(  # the summary line counts every skipped entry (unreadable, links out, loops ...)
-        f"{k} {n}" for k, n in sorted(report.skipped.items(), key=lambda kv: (-kv[1], kv[0]))
-        if k not in ("not_source", "file_filtered", "empty_source"))
-    logger.info("context: indexed %s: %d documented functions from %d source files in %.1f s%s%s", root, len(inputs),
-                files, time.monotonic() - t0, f"; skipped: {skipped}" if skipped else "",
-                f"; stopped at the budget ({budget}): the index is partial"
-                if {"budget_files", "budget_seconds"} & set(report.skipped) else "")
+    pool.skipped = {k: n for k, n in report.skipped.items() if k in DISCOVERY_SKIPS}  # the policy's line shows them
+    took = time.monotonic() - t0
+    logger.log(logging.INFO if took >= 5 else logging.DEBUG, "context: indexed %s: %d documented functions from "
+               "%d source files in %.1f s", root, len(inputs), files, took)  # after progress lines: the end
+    if {"budget_files", "budget_seconds"} & set(report.skipped):
+        logger.warning("context: indexing %s stopped at the budget (%s): the index is partial", root, budget)
     return pool
 
 

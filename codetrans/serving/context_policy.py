@@ -114,12 +114,18 @@ class ContextPolicy:
             from codetrans.serving.grounded import GROUND_K
 
             reads = "" if self.spec is None else f" (the model reads {self._k()} exemplars per function)"
-            self.notify(f"grounded in {pool.root or path} ({len(pool)} documented functions): each answer is "
-                        f"the best of its {GROUND_K} nearest, edited, and the model's text{reads}")
+            self.notify(f"grounded in {pool.root or path} ({len(pool)} documented functions{_skips(pool)}): each "
+                        f"answer is the best of its {GROUND_K} nearest, edited, and the model's text{reads}")
         else:
             self.notify(f"{self._k()} exemplars per function from {pool.root or path} "
-                        f"({len(pool)} documented functions)")
+                        f"({len(pool)} documented functions{_skips(pool)})")
         return pool
+
+
+def _skips(pool: Any) -> str:
+    """``; skipped: unreadable 1, symlink_outside 2`` for what the walk could not or would not read."""
+    skipped = getattr(pool, "skipped", None) or {}
+    return "; skipped: " + ", ".join(f"{k} {n}" for k, n in sorted(skipped.items())) if skipped else ""
 
 
 __all__ = ["ContextPolicy"]

@@ -40,16 +40,14 @@ def hostile_folder(tmp_path):
     return ctx
 
 
-def test_links_to_proc_and_root_are_skipped_and_counted(hostile_folder, caplog):
+def test_links_to_proc_and_root_are_skipped_and_counted(hostile_folder):
     # before: PermissionError from os.path.realpath('/proc/1/cwd') while reporting the skipped link
-    with caplog.at_level(logging.INFO, logger="codetrans.retrieval.pools"):
-        pool = repository_pool(hostile_folder, cache=False)
+    pool = repository_pool(hostile_folder, cache=False)
     assert len(pool) >= 1 and {m["func_name"] for m in pool.metas} == {"add"}
     assert all(not m["path"].startswith(("proc1", "rootfs", "etc")) for m in pool.metas)
-    summary = [r.getMessage() for r in caplog.records if "context: indexed" in r.getMessage()]
-    assert len(summary) == 1 and "symlink_outside" in summary[0], summary
     # /proc/1/cwd: unreadable where /proc hides it (here), a link out of the folder where it does not
-    assert "symlink_outside 3" in summary[0] or ("unreadable 1" in summary[0] and "symlink_outside 2" in summary[0])
+    assert pool.skipped in ({"symlink_outside": 3}, {"symlink_outside": 2, "unreadable": 1}), pool.skipped
+    assert repository_pool(hostile_folder).skipped == pool.skipped  # kept in the cache file too
 
 
 def test_cli_context_folder_with_hostile_links(hostile_folder, tmp_path, capsys, constant_model_dir):
@@ -59,7 +57,8 @@ def test_cli_context_folder_with_hostile_links(hostile_folder, tmp_path, capsys,
     err = capsys.readouterr().err
     assert rc == 0, err
     assert "Permission denied" not in err and "error" not in err.lower()
-    assert f"context: indexed {hostile_folder}" in err and "skipped:" in err
+    line = [ln for ln in err.splitlines() if ln.startswith(f"context: grounded in {hostile_folder}")]
+    assert len(line) == 1 and "documented functions; skipped: " in line[0] and "symlink_outside" in line[0], err
 
 
 def test_a_link_inside_a_git_repository_to_root_is_not_followed(tmp_path):
@@ -79,8 +78,9 @@ def test_walk_budget_in_files_stops_the_walk_and_says_so(tmp_path, caplog):
         (tmp_path / f"m{i:02}.py").write_text(_documented(i))
     with caplog.at_level(logging.INFO, logger="codetrans.retrieval.pools"):
         pool = repository_pool(tmp_path, TreeOptions(max_files=10), cache=False)
-    assert 1 <= len(pool) <= 11
-    assert any("stopped at the budget (10 source files" in r.getMessage() for r in caplog.records)
+    assert 1 <= len(pool) <= 11 and pool.skipped == {"budget_files": 1}
+    assert any(r.levelno == logging.WARNING and "stopped at the budget (10 source files" in r.getMessage()
+               for r in caplog.records)
 
 
 def test_walk_budget_in_seconds_gives_a_partial_pool_that_is_not_cached(tmp_path):
@@ -127,7 +127,7 @@ def test_file_outside_git_in_a_big_folder_is_not_grounded(tmp_path, capsys, cons
     # named explicitly, the same folder is grounded in
     rc = main(["document", "--context", str(folder), "--model", constant_model_dir, str(src)])
     err = capsys.readouterr().err
-    assert rc == 0 and f"context: indexed {folder}" in err and "grounded in" in err
+    assert rc == 0 and f"context: grounded in {folder}" in err
 
 
 def test_small_folder_does_not_count_virtualenvs_node_modules_or_caches(tmp_path):
