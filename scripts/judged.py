@@ -52,13 +52,13 @@ def _runs(specs: list[str]) -> dict[str, Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("action", choices=["items", "table"])
+    parser.add_argument("action", choices=["items", "table", "reliability"])
     parser.add_argument("runs", nargs="+", help="NAME=RUN_DIR")
     parser.add_argument("--data", required=True)
     parser.add_argument("--split", default="validation")
     parser.add_argument("--labels", required=True)
     parser.add_argument("--threshold", type=float, default=None, help="confidence threshold of runs with confidences")
-    parser.add_argument("--out", default=None, help="items: the JSON-lines file of texts to read")
+    parser.add_argument("--out", default=None, help="items: the JSON-lines file of texts to read; reliability: the PNG")
     args = parser.parse_args()
     labels = load_labels(args.labels) if Path(args.labels).exists() else {}
     runs = _runs(args.runs)
@@ -78,6 +78,9 @@ def main() -> None:
         Path(args.out).write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
         print(f"{len(lines)} texts to read -> {args.out}")
         return
+    if args.action == "reliability":
+        reliability(runs, args.data, args.split, labels, Path(args.out))
+        return
     table: dict[str, dict[str, dict]] = {}
     for name, run in runs.items():
         for task, (records, preds, confs) in run_records(args.data, args.split, run).items():
@@ -85,6 +88,50 @@ def main() -> None:
             figures, _ = judge(task, records, preds, confs, labels, threshold)
             table.setdefault(name, {})[task] = figures
     print(render_judged_table(table), end="")
+
+
+def reliability(runs: dict[str, Path], data: str, split: str, labels: dict, out: Path) -> None:
+    """Confidence against the judged share of correct (and of not-wrong) answers, in ten bins: the
+    reliability plot of the card. Prints the bins as JSON."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 4.2), dpi=110)
+    ax.plot([0, 1], [0, 1], color="#999", lw=1, ls="--", label="perfectly calibrated")
+    bins_out = {}
+    for name, run in runs.items():
+        pts = []
+        for task, (records, preds, confs) in run_records(data, split, run).items():
+            for r, text, conf in zip(records, preds, confs):
+                label = labels.get((item_key(task, r["source"]), text_key(text)))
+                if conf is not None and label:
+                    pts.append((conf, label))
+        bins = []
+        for b in range(10):
+            lo, hi = b / 10, (b + 1) / 10
+            sel = [lab for c, lab in pts if lo <= c < hi or (b == 9 and c == 1.0)]
+            if sel:
+                bins.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": len(sel), "mean_confidence": round(
+                    sum(c for c, _ in pts if lo <= c < hi or (b == 9 and c == 1.0)) / len(sel), 3),
+                             "correct": round(sum(x == "correct" for x in sel) / len(sel), 3),
+                             "not_wrong": round(sum(x != "wrong" for x in sel) / len(sel), 3)})
+        bins_out[name] = bins
+        xs = [b["mean_confidence"] for b in bins]
+        ax.plot(xs, [b["correct"] for b in bins], marker="o", label=f"{name}: judged correct")
+        ax.plot(xs, [b["not_wrong"] for b in bins], marker="s", ls=":", label=f"{name}: correct or vague")
+        for b, x in zip(bins, xs):
+            ax.annotate(str(b["n"]), (x, b["correct"]), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set_xlabel("confidence (the verifier's)")
+    ax.set_ylabel("share of answers (judged by reading)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title("Reliability of confidence, validation repositories", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(out)
+    print(json.dumps(bins_out, indent=1))
 
 
 if __name__ == "__main__":

@@ -16,13 +16,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grounded", metavar="DIR", help="a `codetrans evaluate --context same-repo` output folder: "
                         "the grounded documentation table")
     parser.add_argument("--grounded-command", default="", help="the command that produced --grounded (shown)")
+    parser.add_argument("--quality", metavar="FILE", help="judged truth and verifier figures (docs/quality/results.json)")
 
 
 def run(args: argparse.Namespace) -> int:
     from codetrans.serving.cards import card_from_dirs
 
     card = card_from_dirs(args.model_dir, args.eval, model_id=args.id, tasks=args.task, license=args.license,
-                          grounded=args.grounded, grounded_command=args.grounded_command)
+                          grounded=args.grounded, grounded_command=args.grounded_command, quality=args.quality)
     out = Path(args.out) if args.out else Path(args.model_dir) / "README.md"
     from codetrans.safeio import safe_write
 

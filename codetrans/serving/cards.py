@@ -48,6 +48,7 @@ class ModelCard:
     grounded: list[dict[str, Any]] = field(default_factory=list)
     grounded_command: str = ""
     evaluation_notes: str = ""  # ... and to the Evaluation section (e.g. which quality bars are met)
+    quality: dict = field(default_factory=dict)  # judged truth, verifier recall, reliability (docs/quality/results.json)
 
     @property
     def primary(self):
@@ -146,7 +147,31 @@ class ModelCard:
         out = self._evaluation_table()
         if self.evaluation_notes.strip():
             out += "\n\n" + self.evaluation_notes.strip()
-        return out + self._grounded_section()
+        return out + self._grounded_section() + self._quality_section()
+
+    def _quality_section(self) -> str:
+        """Judged truth at coverage and the verifier behind ``confidence`` (``docs/quality/results.json``)."""
+        q = self.quality
+        if not q:
+            return ""
+        parts = ["\n\n### Truth: judged precision, confidence and abstention\n",
+                 "Every documentation, comment and commit answer carries `confidence`, the verifier's probability "
+                 "that it is right (`verifier.json.gz` in this folder, recipe `training/verifier/verifier.json`). "
+                 f"`--write`, `--fix`, the LSP's edits and the commit hook write only answers at or above "
+                 f"**{q.get('write_threshold', '?')}**; the others are listed as \"not sure\" with their best "
+                 "candidate. Labels come from reading the code (rubric: `docs/quality/RUBRIC.md`)."]
+        for key, title in (("judged", "Judged on the validation repositories"),
+                           ("recall", "Verifier recall@1 of the true docstring among its repository neighbours' texts "
+                                      "(test repositories)"),
+                           ("stale", "Stale-docstring check (docstrings swapped between same-file neighbours, "
+                                     "validation repositories)")):
+            block = q.get(key)
+            if block:
+                how = f" Reproduce: `{block['command']}`." if block.get("command") else ""
+                parts.append(f"\n**{title}.**{how}\n\n{block['table'].strip()}\n")
+        if q.get("reliability"):
+            parts.append(f"\n![reliability of confidence]({q['reliability']})\n")
+        return "\n".join(parts).rstrip("\n")
 
     def _grounded_section(self) -> str:
         """Documentation grounded in the repository (``codetrans.serving.grounded``) beside the model alone."""
@@ -252,7 +277,8 @@ def grounded_records(folder: str | Path) -> list[dict]:
 
 def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), model_id: str | None = None,
                    tasks: list[str] | None = None, license: str | None = None, notes: str = "",
-                   grounded: str | Path | None = None, grounded_command: str = "") -> ModelCard:
+                   grounded: str | Path | None = None, grounded_command: str = "",
+                   quality: str | Path | None = None) -> ModelCard:
     """A card from a trained model directory and any number of harness results (files or run dirs)."""
     model_dir = check_model_dir(model_dir)
     recipe = yaml.safe_load((model_dir / "recipe.yaml").read_text()) if (model_dir / "recipe.yaml").is_file() else {}
@@ -273,4 +299,5 @@ def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), m
                      strategy=training.get("strategy", "?" if meta.strategy is None else meta.strategy),
                      params=training.get("params"), recipe=recipe, training=training, evaluations=evaluations,
                      license=license or meta.license or "apache-2.0", notes=notes,
-                     grounded=grounded_records(grounded) if grounded else [], grounded_command=grounded_command)
+                     grounded=grounded_records(grounded) if grounded else [], grounded_command=grounded_command,
+                     quality=_read_json(Path(quality)) if quality else {})

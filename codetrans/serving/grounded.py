@@ -270,8 +270,10 @@ DESCRIBED = "described from the code"
 
 def verify_and_choose(verifier: Any, source: str, lang: str, cands: list[Candidate], *, name: str = "",
                       kind: str = "doc") -> Grounded:
-    """The candidate the verifier trusts most; below the verifier's ``fallback`` confidence, a faithful
-    description built from the code (:func:`codetrans.retrieval.describe.describe`) when the name allows one."""
+    """The candidate the verifier trusts most; below the verifier's ``fallback_below`` confidence, a faithful
+    description built from the code (:func:`codetrans.retrieval.describe.describe`) when the name allows one:
+    when nothing is likely right, the answer shown is the one least likely to be false (a description is
+    rarely more than vague, and its confidence — the judged share of descriptions that are correct — says so)."""
     from codetrans.retrieval.describe import describe
 
     name = name or signature(source, lang).name
@@ -286,8 +288,7 @@ def verify_and_choose(verifier: Any, source: str, lang: str, cands: list[Candida
         if text:
             described = Candidate(text, "described", confidence=float(info.get("described_confidence", 0.6)))
             cands = [*cands, described]
-            if best is None or described.confidence > (best.confidence or 0.0):
-                return Grounded(text, DESCRIBED, None, tuple(cands), described.confidence)
+            return Grounded(text, DESCRIBED, None, tuple(cands), described.confidence)
     if best is None:
         return Grounded("", "generated", None, tuple(cands), 0.0)
     if best.kind == "generated":

@@ -33,7 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codetrans.errors import CodeTransError
+from codetrans.errors import CodeTransError, DataError
 from codetrans.serving.docwriter import undocumented
 
 if TYPE_CHECKING:  # annotations only: lsprotocol is imported where the handlers run
@@ -86,11 +86,16 @@ class Documenter:
 
         return stale_docstrings(text, lang, self.pipe().verifier())
 
-    def warm(self, path: str | Path) -> Future:
-        """Start (or reuse) the index of the repository holding ``path``."""
-        from codetrans.retrieval.pools import context_root
+    def warm(self, path: str | Path) -> Future | None:
+        """Start (or reuse) the index of the repository holding ``path`` (None: a file outside git in a folder too
+        big to ground in, as ``codetrans document`` decides: :func:`codetrans.retrieval.discovery.grounding_root`)."""
+        from codetrans.retrieval.discovery import grounding_root
 
-        root = str(context_root(path))
+        try:
+            root = str(grounding_root(path))
+        except DataError as exc:
+            logger.info("%s; documenting without context", exc)
+            return None
         with self._lock:
             if root not in self._pools:
                 self._pools[root] = self._builder.submit(self._build, root)
@@ -106,6 +111,8 @@ class Documenter:
     def pool(self, path: str | Path, wait: float = INDEX_WAIT_S) -> Any:
         """The repository pool of ``path`` if ready within ``wait`` seconds (else None: the model alone)."""
         future = self.warm(path)
+        if future is None:
+            return None
         try:
             return future.result(timeout=wait)
         except TimeoutError:
@@ -247,13 +254,15 @@ def _listing(ls: Any, uri: str) -> tuple[int | None, str, str | None, str | None
 
 
 def _workspace_edit(uri: str, version: int | None, text: str, lang: str, funcs: list[dict],
-                    results: list[dict], threshold: float | None = None) -> T.WorkspaceEdit | None:
-    """The edit inserting the confident answers (None when none is: nothing to offer)."""
+                    results: list[dict], threshold: float | None = None,
+                    notes: list[str] | None = None) -> T.WorkspaceEdit | None:
+    """The edit inserting the confident answers (None when none is: nothing to offer); what was left out, and
+    why, is appended to ``notes``."""
     from lsprotocol import types as T
 
-    new, notes = document_edit(text, lang, funcs, results, threshold)
-    for note in notes:
-        logger.info("%s", note)
+    new, left_out = document_edit(text, lang, funcs, results, threshold)
+    if notes is not None:
+        notes.extend(left_out)
     if new == text:
         return None
     edits = [T.TextEdit(range=T.Range(start=T.Position(**e["range"]["start"]), end=T.Position(**e["range"]["end"])),
@@ -264,7 +273,7 @@ def _workspace_edit(uri: str, version: int | None, text: str, lang: str, funcs: 
 
 def _edit_for(ls: Any, uri: str, which: str, line: int | None, stop: threading.Event) -> T.WorkspaceEdit | None:
     """The edit documenting function ``which`` of ``uri`` (the one of that name nearest ``line``, 1-based;
-    ``"*"``: every undocumented one)."""
+    ``"*"``: every undocumented one). Answers left out ("not sure") are told in a message."""
     version, text, lang, path, funcs = _listing(ls, uri)
     funcs = funcs or []
     if which != "*":
@@ -273,7 +282,15 @@ def _edit_for(ls: Any, uri: str, which: str, line: int | None, stop: threading.E
     if not funcs:
         return None
     results = ls.documenter.suggest(text, lang, funcs, path, stop)
-    return _workspace_edit(uri, version, text, lang, funcs, results, ls.documenter.threshold())
+    notes: list[str] = []
+    edit = _workspace_edit(uri, version, text, lang, funcs, results, ls.documenter.threshold(), notes)
+    unsure = [n for n in notes if ": not sure (" in n]
+    if unsure:
+        from lsprotocol import types as T
+
+        more = f" (and {len(unsure) - 1} more)" if len(unsure) > 1 else ""
+        ls.window_show_message(T.ShowMessageParams(type=T.MessageType.Info, message=f"codetrans: {unsure[0]}{more}"))
+    return edit
 
 
 def _actions_for(ls: Any, uri: str, lo: int, hi: int, eager: bool,
@@ -311,7 +328,7 @@ def _applies_edits(ls: Any) -> bool:
     return bool(ws and ws.apply_edit)
 
 
-def _stale_diagnostics(ls: Any, uri: str) -> list[Any]:
+def _stale_diagnostics(ls: Any, uri: str, stop: threading.Event | None = None) -> list[Any]:
     from lsprotocol import types as T
 
     doc, lang, _ = _doc(ls, uri)

@@ -288,3 +288,63 @@ def test_text_edits_are_line_insertions_in_linear_time():
     edits = text_edits(big, big.replace("def f49999(x):\n", 'def f49999(x):\n    """Doc."""\n'))
     assert len(edits) == 1 and edits[0]["range"]["start"]["line"] == 4 * 49_999 + 1
     assert time.perf_counter() - t < 2  # difflib took minutes
+
+
+STALE = '''def remove_coupon(self, coupon):
+    """Add the coupon of the cart."""
+    return self.coupons.pop(coupon)
+
+
+def restock(self):
+    self.stock.fill()
+
+
+def total(self):
+    return sum(self.prices)
+'''
+
+
+@pytest.mark.asyncio
+async def test_only_confident_edits_are_offered_and_stale_docstrings_are_diagnosed(tmp_path, constant_model_dir,
+                                                                                 monkeypatch):
+    import shutil
+
+    from model_fixtures import tiny_verifier
+
+    from codetrans.serving.verifier import VERIFIER_FILE
+
+    model = tmp_path / "verified"
+    shutil.copytree(constant_model_dir, model)
+    tiny_verifier().save(model / VERIFIER_FILE)
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    root = init(tmp_path / "r")
+    commit(root, {"m.py": STALE}, "Add m")
+    client = await _client(root, str(model), tmp_path)
+    try:
+        uri = _open(client, root / "m.py", "python")
+        for _ in range(600):  # published once the file is read (it may arrive before we would wait for it)
+            if client.diagnostics.get(uri):
+                break
+            await asyncio.sleep(0.1)
+        (diag,) = client.diagnostics[uri]  # the docstring says "Add" of a function that pops
+        assert diag.code == "stale-docstring" and diag.range.start.line == 0
+        assert "may not describe `remove_coupon`" in diag.message
+        # restock: the model's constant text is not trusted (and no description exists): resolving gives no edit,
+        # and a message says why, with the candidate
+        (restock, _) = await _actions(client, uri, 5)
+        assert (await client.code_action_resolve_async(restock)).edit is None
+        for _ in range(100):
+            if client.messages:
+                break
+            await asyncio.sleep(0.1)
+        assert any("restock: not sure (confidence" in m.message for m in client.messages)
+        hover = await client.text_document_hover_async(T.HoverParams(text_document=T.TextDocumentIdentifier(uri=uri),
+                                                                     position=T.Position(line=5, character=6)))
+        assert hover.contents.value.startswith("**not sure, not offered as an edit**")
+        # total: described from the code, confidence 0.8 >= 0.7: offered
+        actions = await _actions(client, uri, 9)
+        assert actions[0].title == "Document `total`"
+        edit = (await client.code_action_resolve_async(actions[0])).edit
+        assert '    """Return the total."""\n' in _apply(STALE, edit)
+    finally:
+        await client.shutdown_session()
