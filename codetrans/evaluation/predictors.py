@@ -133,7 +133,6 @@ class ModelPredictor:
         from codetrans.serving.verifier import load_verifier
 
         self.verifier = load_verifier(self.path)  # the model's text alone still gets the verifier's confidence
-        self.write_threshold = _write_threshold(self.verifier)
 
     def confidences(self, task: str, records: Sequence[dict], preds: Sequence[str]) -> list[float | None]:
         """The verifier's probability that each prediction describes its input (documentation, comments,
@@ -353,7 +352,6 @@ class GroundedPredictor:
 
         #: the model's verifier: grounding chooses by truth and every answer gets a confidence (as served)
         self.verifier = load_verifier(self.path) if mode == "grounded" else None
-        self.write_threshold = _write_threshold(self.verifier)
         self._confidence: dict[tuple[str, str], float | None] = {}
 
     def identity(self) -> dict:
@@ -419,11 +417,13 @@ class GroundedPredictor:
         return [self._confidence.get((task, r["source"])) for r in records]
 
 
-def _write_threshold(verifier: Any) -> float | None:
-    """The confidence from which an answer is written (``--write``, the LSP, the hook): the verifier's."""
+def write_threshold_of(verifier: Any, task_type: str = "") -> float | None:
+    """The confidence from which an answer is written (``--write``, the LSP, the hook): the verifier's (as
+    :meth:`codetrans.serving.logic.GroundedTask.write_threshold` reads it)."""
     if verifier is None:
         return None
-    return float(verifier.info.get("serving", {}).get("write_threshold", 0.5))
+    serving = verifier.info.get("serving", {})
+    return float(serving.get(f"{task_type}_write_threshold", serving.get("write_threshold", 0.5)))
 
 
 def _best(cands: Sequence[Any], record: dict) -> str:

@@ -292,15 +292,22 @@ def _evaluate_task(predictor: Predictor, ds: Any, task_col: Sequence[str], task:
     confs = _read_confidences(_conf_path(pred_path), len(predictions))
     if any(c is not None for c in confs):
         res["confidence"] = {"mean": round(sum(c for c in confs if c is not None) / len(confs), 4),
-                             "threshold": getattr(predictor, "write_threshold", None)}
+                             "threshold": _threshold_for(predictor, task)}
     if s.labels is not None:
         from codetrans.evaluation.judged import judge
 
-        threshold = getattr(predictor, "write_threshold", None)
+        threshold = _threshold_for(predictor, task)
         res["judged"], unlabelled = judge(task, records, predictions, confs, s.labels,
                                           threshold if any(c is not None for c in confs) else None)
         _write_lines(s.out / f"{task}.unlabelled.jsonl", [json.dumps(u, ensure_ascii=False) for u in unlabelled])
     return res
+
+
+def _threshold_for(predictor: Predictor, task: str) -> float | None:
+    """The predictor's write threshold for ``task``'s type (None: it gives no confidences)."""
+    from codetrans.evaluation.predictors import write_threshold_of
+
+    return write_threshold_of(getattr(predictor, "verifier", None), get_subtask(task).task_type)
 
 
 def _conf_path(pred_path: Path) -> Path:

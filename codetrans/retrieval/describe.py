@@ -56,7 +56,8 @@ def describe(tokens: str, lang: str, name: str = "") -> str | None:
         return None
     third = lang in _THIRD_PERSON
     returns = re.search(r"\breturn\s+[^;\s}]", tokens) is not None or (lang == "ruby" and "return" not in tokens)
-    owner = sig.owner or ""
+    qualified = (name or sig.name).replace("::", ".").split(".")
+    owner = sig.owner or (qualified[-2] if len(qualified) > 1 else "")
     head, rest = words[0], words[1:]
     if raw in ("__init__", "initialize", "constructor", "__construct") or (owner and raw == owner):
         sentence = f"{'Creates' if third else 'Create'} a new {owner or 'instance'}"

@@ -191,7 +191,7 @@ class GroundedTask(TaskLogic):
     model's own). ``ground=False`` keeps the model's text (with exemplars, for models trained on them)."""
 
     def __call__(self, inputs: Any, *args: Any, context: Any = None, k: int | None = None, ground: bool = True,
-                 **kwargs: Any) -> Any:
+                 names: list[str] | None = None, **kwargs: Any) -> Any:
         passed = {key: v for key, v in (("context", context), ("k", k)) if v is not None}
         # with a verifier, an answer outside any repository is still chosen by truth (the model's text, or a
         # description built from the code when that text is not trustworthy)
@@ -219,9 +219,10 @@ class GroundedTask(TaskLogic):
         results = super().__call__(items, *args, **passed, **kwargs)
         chooser = self.chooser()
         verifier = self.verifier()
-        for (st, src), exs, res in zip(parsed, neighbours, results):
+        # the functions' qualified names when the caller knows them (a file: Cart.__init__ names its class)
+        for (st, src), exs, res, name in zip(parsed, neighbours, results, names or [""] * len(parsed)):
             r = res[0]
-            answer = self.ground_one(src, st, exs, r["generated_text"], chooser, verifier)
+            answer = self.ground_one(src, st, exs, r["generated_text"], chooser, verifier, name=name)
             r.setdefault("exemplars", 0)
             r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json(),
                       **self.fields_of(answer.text)})
@@ -250,7 +251,9 @@ class GroundedTask(TaskLogic):
         verifier = self.verifier()
         if verifier is None:
             return None
-        return float(verifier.info.get("serving", {}).get("write_threshold", 0.5))
+        serving = verifier.info.get("serving", {})
+        # commit subjects have their own (their confidences come from other sources: changelog, the diff)
+        return float(serving.get(f"{self.task_type}_write_threshold", serving.get("write_threshold", 0.5)))
 
     def _with_confidence(self, inputs: Any, results: Any, kwargs: dict) -> Any:
         """The model's text alone (no grounding) still says how sure the verifier is of it."""
@@ -279,11 +282,12 @@ class GroundedTask(TaskLogic):
         return GROUND_K
 
     def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
-                   verifier: Any = None) -> Any:
+                   verifier: Any = None, name: str = "") -> Any:
         """The grounded answer for one input (a :class:`~codetrans.serving.grounded.Grounded`)."""
         from codetrans.serving.grounded import ground
 
-        return ground(source, subtask.lang or "", exemplars, generated, chooser=chooser, verifier=verifier)
+        return ground(source, subtask.lang or "", exemplars, generated, chooser=chooser, verifier=verifier,
+                      name=name)
 
     def load_chooser(self) -> Any:
         from codetrans.serving.grounded import load_chooser
@@ -354,7 +358,7 @@ class DocumentTask(GroundedTask, CodeTask):
             raise CodeTransError(no_functions_message(text, lang or detect_language(code=text)))
         subtask = self.subtask(lang, text)
         sources = [format_input(subtask, " ".join(f["code_tokens"])) for f in functions]
-        results = self(sources, **kwargs)
+        results = self(sources, names=[f["func_name"] for f in functions], **kwargs)
         return [{"func_name": f["func_name"], "start_line": f["start_line"], "end_line": f["end_line"],
                  "documented": f["documented"], **r[0]} for f, r in zip(functions, results)]
 
@@ -386,7 +390,7 @@ class CommitTask(GroundedTask):
     verifier_kind = "commit"
 
     def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
-                   verifier: Any = None) -> Any:
+                   verifier: Any = None, name: str = "") -> Any:
         from codetrans.serving.grounded_commit import ground_commit
 
         return ground_commit(source, exemplars, generated, chooser=chooser, verifier=verifier)
@@ -421,7 +425,7 @@ class ApiTask(GroundedTask):
     verifier_kind = None  # sequences are judged by the index's consensus, not by a text verifier
 
     def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
-                   verifier: Any = None) -> Any:
+                   verifier: Any = None, name: str = "") -> Any:
         from codetrans.serving.grounded_api import ground_api
 
         return ground_api(exemplars, generated)
