@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 RECIPE_KEYS = {"recipe", "command", "data", "per_task", "kinds", "serving", "serving_chosen_on", "model",
                "candidate_per_task", "proxy_bleu"}
 SERVING_KEYS = {"fallback_below", "write_threshold", "described_confidence", "history_above", "changelog_confidence",
-                "stale_below", "described_commit_confidence", "commit_write_threshold"}
+                "stale_below", "described_commit_confidence", "commit_write_threshold", "generated_commit_confidence"}
 
 
 def _recipe(path: str) -> dict:

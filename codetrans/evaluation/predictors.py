@@ -140,9 +140,11 @@ class ModelPredictor:
         st = get_subtask(task)
         if self.verifier is None or st.task_type not in ("document", "comment", "commit"):
             return [None] * len(records)
+        from codetrans.serving.grounded import text_confidence
+
         kind = "commit" if st.task_type == "commit" else "doc"
-        return [round(self.verifier.probability(r["source"], p, kind=kind, name=str(r.get("func_name") or "")), 4)
-                for r, p in zip(records, preds)]
+        return [round(text_confidence(self.verifier, r["source"], st.lang or "", p, kind=kind,
+                                      name=str(r.get("func_name") or "")), 4) for r, p in zip(records, preds)]
 
     def identity(self) -> dict:
         if self._hash is None:

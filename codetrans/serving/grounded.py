@@ -297,6 +297,19 @@ def verify_and_choose(verifier: Any, source: str, lang: str, cands: list[Candida
     return Grounded(best.text, provenance, origin, tuple(cands), best.confidence)
 
 
+def text_confidence(verifier: Any, source: str, lang: str, text: str, *, name: str = "", kind: str = "doc") -> float:
+    """How sure the verifier is of one text offered alone (the model's, no neighbours beside it): the candidate
+    scorer's probability for a lone generated candidate; for commit subjects the judged share of the model's
+    subjects that are correct (its raw verifier probability is not calibrated: ``generated_commit_confidence``)."""
+    if kind == "commit":
+        return float(verifier.info.get("serving", {}).get("generated_commit_confidence", 0.03))
+    name = name or signature(source, lang).name
+    cands = candidates(source, lang, [], text, name=name)
+    logit = verifier.logit(source, text, kind=kind, name=name)
+    p = verifier.candidate_probability(kind, cands[0].kind, cands[0].features, logit) if cands else None
+    return p if p is not None else 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
+
+
 def ground(source: str, lang: str, exemplars: Sequence[Any], generated: str | None, *,
            chooser: Chooser | None = None, name: str = "", verifier: Any = None) -> Grounded:
     """The grounded answer for one function: see the module doc. With a ``verifier``
@@ -315,4 +328,4 @@ def ground(source: str, lang: str, exemplars: Sequence[Any], generated: str | No
 
 
 __all__ = ["Candidate", "Chooser", "DEFAULT_CHOOSER", "DESCRIBED", "FEATURES", "GROUND_K", "Grounded", "candidates",
-           "fit_chooser", "ground", "load_chooser", "rule_chooser", "verify_and_choose"]
+           "fit_chooser", "ground", "load_chooser", "rule_chooser", "text_confidence", "verify_and_choose"]

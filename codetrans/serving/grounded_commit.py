@@ -211,8 +211,9 @@ def verify_commit(verifier: Any, source: str, cands: list[Candidate], convention
     verifier says describes *this* diff, else a subject described from the diff's facts
     (:func:`codetrans.lang.diff_facts.describe_diff`), else the model's text; each with its confidence."""
     info = verifier.info.get("serving", {})
-    for c in cands:
+    for c in cands:  # the model's subjects: their judged share of correct, not the (uncalibrated) raw probability
         c.confidence = (float(info.get("changelog_confidence", 0.9)) if c.kind == "changelog" else
+                        float(info.get("generated_commit_confidence", 0.03)) if c.kind == "generated" else
                         verifier.probability(source, c.text, kind="commit"))
     # a diff that only adds a changelog entry records a change made elsewhere: the entry is not its subject
     changelog = [c for c in cands if c.kind == "changelog"] if not _changelog_only(source) else []

@@ -266,9 +266,12 @@ class GroundedTask(TaskLogic):
             rows = res if isinstance(res, list) else [res]
             if not rows or not isinstance(rows[0], dict) or "generated_text" not in rows[0]:
                 continue
-            _, src = self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized")))
+            from codetrans.serving.grounded import text_confidence
+
+            st, src = self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized")))
             for r in rows:
-                r["confidence"] = round(verifier.probability(src, r["generated_text"], kind=self.verifier_kind), 3)
+                r["confidence"] = round(text_confidence(verifier, src, st.lang or "", r["generated_text"],
+                                                        kind=self.verifier_kind), 3)
         return results
 
     #: whether an input is grounded with no pool at all (a diff in its own changelog entry)
