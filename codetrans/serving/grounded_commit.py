@@ -215,8 +215,10 @@ def verify_commit(verifier: Any, source: str, cands: list[Candidate], convention
         c.confidence = (float(info.get("changelog_confidence", 0.9)) if c.kind == "changelog" else
                         float(info.get("generated_commit_confidence", 0.03)) if c.kind == "generated" else
                         verifier.probability(source, c.text, kind="commit"))
-    # a diff that only adds a changelog entry records a change made elsewhere: the entry is not its subject
-    changelog = [c for c in cands if c.kind == "changelog"] if not _changelog_only(source) else []
+    # a diff that only adds a changelog entry records a change made elsewhere: the entry is not its subject;
+    # nor is an entry that rewrites a removed one (a corrected entry, not a new change)
+    changelog = [c for c in cands if c.kind == "changelog" and not _rewrites_removed(c.text, source)] \
+        if not _changelog_only(source) else []
     if changelog:
         best = changelog[0]
         return Grounded(best.text, _where(best)[0], _where(best)[1], tuple(cands), best.confidence)
@@ -241,6 +243,19 @@ def _changelog_only(source: str) -> bool:
 
     files = changed_files(source)
     return bool(files) and all(f.is_changelog for f in files)
+
+
+def _rewrites_removed(text: str, source: str) -> bool:
+    """Whether a changelog entry the diff adds mostly repeats a line it removes (an edited entry)."""
+    from codetrans.lang.diff_facts import diff_lines
+
+    words = _words(text)
+    for line in diff_lines(source):
+        if line.startswith("- "):
+            old = _words(detokenize(line[2:]))
+            if words and old and len(words & old) / len(words | old) >= 0.5:
+                return True
+    return False
 
 
 def _numbers_seen(text: str, source: str) -> bool:

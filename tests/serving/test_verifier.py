@@ -204,3 +204,15 @@ def test_commit_subjects_never_carry_a_number_the_diff_lacks_nor_a_changelog_onl
                                 "+- Allow null to be parsed as null.\n")
     g = ground_commit(only_entry, [], "Compute the value", verifier=verifier)
     assert g.text == "Update documentation (CHANGES.md)"  # the entry records a change made elsewhere
+
+
+def test_a_corrected_changelog_entry_is_not_the_subject(verifier):
+    from codetrans.lang.diff import normalize_diff
+    from codetrans.serving.grounded_commit import ground_commit
+
+    diff = normalize_diff("--- a/CHANGES.md\n+++ b/CHANGES.md\n@@ -1,2 +1,2 @@\n ## 2.0\n"
+                          "-- Test may fail due to the order of fields returned by reflection.\n"
+                          "+- Test may fail due to a different order of fields returned by reflection.\n"
+                          "--- a/pom.xml\n+++ b/pom.xml\n@@ -1 +1 @@\n-<version>1.0</version>\n+<version>1.1</version>\n")
+    g = ground_commit(diff, [], "Compute the value", verifier=verifier)
+    assert g.provenance != "from the changelog entry in CHANGES.md"
