@@ -81,3 +81,19 @@ def test_card_command_and_errors(trained, tmp_path, capsys):
     assert "not a model directory" in capsys.readouterr().err
     with pytest.raises(CodeTransError, match="no results file"):
         card_from_dirs(model_dir, [tmp_path / "missing.json"])
+
+
+def test_card_renders_the_truth_section_from_measured_results(trained, tmp_path):
+    import json
+
+    model_dir, results_json = trained
+    quality = tmp_path / "results.json"
+    quality.write_text(json.dumps({"write_threshold": 0.9,
+                                   "judged": {"command": "codetrans evaluate ... --labels L", "table": "| a | b |\n|---|---|"},
+                                   "recall": {"table": "| scorer | Doc Python |\n|---|---:|\n| verifier | 47.0 |"},
+                                   "reliability": "reliability.png"}))
+    body = card_from_dirs(model_dir, [results_json], model_id="m", quality=quality).render()
+    section = body.split("### Truth: judged precision, confidence and abstention")[1]
+    assert "at or above **0.9**" in section and "Reproduce: `codetrans evaluate ... --labels L`" in section
+    assert "| verifier | 47.0 |" in section and "![reliability of confidence](reliability.png)" in section
+    assert "### Truth" not in card_from_dirs(model_dir, [results_json], model_id="m").render()
