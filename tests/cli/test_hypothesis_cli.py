@@ -189,6 +189,12 @@ def argv_for(command, data, ext, extra, model, nums):
     if command == "chooser":
         return ["chooser", "fit", "--data", _file(data, ext), "--out", os.path.join(WORKDIR, "chooser.json"),
                 "--per-task", beams], b""
+    if command == "verifier":  # a random file as the corpus, or as the verifier to measure with
+        if len(beams) % 2:
+            return ["verifier", "fit", "--data", _file(data, ext), "--out", os.path.join(WORKDIR, "v.json.gz"),
+                    "--per-task", beams, "--no-candidates"], b""
+        return ["verifier", "measure", "--data", _file(data, ext), "--verifier", _file(data, ext),
+                "--per-task", beams], b""
     raise AssertionError(f"no hostile command line for {command}")
 
 
