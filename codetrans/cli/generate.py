@@ -245,21 +245,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tag(result: dict[str, Any]) -> str:
-    """Where a text came from and how sure the verifier is: ``copied from f (a.py:3); confidence 0.83``."""
-    parts = [result["provenance"]] if "provenance" in result else []
-    if result.get("confidence") is not None:
-        parts.append(f"confidence {result['confidence']:.2f}")
-    return "; ".join(parts)
-
-
 def _tagged(result: dict[str, Any], message: bool, threshold: float | None = None) -> str:
     """The text with where it came from: ``  [provenance; confidence]``, or for ``--message`` a ``#`` line git
     drops. Under the confidence threshold the text is "not sure": for ``--message`` (what the hook writes)
     it goes into the comment only, so that it never becomes the subject unless the user keeps it."""
-    from codetrans.serving.docwriter import not_sure
+    from codetrans.serving.docwriter import answer_tag, not_sure
 
-    tag = _tag(result)
+    tag = answer_tag(result)
     text = result["generated_text"]
     if not_sure(result, threshold):
         if message:
@@ -413,7 +405,7 @@ def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup:
                 threshold: float | None = None) -> None:
     """``document --write``: :func:`codetrans.serving.docwriter.write_docs`, the model run batch by batch
     (progress bar on a terminal)."""
-    from codetrans.serving.docwriter import not_sure, write_docs
+    from codetrans.serving.docwriter import answer_tag, not_sure, write_docs
 
     kwargs = dict(kwargs)
     lang = kwargs.pop("lang")
@@ -431,6 +423,6 @@ def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup:
     if written.inserted:  # where each inserted text came from (the file itself gets only the text)
         for r in shown:
             if r.get("generated_text", "").strip() and not not_sure(r, threshold):
-                tag = _tag(r)
+                tag = answer_tag(r)
                 print(f"{path}:{r['start_line']} {r['func_name']}: {r['generated_text']}" + (f"  [{tag}]" if tag else ""))
     print(f"{path}: {written.message}")

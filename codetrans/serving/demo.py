@@ -97,16 +97,17 @@ def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | Non
         if lang:
             kwargs["lang"] = lang
         note = _context(pipe, context, lang, kwargs)
+        sure = getattr(pipe, "write_threshold", lambda: None)()
         if task == "document":
             results = pipe(text, **kwargs)
             if results and "func_name" in results[0]:
-                out = "\n".join(f"{r['func_name']} (line {r['start_line']}): {r['generated_text']}{_tag(r)}"
+                out = "\n".join(f"{r['func_name']} (line {r['start_line']}): {r['generated_text']}{_tag(r, sure)}"
                                  for r in results)
             else:
-                out = results[0]["generated_text"] + _tag(results[0])
+                out = results[0]["generated_text"] + _tag(results[0], sure)
         else:
             results = pipe(text, **kwargs)
-            out = results[0]["generated_text"] + _tag(results[0])
+            out = results[0]["generated_text"] + _tag(results[0], sure)
         if "context" in kwargs and kwargs["context"] is not True:
             used = [r.get("exemplars", 0) for r in results]
             if any("provenance" in r for r in results):
@@ -122,9 +123,12 @@ def run_task(cache: PipelineCache, task: str, model: str | None, lang: str | Non
         raise gr.Error(f"cannot load the model {model!r}: {exc}") from None
 
 
-def _tag(result: dict[str, Any]) -> str:
-    """Where a grounded answer came from, after its text."""
-    return f"  [{result['provenance']}]" if "provenance" in result else ""
+def _tag(result: dict[str, Any], threshold: float | None = None) -> str:
+    """Where an answer came from and how sure the verifier is, after its text; "(not sure)" under the threshold."""
+    from codetrans.serving.docwriter import answer_tag, not_sure
+
+    tag = answer_tag(result)
+    return (f"  [{tag}]" if tag else "") + ("  (not sure)" if not_sure(result, threshold) else "")
 
 
 def _context(pipe: Any, context: str | None, lang: str | None, kwargs: dict[str, Any]) -> str:

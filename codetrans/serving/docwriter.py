@@ -163,6 +163,15 @@ def not_sure(result: dict, threshold: float | None) -> bool:
     return threshold is not None and conf is not None and conf < threshold
 
 
+def answer_tag(result: dict) -> str:
+    """Where an answer came from and how sure the verifier is: ``copied from f (a.py:3); confidence 0.83``
+    (empty for the model's text from a model without a verifier). The CLI, the demo and the hook show it."""
+    parts = [result["provenance"]] if "provenance" in result else []
+    if result.get("confidence") is not None:
+        parts.append(f"confidence {result['confidence']:.2f}")
+    return "; ".join(parts)
+
+
 def not_sure_note(func_name: str, result: dict) -> str:
     """How an answer left out of the file is listed: "not sure", its confidence and the best candidate."""
     return (f"{func_name}: not sure (confidence {result['confidence']:.2f}), not written; best candidate: "

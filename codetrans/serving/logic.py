@@ -260,14 +260,14 @@ class GroundedTask(TaskLogic):
         verifier = self.verifier()
         if verifier is None or not results:
             return results
+        from codetrans.serving.grounded import text_confidence
+
         single = not isinstance(inputs, (list, tuple))
         items, batch = ([inputs], [results]) if single else (list(inputs), list(results))
         for x, res in zip(items, batch):
             rows = res if isinstance(res, list) else [res]
             if not rows or not isinstance(rows[0], dict) or "generated_text" not in rows[0]:
                 continue
-            from codetrans.serving.grounded import text_confidence
-
             st, src = self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized")))
             for r in rows:
                 r["confidence"] = round(text_confidence(verifier, src, st.lang or "", r["generated_text"],

@@ -86,7 +86,7 @@ def test_card_command_and_errors(trained, tmp_path, capsys):
 def test_card_renders_the_truth_section_from_measured_results(trained, tmp_path):
     import json
 
-    model_dir, results_json = trained
+    model_dir, results_json, _ = trained
     quality = tmp_path / "results.json"
     quality.write_text(json.dumps({"write_threshold": 0.9,
                                    "judged": {"command": "codetrans evaluate ... --labels L", "table": "| a | b |\n|---|---|"},
