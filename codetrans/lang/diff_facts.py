@@ -298,6 +298,11 @@ def describe_diff(source: str) -> str | None:
     docs, build), which definitions were added, removed or changed, a version bump — or None when the diff
     says too little (no file names). Never holds an issue number or anything the diff does not show."""
     files = changed_files(source)
+    renames = re.findall(r"rename from (.+?) <nl> rename to (.+?) <nl>", source + " <nl>")
+    if renames and not files:  # a pure rename (100 % similar): no hunks, only the two names
+        old, new = (_path(x).rsplit("/", 1)[-1] for x in renames[0])
+        more = f" and {len(renames) - 1} more" if len(renames) > 1 else ""
+        return f"Rename {old} to {new}{more}"
     if not files:
         return None
     kinds = {f.path: _kind(f.path) for f in files}

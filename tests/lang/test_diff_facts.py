@@ -77,3 +77,11 @@ def test_detokenize_undoes_the_token_spacing():
     assert detokenize("StrBuilder doesn ' t clear its bytes , says \" sun . misc \" docs") == \
         "StrBuilder doesn't clear its bytes, says \"sun.misc\" docs"
     assert detokenize("docs : fix typo in README . md") == "docs: fix typo in README.md"
+
+
+def test_a_pure_rename_is_described_by_its_two_names():
+    from codetrans.lang.diff_facts import describe_diff
+
+    diff = normalize_diff("diff --git a/src/Old.java b/src/New.java\nsimilarity index 100%\n"
+                          "rename from src/Old.java\nrename to src/New.java\n")
+    assert describe_diff(diff) == "Rename Old.java to New.java"
