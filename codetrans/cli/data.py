@@ -7,6 +7,7 @@
     codetrans data git REPO [--limit N]       # a repository's filtered commits as JSONL on stdout
     codetrans data augment DIR --out DIR2 [--k 2] [--vary-k] [--drop 0.25] [--budget 384]   # exemplar-augmented pairs
     codetrans data index DIR --out FILE.npz [--tasks summarize api]   # shipped exemplar index (train split)
+    codetrans data api-harvest DIR... --out FILE.jsonl [--name NAME ...]   # Javadoc -> JDK call pairs (#38)
 
 A SOURCE is a directory, an archive (.zip/.whl/.jar/.tar.*/.deb), a research file or folder, with
 optional ``::lang=go,group=dir,name=NAME`` options; ``@FILE`` reads more SOURCES from FILE, one a line.
@@ -90,6 +91,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     x.add_argument("--out", required=True, help="output file (.npz)")
     x.add_argument("--tasks", nargs="+", default=["summarize", "api"], help="task types or sub-task ids")
     x.add_argument("--max-per-subtask", type=int, default=50_000)
+
+    ah = sub.add_parser("api-harvest", help="(Javadoc first sentence -> JDK-only call sequence) pairs of Java "
+                                            "projects' source trees, as JSON lines")
+    ah.add_argument("dirs", nargs="+", metavar="DIR", help="a Java project's source tree (one project each)")
+    ah.add_argument("--out", required=True, help="output file (.jsonl; replaced atomically)")
+    ah.add_argument("--name", dest="names", action="append", default=[], metavar="NAME",
+                    help="the project's name (owner/name), once per DIR in order (default: the folder's name)")
+    ah.add_argument("--max-file-bytes", type=int, default=1_000_000)
+
+
+def _api_harvest(args: argparse.Namespace) -> int:
+    from codetrans.data.api_harvest import harvest_api_pairs, write_jsonl
+
+    if args.max_file_bytes <= 0:
+        raise DataError("--max-file-bytes must be positive")
+    res = harvest_api_pairs(args.dirs, args.names, max_file_bytes=args.max_file_bytes)
+    out = write_jsonl(res, args.out)
+    print(f"api-harvest: {res.summary()} -> {out}")
+    print(json.dumps({"counts": dict(sorted(res.counts.items())), "projects": res.projects}))
+    return 0
 
 
 def _augment(args: argparse.Namespace) -> int:
@@ -194,4 +215,4 @@ def _git(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     return {"build": _build, "stats": _stats, "harvest": _harvest, "git": _git, "augment": _augment,
-            "index": _index}[args.action](args)
+            "index": _index, "api-harvest": _api_harvest}[args.action](args)
