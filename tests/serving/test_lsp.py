@@ -348,3 +348,11 @@ async def test_only_confident_edits_are_offered_and_stale_docstrings_are_diagnos
         assert '    """Return the total."""\n' in _apply(STALE, edit)
     finally:
         await client.shutdown_session()
+    eager = await _client(root, str(model), tmp_path, resolve=False)  # edits computed with the action list
+    try:
+        uri = _open(eager, root / "m.py", "python")
+        assert "Document `restock`" not in [a.title for a in await _actions(eager, uri, 5)]  # not sure: not offered
+        (total, *_) = await _actions(eager, uri, 9)
+        assert total.title == "Document `total`" and '"""Return the total."""' in _apply(STALE, total.edit)
+    finally:
+        await eager.shutdown_session()
