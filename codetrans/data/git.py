@@ -162,6 +162,15 @@ def head_commit(repo: str | Path, rev: str = "HEAD") -> str | None:
     return out or None
 
 
+def current_branch(repo: str | Path) -> str | None:
+    """The checked-out branch's name, or None (detached HEAD, not a repository)."""
+    try:
+        out = run_git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False, timeout=30)
+    except DataError:
+        return None
+    return out.decode("utf-8", "replace").strip() or None
+
+
 def listed_files(root: str | Path) -> set[str] | None:
     """Files git would track under ``root`` (tracked + untracked, minus ignored), relative to root;
     None when ``root`` is not inside a git work tree."""

@@ -354,10 +354,27 @@ def describe_diff(source: str) -> str | None:
     return subject
 
 
+_JIRA = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]+-\d+)(?!\d)")  # an upper-case key: LANG-1234
+_ISSUE_BRANCH = re.compile(r"(?:^|[/_-])(?:issues?|gh|bug|fix|feature|feat|pr)[/_-]?(\d+)(?!\d)|^(\d+)(?=[/_-])", re.I)
+
+
+def branch_reference(branch: str | None) -> str | None:
+    """The issue a branch name holds — ``LANG-1234`` from ``LANG-1234-fix-npe``, ``#1234`` from ``fix/1234-npe``
+    or ``issue-1234`` — or None: a subject may carry a reference only when the change itself names one."""
+    if not branch:
+        return None
+    name = branch.rsplit("/", 1)[-1] if "/" in branch and not _ISSUE_BRANCH.search(branch) else branch
+    m = _ISSUE_BRANCH.search(name)
+    if m:
+        return f"#{m.group(1) or m.group(2)}"
+    m = _JIRA.search(name)
+    return m.group(1) if m else None
+
+
 def _dependency_context(lines: list[str]) -> bool:
     """Whether a version change sits under a dependency (an artifactId line just above it)."""
     return any("artifactId" in line or "dependencies" in line for line in lines if not line.startswith(("+ ", "- ")))
 
 
-__all__ = ["ChangedFile", "changed_files", "changelog_entries", "code_stems", "describe_diff", "detokenize",
-           "diff_lines", "diff_symbols"]
+__all__ = ["ChangedFile", "branch_reference", "changed_files", "changelog_entries", "code_stems", "describe_diff",
+           "detokenize", "diff_lines", "diff_symbols"]

@@ -206,6 +206,19 @@ def _where(cand: Candidate) -> tuple[str, dict]:
 DESCRIBED = "described from the diff"
 
 
+def with_reference(text: str, reference: str | None, subjects: Sequence[str]) -> str:
+    """``text`` carrying the issue ``reference`` the branch names (``#1234``, ``LANG-1234``), placed as the history
+    places its references (a ``KEY-1: `` prefix, a ``[KEY-1]`` prefix, else a `` (#1234)`` suffix); unchanged when
+    there is none or the text already holds one."""
+    if not reference or not text or _REFERENCE.search(text):
+        return text
+    prefixed = sum(bool(re.match(r"^\[?[A-Z][A-Z0-9]+-\d+\]?:?\s", t)) for t in subjects)
+    if reference[0] != "#" and prefixed * 2 > len(subjects) > 0:
+        bracket = sum(t.startswith("[") for t in subjects) * 2 > len(subjects)
+        return f"[{reference}] {text}" if bracket else f"{reference}: {text}"
+    return f"{text} ({reference})"
+
+
 def verify_commit(verifier: Any, source: str, cands: list[Candidate], conventions: dict[str, str]) -> Grounded:
     """Choose by truth: the diff's own changelog entry (the author's words), else an earlier subject the
     verifier says describes *this* diff, else a subject described from the diff's facts
@@ -264,12 +277,16 @@ def _numbers_seen(text: str, source: str) -> bool:
 
 
 def ground_commit(source: str, exemplars: Sequence[Any], generated: str | None, *,
-                  chooser: Chooser | None = None, verifier: Any = None) -> Grounded:
-    """The grounded subject for one diff: see the module doc (with a verifier: :func:`verify_commit`)."""
+                  chooser: Chooser | None = None, verifier: Any = None, reference: str | None = None) -> Grounded:
+    """The grounded subject for one diff: see the module doc (with a verifier: :func:`verify_commit`).
+    ``reference``: the issue the branch names (:func:`codetrans.lang.diff_facts.branch_reference`), the only
+    reference a subject may carry besides those the diff's own changelog entry holds."""
     cands = commit_candidates(source, exemplars, generated)
     if verifier is not None:
         subjects = [_parts(e)[1] for e in list(exemplars)[:COMMIT_K]]
-        return verify_commit(verifier, source, cands, history_conventions(subjects))
+        g = verify_commit(verifier, source, cands, history_conventions(subjects))
+        text = with_reference(g.text, reference, subjects)
+        return g if text == g.text else Grounded(text, g.provenance, g.origin, g.candidates, g.confidence)
     best = (chooser or rule_commit_chooser()).choose(cands)
     if best is None or best.kind == "generated":
         return Grounded(best.text if best else (generated or ""), "generated", None, tuple(cands))
@@ -278,6 +295,6 @@ def ground_commit(source: str, exemplars: Sequence[Any], generated: str | None, 
 
 
 __all__ = ["COMMIT_CHOOSER", "COMMIT_FEATURES", "COMMIT_K", "COMMIT_KINDS", "DESCRIBED", "adapt_subject",
-           "clean_subject", "commit_candidates", "verify_commit",
+           "clean_subject", "commit_candidates", "verify_commit", "with_reference",
            "follow_conventions", "ground_commit", "history_conventions", "load_commit_chooser",
            "rule_commit_chooser"]

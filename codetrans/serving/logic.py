@@ -219,10 +219,11 @@ class GroundedTask(TaskLogic):
         results = super().__call__(items, *args, **passed, **kwargs)
         chooser = self.chooser()
         verifier = self.verifier()
+        extra = self.ground_context(pool)
         # the functions' qualified names when the caller knows them (a file: Cart.__init__ names its class)
         for (st, src), exs, res, name in zip(parsed, neighbours, results, names or [""] * len(parsed)):
             r = res[0]
-            answer = self.ground_one(src, st, exs, r["generated_text"], chooser, verifier, name=name)
+            answer = self.ground_one(src, st, exs, r["generated_text"], chooser, verifier, name=name, **extra)
             r.setdefault("exemplars", 0)
             r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json(),
                       **self.fields_of(answer.text)})
@@ -230,6 +231,10 @@ class GroundedTask(TaskLogic):
 
     def fields_of(self, text: str) -> dict[str, Any]:
         """Result fields derived from the text (``finish`` made them from the model's): redone for the answer."""
+        return {}
+
+    def ground_context(self, pool: Any) -> dict[str, Any]:
+        """What every input of one call shares for grounding beyond its neighbours (commits: the branch's issue)."""
         return {}
 
     #: the verifier's part for this task type (None: its answers carry no confidence)
@@ -393,10 +398,19 @@ class CommitTask(GroundedTask):
     verifier_kind = "commit"
 
     def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
-                   verifier: Any = None, name: str = "") -> Any:
+                   verifier: Any = None, name: str = "", reference: str | None = None) -> Any:
         from codetrans.serving.grounded_commit import ground_commit
 
-        return ground_commit(source, exemplars, generated, chooser=chooser, verifier=verifier)
+        return ground_commit(source, exemplars, generated, chooser=chooser, verifier=verifier, reference=reference)
+
+    def ground_context(self, pool: Any) -> dict[str, Any]:
+        """The issue the checked-out branch names (``fix/1234-npe``: ``#1234``), for a history pool of a repository."""
+        if pool is None or getattr(pool, "kind", "") != "history" or not getattr(pool, "root", ""):
+            return {}
+        from codetrans.data.git import current_branch
+        from codetrans.lang.diff_facts import branch_reference
+
+        return {"reference": branch_reference(current_branch(pool.root))}
 
     def load_chooser(self) -> Any:
         from codetrans.serving.grounded_commit import load_commit_chooser

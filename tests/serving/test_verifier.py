@@ -216,3 +216,24 @@ def test_a_corrected_changelog_entry_is_not_the_subject(verifier):
                           "--- a/pom.xml\n+++ b/pom.xml\n@@ -1 +1 @@\n-<version>1.0</version>\n+<version>1.1</version>\n")
     g = ground_commit(diff, [], "Compute the value", verifier=verifier)
     assert g.provenance != "from the changelog entry in CHANGES.md"
+
+
+def test_a_subject_carries_the_issue_its_branch_names_and_no_other(tmp_path, verified_model, monkeypatch):
+    import subprocess
+
+    from retrieval.repos import git
+
+    from codetrans.lang.diff_facts import branch_reference
+
+    assert [branch_reference(b) for b in ("fix/1234-npe", "LANG-12-x", "issue-7", "main", "python-3-support")] == \
+        ["#1234", "LANG-12", "#7", None, None]
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    repo = init(tmp_path / "r")
+    commit(repo, {"src/Cart.java": "class Cart {\n  int size() { return 0; }\n}\n"}, "Add Cart (#1142)")
+    git(repo, "checkout", "-q", "-b", "fix/1234-clear-cart")
+    (repo / "src" / "Cart.java").write_text("class Cart {\n  int size() { return 0; }\n  void clear() { items = 0; }\n}\n")
+    diff = subprocess.run(["git", "diff"], cwd=repo, capture_output=True, text=True, check=True).stdout
+    pipe = pipeline("commit", model=verified_model, backend="torch")
+    r = pipe(diff, context=str(repo))[0]
+    assert r["generated_text"] == "Add clear to Cart (#1234)"  # the branch's issue, placed as the history does
+    assert pipe(diff)[0]["generated_text"] == "Add clear to Cart"  # no repository, no branch: no reference
