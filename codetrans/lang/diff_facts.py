@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from codetrans.lang.diff import NL
+from codetrans.lang.extract import is_test_path
 
 # a changelog file or a file in a changelog fragment folder (towncrier's changelog/, newsfragments/, ...)
 _CHANGELOG = re.compile(
@@ -227,8 +228,6 @@ _BUILD = re.compile(r"(?:^|/)(?:pom\.xml|build\.gradle(?:\.kts)?|settings\.gradl
                     r"[\w.-]+\.gemspec|composer\.(?:json|lock)|Makefile|\.travis\.yml|\.github/.*|tox\.ini|"
                     r"\.circleci/.*|Dockerfile)$")
 _DOC_FILE = re.compile(r"\.(?:md|rst|txt|adoc|html?)$|(?:^|/)(?:docs?|site)/", re.I)
-_TEST_FILE = re.compile(r"(?:^|/)(?:tests?|spec|__tests__)/|(?:Tests?|_test|_spec|Spec|\.test|\.spec)\.\w+$|"
-                        r"(?:^|/)test_[\w]+\.py$")
 _CONTROL = frozenset("if for while switch catch return new else elif do try synchronized throw sizeof when".split())
 # a definition line in the token format: def/func/function name (, or a Java/C#/PHP-style method header
 _DEF = re.compile(r"^(?:(?:async )?def|func(?: \( [^)]* \))?|function|fun|fn|sub) (\w+) \(|"
@@ -256,7 +255,7 @@ def _kind(path: str) -> str:
         return "asset"
     if _BUILD.search(path):
         return "build"
-    if _TEST_FILE.search(path):
+    if is_test_path(path):
         return "test"
     if _DOC_FILE.search(path) or ChangedFile(path).is_changelog:
         return "docs"

@@ -90,12 +90,17 @@ def _captures(lang: str, root) -> list:
     return sorted(nodes, key=lambda n: n.start_byte)
 
 
+def is_test_path(path: str) -> bool:
+    """Whether a file is a test by its path (test folders, ``test_*.py``, ``*Test.java``, ``*.spec.js``, ...)."""
+    return bool(path) and bool(_TEST_FILE.search(path.replace("\\", "/")))
+
+
 def skip_file_reason(path: str, head: str = "") -> str | None:
     """Why a whole file is skipped (vendored, generated, test), or None."""
     parts = set(path.replace("\\", "/").split("/")[:-1])
     if parts & VENDORED_DIRS:
         return "vendored"
-    if path and _TEST_FILE.search(path.replace("\\", "/")):
+    if is_test_path(path):
         return "test"
     if head and _GENERATED.search(head[:2000]):
         return "generated"
