@@ -8,6 +8,7 @@
     codetrans data augment DIR --out DIR2 [--k 2] [--vary-k] [--drop 0.25] [--budget 384]   # exemplar-augmented pairs
     codetrans data index DIR --out FILE.npz [--tasks summarize api]   # shipped exemplar index (train split)
     codetrans data api-harvest DIR... --out FILE.jsonl [--name NAME ...]   # Javadoc -> JDK call pairs (#38)
+    codetrans data api-pool DIR_OF_JSONL --out CORPUS_DIR [--near-dup 0.8]   # dedup, split by project (#38)
 
 A SOURCE is a directory, an archive (.zip/.whl/.jar/.tar.*/.deb), a research file or folder, with
 optional ``::lang=go,group=dir,name=NAME`` options; ``@FILE`` reads more SOURCES from FILE, one a line.
@@ -92,6 +93,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     x.add_argument("--tasks", nargs="+", default=["summarize", "api"], help="task types or sub-task ids")
     x.add_argument("--max-per-subtask", type=int, default=50_000)
 
+    _add_api_arguments(sub)
+
+
+def _add_api_arguments(sub: argparse._SubParsersAction) -> None:
+    """The #38 API pool's actions: harvest projects, then turn their files into a corpus."""
     ah = sub.add_parser("api-harvest", help="(Javadoc first sentence -> JDK-only call sequence) pairs of Java "
                                             "projects' source trees, as JSON lines")
     ah.add_argument("dirs", nargs="+", metavar="DIR", help="a Java project's source tree (one project each)")
@@ -99,6 +105,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ah.add_argument("--name", dest="names", action="append", default=[], metavar="NAME",
                     help="the project's name (owner/name), once per DIR in order (default: the folder's name)")
     ah.add_argument("--max-file-bytes", type=int, default=1_000_000)
+
+    ap = sub.add_parser("api-pool", help="api-harvest's per-project JSONL files -> a corpus deduplicated and "
+                                         "split by project (train/validation/test)")
+    ap.add_argument("dir", metavar="DIR_OF_JSONL")
+    ap.add_argument("--out", required=True, help="corpus directory (replaced atomically)")
+    ap.add_argument("--validation", type=float, default=0.05, help="share of pairs in validation (0.05)")
+    ap.add_argument("--test", type=float, default=0.05, help="share of pairs in test (0.05)")
+    ap.add_argument("--min-pairs", type=int, default=300, help="least pairs per evaluation split (300)")
+    ap.add_argument("--near-dup", type=float, default=0.8,
+                    help="MinHash Jaccard threshold for near duplicates across projects (0 = exact only)")
+    ap.add_argument("--seed", default="codetrans-api-pool", help="salt of the project-name hash")
+
+
+def _api_pool(args: argparse.Namespace) -> int:
+    from codetrans.data.api_pool import PoolConfig, build_api_pool
+    from codetrans.safeio import check_out_dir
+
+    if args.min_pairs < 0:
+        raise DataError("--min-pairs must be >= 0")
+    check_out_dir(args.out)
+    cfg = PoolConfig(validation=args.validation, test=args.test, min_pairs=args.min_pairs,
+                     near_dup=args.near_dup, seed=args.seed)
+    res = build_api_pool(args.dir, args.out, cfg)
+    print(f"api-pool: {res.summary()} -> {res.out}")
+    return 0
 
 
 def _api_harvest(args: argparse.Namespace) -> int:
@@ -215,4 +246,5 @@ def _git(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     return {"build": _build, "stats": _stats, "harvest": _harvest, "git": _git, "augment": _augment,
-            "index": _index, "api-harvest": _api_harvest}[args.action](args)
+            "index": _index, "api-harvest": _api_harvest,
+            "api-pool": _api_pool}[args.action](args)

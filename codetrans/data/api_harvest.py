@@ -83,6 +83,15 @@ def project_name(root: str | os.PathLike, name: str | None = None) -> str:
     return (name or Path(root).resolve().name).strip()
 
 
+def name_refusal(name: str) -> str | None:
+    """Why a project name may not be used (reserved for evaluation), or None: the name part of :func:`refusal`."""
+    r = reserved()
+    bare = name.lower().replace("__", "/").rsplit("/", 1)[-1]
+    if r.source(name) or r.package(bare) or any(repo.rsplit("/", 1)[-1] == bare for repo in r.repos):
+        return f"{name} is reserved for independent evaluation (codetrans/data/reserved.tsv)"
+    return None
+
+
 def refusal(root: str | os.PathLike, name: str) -> str | None:
     """Why a project may not be harvested (reserved for evaluation), or None.
 
@@ -90,10 +99,10 @@ def refusal(root: str | os.PathLike, name: str) -> str | None:
     bare name that equals a reserved repository's name is refused too; a root ``pom.xml`` is checked as
     ``groupId:artifactId`` (the Maven column of the list).
     """
+    why = name_refusal(name)
+    if why:
+        return why
     r = reserved()
-    bare = name.lower().replace("__", "/").rsplit("/", 1)[-1]
-    if r.source(name) or r.package(bare) or any(repo.rsplit("/", 1)[-1] == bare for repo in r.repos):
-        return f"{name} is reserved for independent evaluation (codetrans/data/reserved.tsv)"
     pom = Path(root) / "pom.xml"
     if pom.is_file() and not pom.is_symlink():
         try:
