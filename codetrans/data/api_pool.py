@@ -58,6 +58,7 @@ class PoolResult:
     counts: Counter = field(default_factory=Counter)
     splits: dict[str, dict] = field(default_factory=dict)  # split -> pairs, projects (names)
     projects: dict[str, dict] = field(default_factory=dict)  # name -> read, exact, near, kept, split
+    examples: dict[str, list] = field(default_factory=dict)  # kind -> the first dropped pairs, for reading
     seconds: float = 0.0
 
     def report(self) -> dict:
@@ -68,7 +69,8 @@ class PoolResult:
             "rates": {"exact_dup": round(c["exact_dup"] / read, 4),
                       "near_dup": round(c["near_dup"] / read, 4),
                       "kept": round(c["kept"] / read, 4)},
-            "splits": self.splits, "projects": self.projects, "seconds": round(self.seconds, 1)}
+            "splits": self.splits, "projects": self.projects, "examples": self.examples,
+            "seconds": round(self.seconds, 1)}
 
     def summary(self) -> str:
         c, s = self.counts, self.splits
@@ -128,6 +130,12 @@ def _row(rec: dict, project: str, source: str, target: str) -> dict:
         if not isinstance(row[c], str):
             row[c] = json.dumps(row[c], ensure_ascii=False) if row[c] is not None else ""
     return row
+
+
+def _example(res: PoolResult, kind: str, project: str, source: str, target: str, keep: int = 10) -> None:
+    ex = res.examples.setdefault(kind, [])
+    if len(ex) < keep:
+        ex.append({"project": project, "source": source, "target": target})
 
 
 def _unit(name: str, seed: str) -> int:
@@ -192,12 +200,14 @@ def build_api_pool(folder: str | os.PathLike, out: str | os.PathLike, config: Po
             key = exact_key(API, text)
             if key in seen:
                 p["exact_dup"] += 1
+                _example(res, "exact_dup", name, source, target)
                 continue
             seen.add(key)
             if index is not None:
                 sig = hasher.signature(text)
                 if index.query(sig):  # the index holds earlier projects only
                     p["near_dup"] += 1
+                    _example(res, "near_dup", name, source, target)
                     continue
                 sigs.append(sig)
             rows.append(_row(rec, name, source, target))
@@ -206,7 +216,7 @@ def build_api_pool(folder: str | os.PathLike, out: str | os.PathLike, config: Po
                 index.add(sig)
         p["kept"] = len(rows)
         kept[name] = rows
-        res.projects[name] = dict(p)
+        res.projects[name] = {k: p[k] for k in ("read", "empty", "exact_dup", "near_dup", "kept")}
         c.update(p)
     split = assign_projects({n: len(r) for n, r in kept.items()}, config)
     columns: dict[str, dict[str, list]] = {s: defaultdict(list) for s in SPLITS}

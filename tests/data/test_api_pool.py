@@ -58,10 +58,12 @@ def test_exact_and_near_duplicates_across_projects(pool: Path, tmp_path: Path):
     res = build_api_pool(pool, tmp_path / "out", CFG)
     c = res.counts
     assert (c["read"], c["exact_dup"], c["near_dup"], c["kept"]) == (45, 1, 1, 43)
-    assert res.projects["acme/p5"] == {"read": 7, "exact_dup": 1, "near_dup": 1, "kept": 5,
+    assert res.projects["acme/p5"] == {"read": 7, "empty": 0, "exact_dup": 1, "near_dup": 1, "kept": 5,
                                        "split": res.projects["acme/p5"]["split"]}
     assert res.projects["acme/p0"]["kept"] == 8  # the first by name keeps its pairs, near twins included
     report = json.loads((tmp_path / "out" / REPORT).read_text())
+    assert report["examples"]["exact_dup"] == [{"project": "acme/p5", "source": "returns the name",
+                                                "target": "String.trim"}]
     assert report["counts"]["exact_dup"] == 1 and report["rates"]["near_dup"] == round(1 / 45, 4)
 
 
