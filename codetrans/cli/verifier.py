@@ -90,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
 
 RECIPE_KEYS = {"recipe", "command", "data", "per_task", "kinds", "serving", "serving_chosen_on", "model",
                "candidate_per_task", "proxy_bleu"}
-SERVING_KEYS = {"fallback_below", "write_threshold", "described_confidence", "history_above", "changelog_confidence",
-                "stale_below", "described_commit_confidence", "commit_write_threshold", "generated_commit_confidence"}
+def _serving_keys() -> set[str]:
+    from codetrans.serving.verifier import SERVING_DEFAULTS
+
+    return set(SERVING_DEFAULTS) | {"commit_write_threshold"}
 
 
 def _recipe(path: str) -> dict:
@@ -106,7 +108,8 @@ def _recipe(path: str) -> dict:
     if not isinstance(doc, dict) or set(doc) - RECIPE_KEYS:
         raise CodeTransError(f"--recipe {path}: unknown keys {sorted(set(doc) - RECIPE_KEYS) if isinstance(doc, dict) else doc}")
     serving = doc.get("serving") or {}
-    bad = [k for k, v in serving.items() if k not in SERVING_KEYS or not isinstance(v, int | float) or not 0 <= v <= 1]
+    keys = _serving_keys()
+    bad = [k for k, v in serving.items() if k not in keys or not isinstance(v, int | float) or not 0 <= v <= 1]
     if bad:
         raise CodeTransError(f"--recipe {path}: serving thresholds must be known keys between 0 and 1: {bad}")
     return doc

@@ -422,10 +422,7 @@ class GroundedPredictor:
 def write_threshold_of(verifier: Any, task_type: str = "") -> float | None:
     """The confidence from which an answer is written (``--write``, the LSP, the hook): the verifier's (as
     :meth:`codetrans.serving.logic.GroundedTask.write_threshold` reads it)."""
-    if verifier is None:
-        return None
-    serving = verifier.info.get("serving", {})
-    return float(serving.get(f"{task_type}_write_threshold", serving.get("write_threshold", 0.5)))
+    return None if verifier is None else verifier.write_threshold(task_type)
 
 
 def _best(cands: Sequence[Any], record: dict) -> str:

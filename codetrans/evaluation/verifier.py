@@ -46,17 +46,20 @@ class Group:
     texts: list[str]
     sources: list[str]  # "true" | "neighbour" | "edited"
     neighbour_scores: list[float]  # BM25 score of the neighbour a text came from (the true text: 0)
-    exemplars: list = None  # the neighbours as the grounded path gets them: (input, target, score, meta)
+    exemplars: list | None = None  # the neighbours as the grounded path gets them: (input, target, score, meta)
 
 
 def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
+def _task_type(kind: str) -> str:
+    """The task type a verifier kind serves (Java comments share the documentation part)."""
+    return "commit" if kind == "commit" else "document"
+
+
 def _tasks(ds: Any, kind: str) -> list[str]:
-    types = ("commit",) if kind == "commit" else ("document", "comment")
-    return [t for t in dict.fromkeys(ds["task"]) if t in SUBTASKS and SUBTASKS[t].task_type in types
-            and (kind == "commit" or SUBTASKS[t].task_type == "document")]
+    return [t for t in dict.fromkeys(ds["task"]) if t in SUBTASKS and SUBTASKS[t].task_type == _task_type(kind)]
 
 
 def verifier_groups(data: Any, split: str, kind: str = "doc", *, per_task: int = 2000,
@@ -82,6 +85,7 @@ def verifier_groups(data: Any, split: str, kind: str = "doc", *, per_task: int =
             exs = r.get(EXEMPLARS_KEY) or []
             if not exs or not r["target"].strip():
                 continue
+            q = signature(r["source"], lang, str(r.get("func_name") or "")) if kind != "commit" else None
             true = r["target"]
             seen = {_norm(true)}
             texts, sources, scores = [true], ["true"], [0.0]
@@ -89,7 +93,6 @@ def verifier_groups(data: Any, split: str, kind: str = "doc", *, per_task: int =
                 if kind == "commit":
                     edited, changes = adapt_subject(target, inp, r["source"])
                 else:
-                    q = signature(r["source"], lang, str(r.get("func_name") or ""))
                     e = adapt(target, signature(inp, lang, str(meta.get("func_name") or "")), q)
                     edited, changes = e.text, e.changes
                 for text, src in ((target, "neighbour"), (edited, "edited")):
@@ -146,9 +149,6 @@ def fit_verifier(data: Any, *, kinds: Sequence[str] = ("doc", "commit"), per_tas
     return Verifier(tables, weights, means, scales, info), groups
 
 
-DOC_TASKS = tuple(f"code_documentation_generation_{x}" for x in ("python", "java", "go", "php", "ruby", "javascript"))
-
-
 def fit_candidates(verifier: Verifier, data: Any, model: str, *, per_task: int = 400, proxy: float = 50.0,
                    backend: str = "ct2") -> dict[str, Any]:
     """The verifier's candidate scorer for documentation: the grounded path's candidates of training-split
@@ -160,7 +160,8 @@ def fit_candidates(verifier: Verifier, data: Any, model: str, *, per_task: int =
     from codetrans.retrieval.edit import signature
     from codetrans.serving.grounded import FEATURES as CANDIDATE_FEATURES
 
-    groups, _ = chooser_groups(data, model, split="train", per_task=per_task, backend=backend, tasks=list(DOC_TASKS))
+    docs = [t for t, st in SUBTASKS.items() if st.task_type == "document"]
+    groups, _ = chooser_groups(data, model, split="train", per_task=per_task, backend=backend, tasks=docs)
     xs: dict[str, list] = defaultdict(list)
     ys: dict[str, list] = defaultdict(list)
     for cands, bleu, task, unit in groups:
@@ -202,7 +203,7 @@ def recall_at_1(groups: Sequence[Group], scorers: dict[str, Scorer]) -> dict[str
     return dict(out)
 
 
-def baseline_scorers(groups: Sequence[Group], idf: dict[str, float] | None = None) -> dict[str, Scorer]:
+def baseline_scorers(idf: dict[str, float] | None = None) -> dict[str, Scorer]:
     """Word overlap (share of the text's words in the code), BM25 of the text against the code (with
     ``idf``), and the grounded path's chooser estimate (the true text offered as the model's candidate)."""
     from codetrans.serving.grounded import candidates, load_chooser
@@ -224,10 +225,9 @@ def baseline_scorers(groups: Sequence[Group], idf: dict[str, float] | None = Non
         return sum(w in cw for w in tw) / len(tw) if tw else 0.0
 
     def bm25(g: Group, i: int) -> float:
-        cw = code_words(g.code)
-        counts = {w: cw.count(w) for w in set(cw)}
-        return sum((idf or {}).get(w, 1.0) * counts[w] * 2.2 / (counts[w] + 1.2) for w in set(text_words(g.texts[i]))
-                   if w in counts)
+        # code words are distinct, so each term frequency is 1 and BM25's saturation is 1: the idf of the shared words
+        cw = set(code_words(g.code))
+        return sum((idf or {}).get(w, 1.0) for w in set(text_words(g.texts[i])) if w in cw)
 
     return {"word overlap": overlap, "BM25 text->code": bm25, "chooser estimate": chooser_score}
 
@@ -267,7 +267,7 @@ def measure_recall(data: Any, verifier: Verifier, *, split: str = "test", per_ta
     rows: list[tuple[str, dict]] = []
     for kind in kinds:
         groups = verifier_groups(data, split, kind, per_task=per_task, progress=progress)
-        scorers = {**baseline_scorers(groups, text_idf(data, kind)), **verifier_scorers(verifier, kind),
+        scorers = {**baseline_scorers(text_idf(data, kind)), **verifier_scorers(verifier, kind),
                    **(likelihood_scorers(model) if model else {})}
         if kind == "commit":
             scorers.pop("chooser estimate", None)  # the documentation chooser has no commit features
@@ -337,8 +337,9 @@ def stale_figures(data: Any, verifier: Verifier, *, split: str = "validation", p
     ds = load_split(data, split)
     rng = random.Random(seed)
     scored: list[tuple[float, bool]] = []
+    col = ds["task"]
     for task in _tasks(ds, "doc"):
-        idx = [i for i, t in enumerate(ds["task"]) if t == task]
+        idx = [i for i, t in enumerate(col) if t == task]
         rows = ds.select(idx).to_list()
         by_file: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for r in rows:
@@ -367,5 +368,6 @@ def stale_figures(data: Any, verifier: Verifier, *, split: str = "validation", p
     return out
 
 
-__all__ = ["Group", "Likelihood", "baseline_scorers", "likelihood_scorers", "measure_recall", "stale_figures", "fit_verifier", "recall_at_1", "table_pairs", "text_idf",
-           "verifier_groups", "verifier_scorers"]
+__all__ = ["Group", "Likelihood", "baseline_scorers", "fit_candidates", "fit_verifier", "likelihood_scorers",
+           "measure_recall", "recall_at_1", "stale_figures", "table_pairs", "text_idf", "verifier_groups",
+           "verifier_scorers"]

@@ -278,15 +278,13 @@ def verify_and_choose(verifier: Any, source: str, lang: str, cands: list[Candida
 
     name = name or signature(source, lang).name
     for c in cands:
-        logit = verifier.logit(source, c.text, kind=kind, name=name)
-        p = verifier.candidate_probability(kind, c.kind, c.features, logit)
-        c.confidence = p if p is not None else 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
+        c.confidence = verifier.candidate_probability(kind, c.kind, c.features,
+                                                      verifier.logit(source, c.text, kind=kind, name=name))
     best = max(cands, key=lambda c: c.confidence or 0.0, default=None)
-    info = verifier.info.get("serving", {})
-    if best is None or (best.confidence or 0.0) < float(info.get("fallback_below", 0.5)):
+    if best is None or (best.confidence or 0.0) < verifier.serving("fallback_below"):
         text = describe(source, lang, name)
         if text:
-            described = Candidate(text, "described", confidence=float(info.get("described_confidence", 0.6)))
+            described = Candidate(text, "described", confidence=verifier.serving("described_confidence"))
             cands = [*cands, described]
             return Grounded(text, DESCRIBED, None, tuple(cands), described.confidence)
     if best is None:
@@ -301,13 +299,14 @@ def text_confidence(verifier: Any, source: str, lang: str, text: str, *, name: s
     """How sure the verifier is of one text offered alone (the model's, no neighbours beside it): the candidate
     scorer's probability for a lone generated candidate; for commit subjects the judged share of the model's
     subjects that are correct (its raw verifier probability is not calibrated: ``generated_commit_confidence``)."""
+    from codetrans.serving.verifier import sigmoid
+
     if kind == "commit":
-        return float(verifier.info.get("serving", {}).get("generated_commit_confidence", 0.03))
+        return verifier.serving("generated_commit_confidence")
     name = name or signature(source, lang).name
-    cands = candidates(source, lang, [], text, name=name)
     logit = verifier.logit(source, text, kind=kind, name=name)
-    p = verifier.candidate_probability(kind, cands[0].kind, cands[0].features, logit) if cands else None
-    return p if p is not None else 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
+    cands = candidates(source, lang, [], text, name=name)  # none for an empty text: the logit alone
+    return verifier.candidate_probability(kind, cands[0].kind, cands[0].features, logit) if cands else sigmoid(logit)
 
 
 def ground(source: str, lang: str, exemplars: Sequence[Any], generated: str | None, *,

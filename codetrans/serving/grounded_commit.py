@@ -223,10 +223,9 @@ def verify_commit(verifier: Any, source: str, cands: list[Candidate], convention
     """Choose by truth: the diff's own changelog entry (the author's words), else an earlier subject the
     verifier says describes *this* diff, else a subject described from the diff's facts
     (:func:`codetrans.lang.diff_facts.describe_diff`), else the model's text; each with its confidence."""
-    info = verifier.info.get("serving", {})
     for c in cands:  # the model's subjects: their judged share of correct, not the (uncalibrated) raw probability
-        c.confidence = (float(info.get("changelog_confidence", 0.9)) if c.kind == "changelog" else
-                        float(info.get("generated_commit_confidence", 0.03)) if c.kind == "generated" else
+        c.confidence = (verifier.serving("changelog_confidence") if c.kind == "changelog" else
+                        verifier.serving("generated_commit_confidence") if c.kind == "generated" else
                         verifier.probability(source, c.text, kind="commit"))
     # a diff that only adds a changelog entry records a change made elsewhere: the entry is not its subject;
     # nor is an entry that rewrites a removed one (a corrected entry, not a new change)
@@ -236,12 +235,12 @@ def verify_commit(verifier: Any, source: str, cands: list[Candidate], convention
         best = changelog[0]
         return Grounded(best.text, _where(best)[0], _where(best)[1], tuple(cands), best.confidence)
     history = max((c for c in cands if c.kind == "history"), key=lambda c: c.confidence or 0.0, default=None)
-    if history is not None and (history.confidence or 0.0) >= float(info.get("history_above", 0.8)):
+    if history is not None and (history.confidence or 0.0) >= verifier.serving("history_above"):
         return Grounded(history.text, *_where(history), tuple(cands), history.confidence)
     text = describe_diff(source)
     if text:
         described = Candidate(follow_conventions(text, conventions), "described",
-                              confidence=float(info.get("described_commit_confidence", 0.7)))
+                              confidence=verifier.serving("described_commit_confidence"))
         return Grounded(described.text, DESCRIBED, None, (*cands, described), described.confidence)
     gen = next((c for c in cands if c.kind == "generated" and _numbers_seen(c.text, source)), None)
     if gen is not None:  # never a version or issue number the diff does not hold ("Updated 2.0.0")

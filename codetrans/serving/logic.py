@@ -254,11 +254,7 @@ class GroundedTask(TaskLogic):
         """The confidence from which an answer is written into a file (``--write``, ``--fix``, the LSP, the
         hook), chosen on the judged validation set; None without a verifier (every answer is written)."""
         verifier = self.verifier()
-        if verifier is None:
-            return None
-        serving = verifier.info.get("serving", {})
-        # commit subjects have their own (their confidences come from other sources: changelog, the diff)
-        return float(serving.get(f"{self.task_type}_write_threshold", serving.get("write_threshold", 0.5)))
+        return None if verifier is None else verifier.write_threshold(self.task_type)
 
     def _with_confidence(self, inputs: Any, results: Any, kwargs: dict) -> Any:
         """The model's text alone (no grounding) still says how sure the verifier is of it."""

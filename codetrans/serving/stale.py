@@ -11,22 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-#: below this probability a docstring is flagged (chosen on the synthetic stale check: docs/quality/README.md)
-STALE_BELOW = 0.05
-
-
-def stale_threshold(verifier: Any) -> float:
-    return float(verifier.info.get("serving", {}).get("stale_below", STALE_BELOW))
-
 
 def stale_docstrings(text: str, lang: str, verifier: Any, threshold: float | None = None) -> list[dict]:
     """``{func_name, start_line, end_line, summary, confidence}`` of each documented function whose summary
-    the verifier gives a probability under ``threshold`` (default: the verifier's ``stale_below``)."""
+    the verifier gives a probability under ``threshold`` (default: the verifier's ``stale_below``, chosen on the
+    synthetic stale check of docs/quality/README.md)."""
     from codetrans.lang.extract import EXTRACT_LANGUAGES, extract_functions
 
     if verifier is None or lang not in EXTRACT_LANGUAGES:
         return []
-    threshold = stale_threshold(verifier) if threshold is None else threshold
+    threshold = verifier.serving("stale_below") if threshold is None else threshold
     out = []
     for f in extract_functions(text, lang, apply_filters=False):
         summary = (f.get("summary") or "").strip()
@@ -39,4 +33,4 @@ def stale_docstrings(text: str, lang: str, verifier: Any, threshold: float | Non
     return out
 
 
-__all__ = ["STALE_BELOW", "stale_docstrings", "stale_threshold"]
+__all__ = ["stale_docstrings"]

@@ -13,7 +13,8 @@ verifier scores a (code, text) pair with the probability that the text describes
 * a logistic combination (:class:`Verifier`) learnt on the training corpus with **hard negatives**: for
   each documented function, the docstrings of the same repository's BM25-nearest documented functions, as
   they are and edited to the function (:func:`codetrans.retrieval.edit.adapt`) — exactly the mistakes the
-  grounded path makes (``codetrans verifier fit``, recipe ``training/verifier/fit.yaml``).
+  grounded path makes (``codetrans verifier fit``, recipe ``training/verifier/verifier.json``);
+* a candidate scorer over the grounded path's candidate features plus that logit (:attr:`Verifier.candidates`).
 
 The same shape serves commit subjects against diffs (``kind="commit"``). The fitted file
 (``verifier.json.gz``) ships inside the model directory; without one, :func:`load_verifier` returns None and
@@ -48,6 +49,21 @@ STOPWORDS = frozenset(
 _CODE_NOISE = frozenset("def func function fn public private protected static final void self this return new var "
                         "let const end do".split())
 _FLOOR = 1e-7
+#: The serving thresholds and per-source confidences (chosen on the judged validation set,
+#: ``docs/quality/README.md``); a verifier's ``info["serving"]``, written from its recipe, overrides them.
+#: ``<task type>_write_threshold`` (``commit_write_threshold``) may override ``write_threshold`` per task type.
+SERVING_DEFAULTS = {"fallback_below": 0.5, "write_threshold": 0.9, "described_confidence": 0.1,
+                    "described_commit_confidence": 0.05, "generated_commit_confidence": 0.03,
+                    "changelog_confidence": 0.83, "history_above": 1.0, "stale_below": 0.05}
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def _linear(w: Sequence[float], x: Sequence[float], mean: Sequence[float], scale: Sequence[float]) -> float:
+    """``w`` times the standardised ``x`` (column 0 is the bias, never standardised): what fit_logistic fits."""
+    return sum(wi * ((xi - mi) / si if i else xi) for i, (wi, xi, mi, si) in enumerate(zip(w, x, mean, scale)))
 
 
 def _stem(w: str) -> str:
@@ -92,6 +108,7 @@ class TranslationTable:
         """Per text word, log p(word | code) - log p(word): how much better the code explains it than chance."""
         ids = [0] + [self.code_vocab[c] for c in code if c in self.code_vocab]
         rows = [self.table.get(i, {}) for i in ids]
+        present = set(code)
         out = []
         n_unk = len(self.prior)
         for w in text:
@@ -99,10 +116,10 @@ class TranslationTable:
             prior = self.prior[e] if e is not None else 1.0 / (10 * n_unk)
             if e is None:
                 # a word the table never saw: explained only when the code holds it verbatim
-                p = 0.5 if w in code else prior * 0.5
+                p = 0.5 if w in present else prior * 0.5
             else:
                 p = sum(r.get(e, 0.0) for r in rows) / len(rows)
-                p = 0.9 * p + 0.1 * prior + (0.2 if w in code else 0.0)
+                p = 0.9 * p + 0.1 * prior + (0.2 if w in present else 0.0)
             out.append(math.log(max(p, _FLOOR)) - math.log(max(prior, _FLOOR)))
         return out
 
@@ -173,18 +190,19 @@ def fit_table(pairs: Iterable[tuple[Sequence[str], Sequence[str]]], *, iteration
     return TranslationTable(code_vocab, text_vocab, table, prior.tolist())
 
 
+#: "likelihood" is always 0: the model's log-likelihood, measured as a scorer, ranked true texts worst of all
+#: (docs/quality/README.md) and is not computed; the slot stays so that shipped files keep their format.
 FEATURES = ("bias", "lift_mean", "lift_min", "lift_low_share", "overlap", "name_mentioned", "log_words",
             "foreign_issue", "likelihood")
 
 
-def features(table: TranslationTable, code: str, text: str, *, name: str = "", likelihood: float | None = None
-             ) -> list[float]:
+def features(table: TranslationTable, code: str, text: str, *, name: str = "") -> list[float]:
     """The verifier's features of one (code, text) pair: see the module doc."""
     cw = code_words(code)
     cset = set(cw)
     tw = text_words(text)
     if not tw:
-        return [1.0, -3.0, -3.0, 1.0, 0.0, 0.0, 0.0, 0.0, likelihood or 0.0]
+        return [1.0, -3.0, -3.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     lifts = table.word_scores(cw, tw)
     name_words = {_stem(w) for w in split_identifier(name)} - STOPWORDS if name else set()
     issues = {m.group(1) for m in _ISSUE.finditer(text)}
@@ -192,7 +210,7 @@ def features(table: TranslationTable, code: str, text: str, *, name: str = "", l
     return [1.0, sum(lifts) / len(lifts), min(lifts), sum(x < 0 for x in lifts) / len(lifts),
             sum(w in cset for w in tw) / len(tw),
             sum(any(w.startswith(n) for w in tw) for n in name_words) / len(name_words) if name_words else 0.0,
-            math.log1p(len(tw)), foreign, likelihood or 0.0]
+            math.log1p(len(tw)), foreign, 0.0]
 
 
 @dataclass
@@ -209,30 +227,32 @@ class Verifier:
     #: features plus this verifier's logit (fit_candidates); absent: candidates are scored by the logit alone
     candidates: dict = field(default_factory=dict)
 
-    def candidate_probability(self, kind: str, cand_kind: str, features_: Sequence[float], logit: float) -> float | None:
-        """P(the candidate is right) from its grounded-path features and the verifier's logit, or None when
-        this verifier has no candidate scorer for ``kind``/``cand_kind``."""
+    def candidate_probability(self, kind: str, cand_kind: str, features_: Sequence[float], logit: float) -> float:
+        """P(the candidate is right) from its grounded-path features and the verifier's logit; without a
+        candidate scorer for ``kind``/``cand_kind``, the logit's own probability."""
         part = self.candidates.get(kind)
         if not part or cand_kind not in part["weights"]:
-            return None
-        w, m, sc = part["weights"][cand_kind], part["mean"][cand_kind], part["scale"][cand_kind]
-        x = [*features_, logit]
-        z = sum(wi * ((xi - mi) / si if i else xi) for i, (wi, xi, mi, si) in enumerate(zip(w, x, m, sc)))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            return sigmoid(logit)
+        return sigmoid(_linear(part["weights"][cand_kind], [*features_, logit], part["mean"][cand_kind],
+                               part["scale"][cand_kind]))
 
-    def logit(self, code: str, text: str, *, kind: str = "doc", name: str = "",
-              likelihood: float | None = None) -> float:
+    def logit(self, code: str, text: str, *, kind: str = "doc", name: str = "") -> float:
         if kind not in self.tables:
             raise CodeTransError(f"this verifier has no {kind!r} part (it has: {', '.join(self.tables)})")
-        x = features(self.tables[kind], code, text, name=name, likelihood=likelihood)
-        w, m, s = self.weights[kind], self.mean[kind], self.scale[kind]
-        return sum(wi * ((xi - mi) / si if i else xi) for i, (wi, xi, mi, si) in enumerate(zip(w, x, m, s)))
+        x = features(self.tables[kind], code, text, name=name)
+        return _linear(self.weights[kind], x, self.mean[kind], self.scale[kind])
 
-    def probability(self, code: str, text: str, *, kind: str = "doc", name: str = "",
-                    likelihood: float | None = None) -> float:
-        """P(``text`` truly describes ``code``), calibrated on the validation repositories."""
-        z = self.logit(code, text, kind=kind, name=name, likelihood=likelihood)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    def probability(self, code: str, text: str, *, kind: str = "doc", name: str = "") -> float:
+        """P(``text`` truly describes ``code``), by the text scorer alone."""
+        return sigmoid(self.logit(code, text, kind=kind, name=name))
+
+    def serving(self, key: str) -> float:
+        """A serving threshold or per-source confidence (:data:`SERVING_DEFAULTS`, overridden by the recipe's)."""
+        return float(self.info.get("serving", {}).get(key, SERVING_DEFAULTS[key]))
+
+    def write_threshold(self, task_type: str = "") -> float:
+        """The confidence from which an answer of ``task_type`` is written (``--write``, the LSP, the hook)."""
+        return float(self.info.get("serving", {}).get(f"{task_type}_write_threshold", self.serving("write_threshold")))
 
     def as_json(self) -> dict[str, Any]:
         return {"format": 1, "features": list(FEATURES), "tables": {k: t.as_json() for k, t in self.tables.items()},
@@ -335,5 +355,5 @@ def verify(code: str, texts: str | Sequence[str], *, lang: str | None = None, ki
     return [verifier.probability(code, t, kind=kind, name=name) for t in texts]
 
 
-__all__ = ["FEATURES", "KINDS", "TranslationTable", "VERIFIER_FILE", "Verifier", "code_words", "features",
-           "fit_logistic", "fit_table", "load_verifier", "text_words", "verify"]
+__all__ = ["FEATURES", "KINDS", "SERVING_DEFAULTS", "TranslationTable", "VERIFIER_FILE", "Verifier", "code_words",
+           "features", "fit_logistic", "fit_table", "load_verifier", "sigmoid", "text_words", "verify"]
