@@ -154,7 +154,7 @@ def reproduce_steps(folder: Path) -> str:
 
 
 def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes_file: str | None,
-               grounded: str | None = None) -> None:
+               grounded: str | None = None, quality: str | None = None) -> None:
     """``training_curve.png`` and the card ``README.md`` of a model folder, from measured results only."""
     from plot_curve import plot
 
@@ -167,13 +167,13 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
     if notes_file:
         notes.append(Path(notes_file).read_text(encoding="utf-8"))
     card = card_from_dirs(folder, evals, model_id=model_id, notes="\n\n".join(notes), grounded=grounded,
-                          grounded_command=GROUNDED_COMMAND if grounded else "")
+                          grounded_command=GROUNDED_COMMAND if grounded else "", quality=quality)
     card.evaluation_notes = quality_bar(card.evaluations)
     card.reproduce = reproduce_steps(folder)
     (folder / "README.md").write_text(card.render(model_ref=model_id), encoding="utf-8")
 
 
-def ship_index(corpus: str, model_dir: Path) -> None:
+def ship_index(corpus: list[str], model_dir: Path) -> None:
     """``context_index.npz`` beside the weights: what ``context=True`` draws from (see ``--index``)."""
     from codetrans.retrieval.pools import build_shipped_index
     from codetrans.serving.context import INDEX_FILE, context_spec
@@ -199,10 +199,12 @@ def main() -> None:
     ap.add_argument("--notes", default=None, help="a markdown file appended to the card's Training section")
     ap.add_argument("--grounded", default=None, metavar="DIR",
                     help="the grounded comparison (`codetrans evaluate --context same-repo` output folder)")
-    ap.add_argument("--index", default=None, metavar="CORPUS",
+    ap.add_argument("--index", nargs="+", default=None, metavar="CORPUS",
                     help="ship an index of CORPUS's training pairs, the pool of context=True: for a context-trained "
                     "model the tasks with no repository (summaries, API sequences, programs), for any other its API "
-                    "sequences (grounded by consensus); with --card-only it is (re)built beside the weights")
+                    "sequences (grounded by consensus), all of several corpora's; with --card-only it is (re)built beside the weights")
+    ap.add_argument("--quality", default=None, metavar="FILE",
+                    help="judged truth and verifier figures for the card (docs/quality/results.json)")
     ap.add_argument("--card-only", action="store_true",
                     help="re-render the card of the model already in --out (weights and exports untouched)")
     args = ap.parse_args()
@@ -216,7 +218,7 @@ def main() -> None:
         if args.index:
             ship_index(args.index, out)
         write_card(out, model_id, read_curve(run, threads, until_step=shipped.training["steps"]), args.eval,
-                   args.notes, args.grounded)
+                   args.notes, args.grounded, args.quality)
         print(f"ship: re-rendered the card of {out}", file=sys.stderr)
         return
     if not args.model:
@@ -244,7 +246,7 @@ def main() -> None:
         made = export_ct2(stage, quantization="int8", root=stage.parent / "exports")
         shutil.move(str(made), str(stage / "ct2-int8"))
         shutil.rmtree(stage.parent / "exports")
-        write_card(stage, model_id, curve, args.eval, args.notes, args.grounded)
+        write_card(stage, model_id, curve, args.eval, args.notes, args.grounded, args.quality)
         replace_dir(stage, out)
     finally:
         shutil.rmtree(stage.parent, ignore_errors=True)

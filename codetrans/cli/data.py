@@ -6,7 +6,7 @@
     codetrans data harvest --out DIR [--langs python java ...] [--build CORPUS_DIR [--with ../shared/data]]
     codetrans data git REPO [--limit N]       # a repository's filtered commits as JSONL on stdout
     codetrans data augment DIR --out DIR2 [--k 2] [--vary-k] [--drop 0.25] [--budget 384]   # exemplar-augmented pairs
-    codetrans data index DIR --out FILE.npz [--tasks summarize api]   # shipped exemplar index (train split)
+    codetrans data index DIR... --out FILE.npz [--tasks summarize api]   # shipped exemplar index (train split)
     codetrans data api-harvest DIR... --out FILE.jsonl [--name NAME ...]   # Javadoc -> JDK call pairs (#38)
     codetrans data api-pool DIR_OF_JSONL --out CORPUS_DIR [--near-dup 0.8]   # dedup, split by project (#38)
 
@@ -88,10 +88,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--seed", default="codetrans")
 
     x = sub.add_parser("index", help="a compact exemplar index of a corpus' training split (tasks with no repository)")
-    x.add_argument("dir")
+    x.add_argument("dir", nargs="+", help="saved corpora, read in order (e.g. the zoo's corpus and the API pool)")
     x.add_argument("--out", required=True, help="output file (.npz)")
     x.add_argument("--tasks", nargs="+", default=["summarize", "api"], help="task types or sub-task ids")
-    x.add_argument("--max-per-subtask", type=int, default=50_000)
+    x.add_argument("--max-per-subtask", type=int, default=50_000, help="rows kept per sub-task (API sequences: all)")
 
     _add_api_arguments(sub)
 
@@ -165,7 +165,7 @@ def _augment(args: argparse.Namespace) -> int:
 def _index(args: argparse.Namespace) -> int:
     from codetrans.retrieval.pools import build_shipped_index, load_shipped_index
 
-    out = build_shipped_index(args.dir, args.out, tuple(args.tasks), max_per_subtask=args.max_per_subtask)
+    out = build_shipped_index(list(args.dir), args.out, tuple(args.tasks), max_per_subtask=args.max_per_subtask)
     sizes = {t: len(p) for t, p in load_shipped_index(out).items()}
     print(f"{out}: {out.stat().st_size / 2 ** 20:.1f} MiB, " + ", ".join(f"{t} {n:,}" for t, n in sizes.items()))
     return 0

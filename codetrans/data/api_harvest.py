@@ -31,6 +31,7 @@ from pathlib import Path
 
 from codetrans.data.corpus import COLUMNS
 from codetrans.data.reserved import reserved
+from codetrans.lang.docstrings import normalize_query
 from codetrans.errors import DataError
 from codetrans.safeio import InputError, read_bytes, safe_write
 from codetrans.tasks import API, VENDORED_DIRS
@@ -51,17 +52,6 @@ _DECLARED = re.compile(rb"\b(?:class|interface|enum|record)\s+([A-Z]\w*)")
 _TYPE_PARAM = re.compile(rb"[<,]\s*([A-Z]\w*)\s+extends\b")
 _TYPE_VAR = re.compile(r"^[A-Z][A-Z0-9]?$")  # T, K, V, E1: type variables, never JDK classes
 _JDK = ("java.", "javax.")
-# Query words: the unknown-word marker whole, then words (identifiers split at dots, kept at _ ' -).
-_QUERY_TOKEN = re.compile(r"<unk>|[^\W_]+(?:['_-][^\W_]+)*|_+", re.U)
-
-
-def normalize_query(sentence: str) -> str:
-    """A description as benchmark queries come: lower-cased word tokens joined by spaces.
-
-    Punctuation goes (queries carry none); ``<unk>`` stays one token, so text that already went through
-    a vocabulary normalises to itself; any other word, seen before or not, is kept as it is written.
-    """
-    return " ".join(_QUERY_TOKEN.findall(sentence.lower()))
 
 
 @dataclass

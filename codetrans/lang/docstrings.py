@@ -110,6 +110,25 @@ def summarize_doc(doc: str) -> str:
     return sentence.strip(" \t-:")
 
 
+# Query words: the unknown-word marker whole, then words (identifiers split at dots, kept at _ ' -).
+_QUERY_TOKEN = re.compile(r"<unk>|[^\W_]+(?:['_-][^\W_]+)*|_+", re.U)
+
+
+def normalize_query(sentence: str) -> str:
+    """A description as benchmark queries come: lower-cased word tokens joined by spaces.
+
+    Punctuation goes (queries carry none); ``<unk>`` stays one token, so text that already went through
+    a vocabulary normalises to itself; any other word, seen before or not, is kept as it is written.
+    """
+    return " ".join(_QUERY_TOKEN.findall(sentence.lower()))
+
+
+def api_query(text: str) -> str:
+    """What an API-sequence model and its index read for a user's description: its first sentence,
+    normalised like the harvested pairs (:func:`normalize_query`); empty when it holds no word."""
+    return normalize_query(first_sentence(text))
+
+
 def doc_tokens(text: str) -> list[str]:
     """Word/punctuation tokens of documentation text (CodeSearchNet's docstring_tokens style)."""
     return re.findall(r"\w+(?:['-]\w+)*|[^\w\s]", text)

@@ -159,7 +159,9 @@ def split_exemplars(rows: dict[str, list], split: str, config: AugmentConfig, *,
         if key is None:
             continue
         unit = {"input": rows["source"][i], "id": f"{split}#{i}", "lang": rows["lang"][i] if "lang" in rows else ""}
-        out[i] = nearest(pools[key], unit, _pair_k(config, split, i))
+        # a held-out API description may equal a training one: served, that pair is the best match (so here too)
+        query = split != "train" and key[0] == "global" and SUBTASKS[task].task_type == "api"
+        out[i] = nearest(pools[key], unit, _pair_k(config, split, i), same_input=query)
     return out
 
 

@@ -61,19 +61,21 @@ def _history_mask(pool: Pool, meta: dict) -> np.ndarray | None:
 
 
 def nearest(pool: Pool, unit: Unit, k: int = 4, *, same_lang: bool = True, distinct_targets: bool = True,
-            history: bool | None = None) -> list[Exemplar]:
+            history: bool | None = None, same_input: bool = False) -> list[Exemplar]:
     """The ``k`` BM25-nearest exemplars of ``unit`` in ``pool``, best first (earliest on ties).
 
     Never returned: the unit itself (same ``id``/``sha``, or same ``path`` + ``line``), exemplars whose
     input duplicates the unit's (whitespace aside) or holds it (raw code, a whole file: :func:`_contains`), exemplars sharing no term with it, and — for
     history pools (``history=None`` decides by ``pool.kind``) — commits not before the unit. With
     ``same_lang`` a unit with a ``lang`` only sees exemplars of that language (or of none recorded);
-    with ``distinct_targets`` a target already chosen is not repeated.
+    with ``distinct_targets`` a target already chosen is not repeated. ``same_input``: a query over other
+    people's pairs (an API description), not code that may sit in the pool: an exemplar with the very same
+    input is the best answer, not the unit itself (only ``id``/place still exclude).
     """
     if k <= 0 or len(pool) == 0 or pool.bm25 is None:
         return []
     text, meta = _unit(unit)
-    exclude: list[int] = list(pool.by_key(input_key(text)))
+    exclude: list[int] = [] if same_input else list(pool.by_key(input_key(text)))
     ident = str(meta.get("id") or "")
     if ident:
         exclude += pool.by_id(ident)
@@ -93,7 +95,7 @@ def nearest(pool: Pool, unit: Unit, k: int = 4, *, same_lang: bool = True, disti
                            exclude=np.asarray(exclude, dtype=np.int64), allowed=allowed)
     out: list[Exemplar] = []
     seen: set[str] = set()
-    mine = Counter(code_terms(text)) if pool.kind != "history" else None
+    mine = Counter(code_terms(text)) if pool.kind != "history" and not same_input else None
     for i, score in hits:
         t = pool.targets[i]
         if mine is not None and _contains(mine, pool.inputs[i]):

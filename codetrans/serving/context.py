@@ -148,15 +148,16 @@ def augment_source(subtask: Any, source: str, exemplars: Sequence[Any], *, k: in
     return aug.text, aug.n_exemplars
 
 
-def find_exemplars(pool: Any, source: str, lang: str | None, k: int) -> list[Any]:
+def find_exemplars(pool: Any, source: str, lang: str | None, k: int, *, query: bool = False) -> list[Any]:
     """The ``k`` nearest exemplars of a model-format ``source`` (a unit not in the pool: an uncommitted
-    diff sees the whole history; a function never sees a pool entry with the same code)."""
+    diff sees the whole history; a function never sees a pool entry with the same code). ``query``: a
+    description looked up among training pairs, where the same description is the best match."""
     from codetrans.retrieval.exemplars import nearest
 
     unit: dict[str, Any] = {"input": source}
     if lang:
         unit["lang"] = lang
-    return nearest(pool, unit, k)
+    return nearest(pool, unit, k, same_input=query)
 
 
 __all__ = ["CONTEXT_FORMAT", "INDEX_FILE", "ContextSpec", "augment_source", "model_index", "check_k", "context_spec", "find_exemplars",

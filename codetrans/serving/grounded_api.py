@@ -20,6 +20,10 @@ from codetrans.serving.grounded import Candidate, Grounded, _parts
 API_K = 8
 #: How many neighbours' votes the model's text is worth (chosen on validation: 0, 1, 2, 3 tried).
 MODEL_VOTE = 2.0
+#: How much more the consensus must agree with the candidates than the nearest pair to replace it.
+MARGIN = 0.0
+#: (slope, intercept) of :func:`api_confidence` on the agreement of the answer with the other candidates.
+CONFIDENCE = (4.0, -2.0)
 
 
 def api_candidates(exemplars: Sequence[Any], generated: str | None) -> list[Candidate]:
@@ -31,39 +35,67 @@ def api_candidates(exemplars: Sequence[Any], generated: str | None) -> list[Cand
     return out
 
 
-def consensus(cands: Sequence[Candidate], model_vote: float = MODEL_VOTE) -> int:
-    """Index of the candidate closest on average (smoothed BLEU) to the others; the earliest on ties."""
+def agreements(cands: Sequence[Candidate], model_vote: float = MODEL_VOTE) -> list[float]:
+    """Each candidate's weighted mean smoothed BLEU against the others (0-1; -1 when it has no other)."""
     from codetrans.metrics.bleu import sentence_smoothed_bleu
 
     weights = [model_vote if c.kind == "generated" else 1.0 for c in cands]
-    best, best_score = 0, -1.0
+    out = []
     for i, c in enumerate(cands):
         total = sum(weights) - weights[i]
-        if total <= 0:
-            continue
-        score = sum(w * sentence_smoothed_bleu(c.text, [o.text]) for j, (o, w) in enumerate(zip(cands, weights))
-                    if j != i) / total
-        if score > best_score:
-            best, best_score = i, score
+        out.append(-1.0 if total <= 0 else sum(
+            w * sentence_smoothed_bleu(c.text, [o.text]) for j, (o, w) in enumerate(zip(cands, weights)) if j != i)
+            / total)
+    return out
+
+
+def consensus(cands: Sequence[Candidate], model_vote: float = MODEL_VOTE, margin: float = 0.0) -> int:
+    """Index of the candidate closest on average (smoothed BLEU) to the others; the earliest on ties. With
+    ``margin`` the nearest pair (index 0) stays unless another agrees with the rest by that much more: the
+    floor, BM25 top-1, is what an uncertain consensus falls back to."""
+    if not cands:
+        return 0
+    scores = agreements(cands, model_vote)
+    best = max(range(len(cands)), key=lambda i: (scores[i], -i))
+    if cands[0].kind == "neighbour" and scores[best] - scores[0] < margin:
+        return 0
     return best
 
 
+def api_confidence(agreement: float) -> float:
+    """The probability that an answer is close to what the developer wrote (sentence BLEU-4 >= 0.5 against
+    the method's own calls), from how much the candidates agree with it: :data:`CONFIDENCE`, a logistic
+    fit on the pool's by-project validation split (``scripts/tune_api.py``)."""
+    from codetrans.serving.verifier import sigmoid
+
+    a, b = CONFIDENCE
+    return sigmoid(a * max(agreement, 0.0) + b)
+
+
 def ground_api(exemplars: Sequence[Any], generated: str | None) -> Grounded:
-    """The consensus sequence for one query, with where it came from."""
+    """The consensus sequence for one query, with where it came from and how sure it is."""
     cands = api_candidates(exemplars, generated)
     if not cands:
         return Grounded(generated or "", "generated", None)
-    # one neighbour and the model: no consensus to find; the nearest pair (BM25 top-1 beats this model
-    # alone on validation, 21.24 vs 14.10)
-    best = cands[0] if len(cands) == 2 and cands[1].kind == "generated" else cands[consensus(cands)]
+    # one neighbour and the model: no consensus to find; the nearest pair (BM25 top-1 beats the model
+    # alone on validation)
+    if len(cands) == 2 and cands[1].kind == "generated":
+        best, agreement = cands[0], agreements(cands, 1.0)[0]
+    else:
+        scores = agreements(cands)
+        i = consensus(cands, MODEL_VOTE, MARGIN)
+        best, agreement = cands[i], scores[i]
+    confidence = api_confidence(agreement)
     if best.kind == "generated":
-        return Grounded(best.text, "generated", None, tuple(cands))
+        return Grounded(best.text, "generated", None, tuple(cands), confidence)
     inp, _, _, meta = best.origin
     words = str(inp).split()
     query = " ".join(words[:12]) + (" ..." if len(words) > 12 else "")
     origin = {"query": query, **({"id": str(meta["id"])} if meta.get("id") else {})}
     return Grounded(best.text, f"copied from the training pair for '{query}' (the consensus of "
-                    f"{len(cands) - (cands[-1].kind == 'generated')} nearest and the model)", origin, tuple(cands))
+                    f"{len(cands) - (cands[-1].kind == 'generated')} nearest and the model)", origin, tuple(cands),
+                    confidence)
 
 
-__all__ = ["API_K", "MODEL_VOTE", "api_candidates", "consensus", "ground_api"]
+__all__ = ["API_K", "CONFIDENCE", "MARGIN", "MODEL_VOTE", "agreements", "api_candidates", "api_confidence", "consensus",
+           "ground_api"]

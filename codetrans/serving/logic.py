@@ -207,8 +207,8 @@ class GroundedTask(TaskLogic):
         if not items:
             return []
         parsed = [self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized"))) for x in items]
-        neighbours = [find_exemplars(pool, src, st.lang, self.ground_k) if pool is not None else []
-                      for st, src in parsed]
+        neighbours = [find_exemplars(pool, src, st.lang, self.ground_k, query=self.type.input_kind == "text")
+                      if pool is not None else [] for st, src in parsed]
         reads = pool is not None and self.context_spec() is not None
         if not reads:
             passed = {}  # the model reads no exemplars (codetrans.serving.context's policy)
@@ -445,6 +445,16 @@ class ApiTask(GroundedTask):
 
     def load_chooser(self) -> Any:
         return None  # a consensus, nothing fitted
+
+    def prepare(self, text: str, subtask: SubTask) -> str:
+        """A description as the pool's queries are written: first sentence, lower-cased word tokens (so
+        "Reads a line of a java.io.File." and "read a line of a java io file" find the same pairs)."""
+        from codetrans.lang.docstrings import api_query
+
+        query = api_query(text)
+        if not query:
+            raise CodeTransError(f"the description {text.strip()[:60]!r} has no words to look up")
+        return query
 
     def _grounding_pool(self, context: Any) -> Any:
         if context is not True:

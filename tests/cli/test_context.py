@@ -171,6 +171,13 @@ def test_api_sequences_are_the_consensus_of_the_index_with_any_model(constant_mo
     res = pipe("read the lines of a file", context=True)[0]
     assert res["generated_text"].startswith("FileReader.new") and res["model_text"] == CONSTANT_ANSWER
     assert res["origin"]["query"] in ("read a text file", "read lines of a file")
+    # a query is normalised as the pairs were (first sentence, lower-cased words) and an indexed description
+    # equal to it is the best match, not "the unit itself"
+    res = pipe("Read a TEXT file. Then close it.", context=True)[0]
+    assert res["origin"]["query"] == "read a text file"
+    assert res["generated_text"] == "FileReader.new BufferedReader.readLine"
+    with pytest.raises(CodeTransError, match="has no words"):
+        pipe(" ?! ", context=True)
     with pytest.raises(CodeTransError, match="ships an index"):
         pipeline("api", model=constant_model_dir, backend="torch")("open a socket", context=True)
 

@@ -149,6 +149,28 @@ def test_pairs_and_shipped_index(tmp_path):
         e.target for e in nearest(sql, rows["source"][0], 2)]
 
 
+def test_shipped_index_of_several_corpora_keeps_every_api_pair_once_with_queries_normalised(tmp_path):
+    import datasets
+
+    def corpus(sources, targets):
+        n = len(sources)
+        return datasets.DatasetDict({"train": datasets.Dataset.from_dict(
+            {"task": ["api_generation"] * n, "source": sources, "target": targets, "id": [str(i) for i in range(n)]})})
+
+    jdk = corpus(["Reads a line of a java.io.File. Then more.", "Opens a socket."],
+                 ["BufferedReader.readLine", "Socket.new"])
+    apps = corpus(["reads a line of a java io file", "sorts the list"] + [f"query {i}" for i in range(5)],
+                  ["BufferedReader.readLine", "Collections.sort"] + [f"A.m{i}" for i in range(5)])
+    out = build_shipped_index([jdk, apps], tmp_path / "api.npz", tasks=("api",), max_per_subtask=2)
+    api = load_shipped_index(out)["api_generation"]
+    # no cap for API pairs; the JDK's raw sentence and the harvested query are one pair
+    assert len(api) == 8
+    assert api.inputs[:2] == ["reads a line of a java io file", "opens a socket"]
+    from codetrans.retrieval.exemplars import nearest
+
+    assert nearest(api, "sorts a list", 1)[0].target == "Collections.sort"
+
+
 def test_pool_of_a_file_path_is_its_repository_and_an_unwritable_cache_is_no_error(repo, tmp_path, monkeypatch):
     from codetrans.retrieval.pools import context_root
 

@@ -36,3 +36,28 @@ def test_the_models_vote_decides_between_two_camps():
 def test_at_most_api_k_neighbours_are_candidates():
     many = [(f"q{i}", f"A.m{i}", float(-i)) for i in range(API_K + 5)]
     assert len(api_candidates(many, None)) == API_K
+
+
+def test_the_floor_a_wrong_model_never_pulls_the_answer_below_bm25_top1():
+    """Served >= BM25 top-1 where the model is wrong: its text is outvoted and a neighbour answers."""
+    from codetrans.metrics.bleu import smoothed_bleu
+    from codetrans.serving.grounded_api import MARGIN, MODEL_VOTE
+
+    refs = ["FileReader.new BufferedReader.new BufferedReader.readLine BufferedReader.close",
+            "Socket.new Socket.getOutputStream OutputStream.write Socket.close",
+            "ArrayList.new List.add Collections.sort"]
+    neighbours = [  # top-1, then pairs that share most of the calls (the usual shape of a BM25 list)
+        [("q", refs[0], 3.0), ("q", "FileReader.new BufferedReader.new BufferedReader.readLine", 2.0),
+         ("q", "BufferedReader.readLine BufferedReader.close", 1.0)],
+        [("q", "Socket.new Socket.getOutputStream OutputStream.write", 3.0), ("q", refs[1], 2.0),
+         ("q", "Socket.new Socket.close", 1.0)],
+        [("q", "ArrayList.new List.add", 3.0), ("q", "List.add Collections.sort", 2.0), ("q", refs[2], 1.0)]]
+    wrong = "Math.abs Math.max Integer.parseInt"
+    served = [ground_api(n, wrong) for n in neighbours]
+    assert all(g.text != wrong and g.provenance.startswith("copied from the training pair") for g in served)
+    assert all(0.0 < g.confidence < 1.0 for g in served)
+    top1 = [n[0][1] for n in neighbours]
+    assert smoothed_bleu([g.text for g in served], refs) >= smoothed_bleu(top1, refs)
+    # an infinite margin is BM25 top-1 itself, whatever the others say
+    cands = api_candidates(neighbours[1], wrong)
+    assert consensus(cands, MODEL_VOTE, float("inf")) == 0 and consensus(cands, MODEL_VOTE, MARGIN) in (0, 1, 2)
