@@ -14,7 +14,7 @@ first (so no figure holds the model's load), opens each module and times at one 
 * ``edits``: the TextEdits in the one-function edit (one insertion: 1).
 
 The baseline, measured in the same run on the same file, is ``list_s``: listing the file's undocumented
-functions in this process (:func:`codetrans.serving.docwriter.undocumented`: one tree-sitter parse plus
+functions in this process (:func:`codetrans.apps.docwriter.undocumented`: one tree-sitter parse plus
 the walk), the least any request on a fresh version of the file costs; each figure is also given as a ratio
 to it, and ``*_vs_5k`` ratios show how a figure grows with the file (20x the lines; quadratic would be
 400x). A request over ``--timeout`` seconds is reported as null (``timed_out``) and the client kind's larger
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds one request may take")
     args = ap.parse_args(argv)
-    from codetrans.serving.docwriter import undocumented
+    from codetrans.apps.docwriter import undocumented
 
     sizes = sorted(int(x) for x in args.lines.split(","))
     tmp = Path(tempfile.mkdtemp(prefix="codetrans-bench-lsp-"))

@@ -83,7 +83,7 @@ def pipeline(task: str, model=None, **kwargs):
 
 
 def verify(code: str, texts, *, lang: str | None = None, kind: str = "doc", model=None) -> list[float]:
-    """For each text, the probability that it truly describes ``code`` (see :func:`codetrans.serving.verifier.verify`)."""
-    from codetrans.serving.verifier import verify as _verify
+    """For each text, the probability that it truly describes ``code`` (see :func:`codetrans.serving.pipelines.verify`)."""
+    from codetrans.serving.pipelines import verify as _verify
 
     return _verify(code, texts, lang=lang, kind=kind, model=model)

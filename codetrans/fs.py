@@ -13,6 +13,8 @@ from pathlib import Path
 
 from codetrans.errors import CodeTransError
 
+#: The models shipped inside the package (``codetrans/models``): read-only at run time.
+PACKAGE_MODELS = Path(__file__).parent / "models"
 #: The weight files of a ``save_pretrained`` directory (any one is enough).
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json",
                 "pytorch_model.bin.index.json")

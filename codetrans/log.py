@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 #: loggers whose INFO records (progress of long jobs) the command line shows
 PROGRESS_LOGGERS = ("codetrans.train", "codetrans.data.harvest", "codetrans.retrieval.pools")
@@ -42,3 +43,12 @@ def configure_cli_logging() -> None:
     package.setLevel(logging.WARNING)
     for name in PROGRESS_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
+
+
+def progress(iterable: Any = None, **kwargs: Any) -> Any:
+    """A progress bar of a long job on stderr (tqdm; its keywords: ``total``, ``desc``, ``unit``, ``disable``
+    ...): the one place library code draws one, so what it shows and where is decided here."""
+    from tqdm.auto import tqdm
+
+    kwargs.setdefault("file", sys.stderr)
+    return tqdm(iterable, **kwargs)

@@ -84,7 +84,7 @@ class TaskType:
     # Where exemplars come from, at inference and in augmented corpora: "tree" (the user's repository),
     # "history" (its earlier commits) or "train" (the sub-task's training split: no repository to draw on).
     pool: str = "train"
-    grounded: bool = False  # served retrieve-edit-choose from the repository (serving/grounded.py)
+    grounded: bool = False  # served retrieve-edit-choose from the repository (grounding/documentation.py)
 
 
 @dataclass(frozen=True)
@@ -177,8 +177,8 @@ CODE_TASK_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.h
 #: Task types whose exemplars come from the user's repository (tree or history), and the others.
 REPOSITORY_POOL_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.pool != "train")
 GLOBAL_POOL_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.pool == "train")
-#: Task types served grounded (retrieve, edit, choose): in the repository (serving/grounded.py,
-#: serving/grounded_commit.py) or, for API sequences, in the model's index (serving/grounded_api.py).
+#: Task types served grounded (retrieve, edit, choose): in the repository (grounding/documentation.py,
+#: grounding/commit.py) or, for API sequences, in the model's index (grounding/api.py).
 GROUNDED_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.grounded)
 
 # The original's language names in task tokens / prefixes differ from tree-sitter's for C#.

@@ -45,7 +45,7 @@ def export(gitdir: Path, dest: Path) -> dict:
         names.seek(0)
         proc = subprocess.Popen(git + ["cat-file", "--batch"], stdin=names, stdout=subprocess.PIPE)
     written = missing = 0
-    for sha, name in blobs:
+    for _sha, name in blobs:
         header = proc.stdout.readline().split()
         if len(header) < 3 or header[1] == b"missing":
             missing += 1

@@ -21,9 +21,10 @@ import numpy as np
 from codetrans.evaluation.context import EXEMPLARS_KEY, attach_exemplars
 from codetrans.evaluation.judged import item_key, load_labels, text_key
 from codetrans.evaluation.runner import load_split, spread
-from codetrans.retrieval.edit import signature
-from codetrans.serving.grounded import candidates, load_chooser
-from codetrans.serving.verifier import load_verifier
+from codetrans.grounding.chooser import load_chooser
+from codetrans.grounding.documentation import candidates
+from codetrans.grounding.edit import signature
+from codetrans.grounding.verifier import load_verifier
 from codetrans.tasks import SUBTASKS, get_subtask
 
 

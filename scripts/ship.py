@@ -14,8 +14,8 @@ What lands there, all generated from the run and measured results (nothing typed
   written to at run time; see ``codetrans.serving.export``);
 * with ``--index CORPUS``: ``context_index.npz``, its training pairs — for a model trained with exemplars
   those of the tasks with no repository, for any other its API sequences (answered by consensus,
-  ``codetrans.serving.grounded_api``) — the pool of ``context=True`` and of the CLI's default;
-* ``training_curve.png`` and ``README.md``, the model card (``codetrans.serving.cards``) with the
+  ``codetrans.grounding.api``) — the pool of ``context=True`` and of the CLI's default;
+* ``training_curve.png`` and ``README.md``, the model card (``codetrans.cards.card``) with the
   curve, the session log and the evaluation table of every ``--eval`` result (model and baselines).
 
 The folder is assembled beside ``--out`` and swapped in atomically; the script prints its size (the
@@ -158,7 +158,7 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
     """``training_curve.png`` and the card ``README.md`` of a model folder, from measured results only."""
     from plot_curve import plot
 
-    from codetrans.serving.cards import card_from_dirs
+    from codetrans.cards.card import card_from_dirs
 
     plot(curve, folder / "training_curve.png", model_id)
     notes = [f"![training curve](training_curve.png)\n\nTokens seen: **{curve['tokens']:,}** in "
@@ -175,7 +175,7 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
 
 def ship_index(corpus: list[str], model_dir: Path) -> None:
     """``context_index.npz`` beside the weights: what ``context=True`` draws from (see ``--index``)."""
-    from codetrans.retrieval.pools import build_shipped_index
+    from codetrans.retrieval.index import build_shipped_index
     from codetrans.serving.context import INDEX_FILE, context_spec
 
     tasks = ("summarize", "api", "synthesize") if context_spec(model_dir) is not None else ("api",)

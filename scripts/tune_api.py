@@ -43,11 +43,11 @@ def main() -> None:
     import datasets
     from tqdm.auto import tqdm
 
+    from codetrans.grounding.api import agreements, api_candidates, consensus
     from codetrans.lang.docstrings import api_query
     from codetrans.metrics.bleu import sentence_smoothed_bleu, smoothed_bleu
     from codetrans.retrieval.exemplars import nearest
-    from codetrans.retrieval.pools import load_shipped_index
-    from codetrans.serving.grounded_api import agreements, api_candidates, consensus
+    from codetrans.retrieval.index import load_shipped_index
     from codetrans.serving.pipelines import pipeline
     from codetrans.tasks import API
 

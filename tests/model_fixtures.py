@@ -93,9 +93,16 @@ def tiny_verifier_pairs() -> tuple[list[tuple[str, str, str]], list[tuple[str, s
 
 
 def tiny_verifier():
-    """A :class:`codetrans.serving.verifier.Verifier` fit in code on :func:`tiny_verifier_pairs`, hard negatives
+    """A :class:`codetrans.grounding.verifier.Verifier` fit in code on :func:`tiny_verifier_pairs`, hard negatives
     being the other nouns' and operations' texts (what a repository's neighbours offer)."""
-    from codetrans.serving.verifier import Verifier, code_words, features, fit_logistic, fit_table, text_words
+    from codetrans.grounding.verifier import (
+        Verifier,
+        code_words,
+        features,
+        fit_logistic,
+        fit_table,
+        text_words,
+    )
 
     docs, commits = tiny_verifier_pairs()
     tables, weights, means, scales = {}, {}, {}, {}

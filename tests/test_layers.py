@@ -1,9 +1,12 @@
 """The one-way flow of ARCHITECTURE.md, read from the code: every ``codetrans`` import (at module level and
-inside functions) goes to the same layer or one to its left, and no modules import each other in a circle."""
+inside functions, and modules named in strings for ``importlib``) goes to the same layer or one to its left,
+no modules import each other in a circle, facts of ``tasks.py`` are not copied, and library modules show
+progress only through ``codetrans.log``."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "codetrans"
@@ -13,16 +16,36 @@ LAYERS: dict[str, int] = {
     "errors": 0, "version": 0, "log": 0,
     "fs": 1, "safeio": 1, "generation": 1, "tasks": 1,
     "meta": 2,  # codetrans.json, written through safeio
-    "lang": 3, "algolisp": 3, "metrics": 3,
+    "lang": 3, "algolisp": 3,
+    "metrics": 4,  # execution accuracy names algolisp's executor (a string import, resolved lazily)
     "data": 4,
     "retrieval": 5,
-    "train": 6,
-    "serving": 7,
-    "evaluation": 8,
-    "finetune": 9,
-    "cli": 10,
-    "": 11,  # codetrans/__init__.py: the public facade (pipeline(), the pipeline registration hook)
+    "grounding": 6,  # choosing an answer among candidates: edits, the verifier, the grounders
+    "train": 7,
+    "serving": 8,
+    "apps": 9,  # what users run beside the CLI: LSP, demo, doc writer and check, git hook
+    "cards": 9,  # model cards and their template
+    "evaluation": 10,
+    "finetune": 11,
+    "cli": 12,
+    "": 13,  # codetrans/__init__.py: the public facade (pipeline(), verify(), the pipeline registration hook)
 }
+
+
+#: A function named in a string ("codetrans.algolisp.scoring:execute_matches"), imported later by importlib.
+_NAMED_FUNCTION = re.compile(r"^(codetrans(?:\.[a-z_0-9]+)+):[A-Za-z_]\w*$")
+
+
+def _named_module(node: ast.AST) -> str | None:
+    """The module a string imports: a "module:function" entry point, or importlib.import_module("module")."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        m = _NAMED_FUNCTION.match(node.value)
+        return m.group(1) if m else None
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "import_module"
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+            and node.args[0].value.startswith("codetrans.")):
+        return node.args[0].value
+    return None
 
 
 def _modules() -> dict[str, Path]:
@@ -48,7 +71,10 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> list[tuple[str,
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
+        named = _named_module(node)
+        if named:
+            found.append((resolve(named), node.lineno))
+        elif isinstance(node, ast.Import):
             found += [(resolve(a.name), node.lineno) for a in node.names if a.name.split(".")[0] == "codetrans"]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
@@ -156,3 +182,50 @@ def test_modules_and_functions_stay_small():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
                 too_big.append(f"{name}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines")
     assert not too_big, "\n".join(too_big)
+
+
+def _code_strings(path: Path) -> list[tuple[str, int]]:
+    """String constants of a module's code, docstrings left out (examples in prose are not facts)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return [(n.value, n.lineno) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
+
+
+def test_task_facts_are_not_copied_outside_tasks_py():
+    """Sub-task ids and the documentation languages are spelled once, in tasks.py; everyone imports them."""
+    from codetrans.tasks import DOC_LANGUAGES, SUBTASKS
+
+    copied = []
+    for name, path in _modules().items():
+        if name == "codetrans.tasks":
+            continue
+        copied += [f"{name}:{line} spells the sub-task id {text!r}" for text, line in _code_strings(path)
+                   if text in SUBTASKS]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and len(node.elts) >= 4 and all(
+                    isinstance(e, ast.Constant) and e.value in DOC_LANGUAGES for e in node.elts):
+                copied.append(f"{name}:{node.lineno} lists documentation languages")
+    assert not copied, "\n".join(copied)
+
+
+#: Library modules that still print rich tables themselves (corpus and fine-tuning summaries, the AlgoLisp
+#: statistics): to move into cli/ with issue #35 item 6. No module may join this list.
+_RICH_TABLES_TO_MOVE = frozenset({"codetrans.data.build", "codetrans.finetune.report", "codetrans.algolisp.dataset"})
+
+
+def test_library_modules_show_progress_only_through_log():
+    """tqdm/rich output in library code bypasses the logging rules (tests/test_log.py): only ``codetrans.log``
+    (``progress``) and the command line may draw it."""
+    drawing = []
+    for name, path in _modules().items():
+        if name in ("codetrans.log",) or name.startswith("codetrans.cli"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                    else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            drawing += [f"{name}:{node.lineno} imports {m}" for m in mods if m.split(".")[0] == "tqdm"
+                        or (m.split(".")[0] == "rich" and name not in _RICH_TABLES_TO_MOVE)]
+    assert not drawing, "\n".join(drawing)

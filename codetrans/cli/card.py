@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codetrans.serving.cards import card_from_dirs
+    from codetrans.cards.card import card_from_dirs
 
     card = card_from_dirs(args.model_dir, args.eval, model_id=args.id, tasks=args.task, license=args.license,
                           grounded=args.grounded, grounded_command=args.grounded_command, quality=args.quality)

@@ -26,9 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from codetrans.errors import CodeTransError
     from codetrans.evaluation.grounded import check_chooser, chooser_groups
+    from codetrans.grounding.chooser import fit_chooser
+    from codetrans.grounding.commit import COMMIT_FEATURES, COMMIT_KINDS
     from codetrans.safeio import safe_write
-    from codetrans.serving.grounded import fit_chooser
-    from codetrans.serving.grounded_commit import COMMIT_FEATURES, COMMIT_KINDS
     from codetrans.serving.zoo import resolve
 
     if args.per_task < 1:

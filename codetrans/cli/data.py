@@ -163,7 +163,7 @@ def _augment(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from codetrans.retrieval.pools import build_shipped_index, load_shipped_index
+    from codetrans.retrieval.index import build_shipped_index, load_shipped_index
 
     out = build_shipped_index(list(args.dir), args.out, tuple(args.tasks), max_per_subtask=args.max_per_subtask)
     sizes = {t: len(p) for t, p in load_shipped_index(out).items()}

@@ -21,8 +21,8 @@ def run(args: argparse.Namespace) -> int:
         import gradio  # noqa: F401
     except ImportError:
         raise CodeTransError("the demo needs Gradio: pip install 'codetrans[demo]'") from None
+    from codetrans.apps.demo import launch
     from codetrans.serving import zoo
-    from codetrans.serving.demo import launch
 
     models = [zoo.resolve(m) for m in args.model]
     launch(models, host=args.host, port=args.port)

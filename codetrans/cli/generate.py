@@ -111,7 +111,7 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
             return [(None, read_input("-")[0])]
         return [(None, " ".join(words))]
     if args.command == "document" and (args.check or args.fix):
-        from codetrans.serving.doccheck import read_checked
+        from codetrans.apps.doccheck import read_checked
 
         inputs, skipped = read_checked(args.files)  # a binary or huge file must not hide the others' findings
         for line in skipped:
@@ -157,7 +157,7 @@ def _quiet_transformers() -> None:
 
 
 def _install_hook(args: argparse.Namespace) -> int:
-    from codetrans.serving.githook import install_hook
+    from codetrans.apps.githook import install_hook
 
     if args.model is None:
         from codetrans.serving.zoo import resolve
@@ -249,7 +249,7 @@ def _tagged(result: dict[str, Any], message: bool, threshold: float | None = Non
     """The text with where it came from: ``  [provenance; confidence]``, or for ``--message`` a ``#`` line git
     drops. Under the confidence threshold the text is "not sure": for ``--message`` (what the hook writes)
     it goes into the comment only, so that it never becomes the subject unless the user keeps it."""
-    from codetrans.serving.docwriter import answer_tag, not_sure
+    from codetrans.apps.docwriter import answer_tag, not_sure
 
     tag = answer_tag(result)
     text = result["generated_text"]
@@ -263,8 +263,8 @@ def _tagged(result: dict[str, Any], message: bool, threshold: float | None = Non
 
 
 def _check_options(args: argparse.Namespace) -> Any:
+    from codetrans.apps.doccheck import CheckOptions
     from codetrans.lang.extract import EXTRACT_LANGUAGES
-    from codetrans.serving.doccheck import CheckOptions
 
     # --check/--fix print findings and --fix writes: another output mode is a contradiction, not ignored
     other = [flag for flag, on in (("--write", args.write), ("--json", args.json)) if on]
@@ -285,7 +285,7 @@ def _check_options(args: argparse.Namespace) -> Any:
 
 def _check_stale(pipe: Any, name: str, text: str, lang: str) -> int:
     """``--stale``: one line per documented function whose docstring the verifier doubts; their number."""
-    from codetrans.serving.stale import stale_docstrings
+    from codetrans.apps.stale import stale_docstrings
 
     verifier = pipe.verifier()
     if verifier is None:
@@ -301,10 +301,10 @@ def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], o
                 threshold: float | None = None, stale: bool = False) -> int:
     """``document --check/--fix``: one line per undocumented function with its suggestion (and with ``stale``
     per doubtful docstring); exit 1 while any is left undocumented (``--fix`` inserts them first) or doubtful."""
+    from codetrans.apps.doccheck import finding_line, parse_problem, to_check
+    from codetrans.apps.docwriter import write_docs
     from codetrans.lang.extract import EXTRACT_LANGUAGES
     from codetrans.lang.tokenize import detect_language
-    from codetrans.serving.doccheck import finding_line, parse_problem, to_check
-    from codetrans.serving.docwriter import write_docs
 
     missing, files, fixed, doubtful, unparsed = 0, 0, 0, 0, 0
     for name, text in inputs:
@@ -312,7 +312,7 @@ def _check_docs(pipe: Any, inputs: list, pools: Any, generate: dict[str, Any], o
         if lang not in EXTRACT_LANGUAGES:
             continue  # pre-commit passes every staged file: other languages are not this hook's business
         problem = parse_problem(text, lang)
-        if problem:  # never passed silently: exit 1 (codetrans.serving.doccheck)
+        if problem:  # never passed silently: exit 1 (codetrans.apps.doccheck)
             print(f"{name}:{problem}", file=sys.stderr)
             unparsed += 1
             continue
@@ -403,9 +403,9 @@ def _document_streaming(pipe: Any, name: str | None, text: str, kwargs: dict[str
 
 def _write_docs(pipe: Any, path: str, text: str, kwargs: dict[str, Any], backup: bool,
                 threshold: float | None = None) -> None:
-    """``document --write``: :func:`codetrans.serving.docwriter.write_docs`, the model run batch by batch
+    """``document --write``: :func:`codetrans.apps.docwriter.write_docs`, the model run batch by batch
     (progress bar on a terminal)."""
-    from codetrans.serving.docwriter import answer_tag, not_sure, write_docs
+    from codetrans.apps.docwriter import answer_tag, not_sure, write_docs
 
     kwargs = dict(kwargs)
     lang = kwargs.pop("lang")

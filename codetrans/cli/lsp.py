@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
         import pygls  # noqa: F401
     except ImportError:
         raise CodeTransError("codetrans lsp needs the lsp extra: pip install 'codetrans[lsp]'") from None
-    from codetrans.serving.lsp import serve
+    from codetrans.apps.lsp import serve
 
     if args.min_confidence is not None and not 0.0 <= args.min_confidence <= 1.0:
         raise CodeTransError(f"--min-confidence must be between 0 and 1, got {args.min_confidence}")

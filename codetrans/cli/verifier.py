@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.per_task < 1:
         raise CodeTransError("--per-task must be at least 1")
     from codetrans.evaluation.verifier import measure_recall
-    from codetrans.serving.verifier import VERIFIER_FILE, Verifier
+    from codetrans.grounding.verifier import VERIFIER_FILE, Verifier
 
     path = Path(args.verifier)
     verifier = Verifier.load(path / VERIFIER_FILE if path.is_dir() else path)
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 RECIPE_KEYS = {"recipe", "command", "data", "per_task", "kinds", "serving", "serving_chosen_on", "model",
                "candidate_per_task", "proxy_bleu"}
 def _serving_keys() -> set[str]:
-    from codetrans.serving.verifier import SERVING_DEFAULTS
+    from codetrans.grounding.verifier import SERVING_DEFAULTS
 
     return set(SERVING_DEFAULTS) | {"commit_write_threshold"}
 

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from codetrans.data.corpus import COLUMNS
 from codetrans.data.reserved import reserved
-from codetrans.lang.docstrings import normalize_query
 from codetrans.errors import DataError
+from codetrans.lang.docstrings import normalize_query
 from codetrans.safeio import InputError, read_bytes, safe_write
 from codetrans.tasks import API, VENDORED_DIRS
 

@@ -37,7 +37,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from codetrans.data.corpus import COLUMNS, features, load_corpus, save_corpus
+from codetrans.data.corpus import COLUMNS, SPLITS, features, load_corpus, save_corpus
 from codetrans.data.git import CommitFilters, iter_commits
 from codetrans.data.loaders import (
     commit_record,
@@ -59,11 +59,20 @@ from codetrans.data.sources import (
 )
 from codetrans.errors import DataError
 from codetrans.lang import extract_api_sequences, extract_functions
-from codetrans.tasks import API, COMMENT_JAVA, COMMIT, SUBTASKS, SYNTHESIS, TASK_TYPES, doc_subtask
+from codetrans.tasks import (
+    API,
+    COMMENT_JAVA,
+    COMMIT,
+    DOC_LANGUAGES,
+    SUBTASKS,
+    SYNTHESIS,
+    TASK_TYPES,
+    doc_subtask,
+)
 
-SPLITS = ("train", "validation", "test")
-DOC_LANGS = ("python", "java", "go", "php", "ruby", "javascript")
 REPORT_TASK = "__report__"
+
+
 @dataclass
 class BuildConfig:
     """Settings of a corpus build (all serialisable, they travel to worker processes)."""
@@ -144,7 +153,7 @@ def _tree_records(spec: SourceSpec, shard: dict, config: dict, report: SkipRepor
 
     langs = set()
     if _wants(config, "document"):
-        langs.update(DOC_LANGS)
+        langs.update(DOC_LANGUAGES)
     if _wants(config, "comment") or _wants(config, "api"):
         langs.add("java")
     if spec.lang:
@@ -390,9 +399,8 @@ class BuildResult:
 def assign_and_dedup(rows: dict[str, list], config: BuildConfig, progress: bool = True
                      ) -> tuple[dict[str, list[int]], Counter]:
     """Indices per split after dropping exact and near duplicates (evaluation splits win)."""
-    from tqdm.auto import tqdm
-
     from codetrans.data.dedup import MinHasher, NearDupIndex, exact_key
+    from codetrans.log import progress
 
     n = len(rows["task"])
     split = assign_splits(rows, config)
@@ -402,7 +410,7 @@ def assign_and_dedup(rows: dict[str, list], config: BuildConfig, progress: bool 
     keep: dict[str, list[int]] = {s: [] for s in SPLITS}
     hasher = MinHasher(config.num_perm, config.shingle) if config.near_dup_threshold else None
     indexes: dict[str, NearDupIndex] = {}
-    for i in tqdm(order, desc="dedup", unit="rec", disable=not progress, mininterval=2):
+    for i in progress(order, desc="dedup", unit="rec", disable=not progress, mininterval=2):
         task, s = rows["task"][i], split[i]
         text = _dedup_text(task, rows["source"][i], rows["target"][i])
         key = exact_key(task, text)

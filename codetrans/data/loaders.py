@@ -31,10 +31,8 @@ from pathlib import Path
 from codetrans.data.report import Records, SkipReport
 from codetrans.errors import DataError
 from codetrans.lang import normalize_diff
-from codetrans.tasks import COMMIT, SYNTHESIS, doc_subtask, get_subtask, normalize_lang
+from codetrans.tasks import COMMIT, DOC_LANGUAGES, SYNTHESIS, doc_subtask, get_subtask, normalize_lang
 
-#: Languages with a documentation-generation sub-task.
-DOC_LANGUAGES = ("python", "java", "go", "php", "ruby", "javascript")
 #: Languages with a summarization sub-task (CODE-NN).
 SUMMARY_LANGUAGES = ("python", "sql", "c_sharp")
 
@@ -257,7 +255,7 @@ def load_commits(path: str | Path, *, raw: bool = False, normalize: bool = True)
 
 
 # ----------------------------------------------------------------------- CodeSearchNet / CodeXGLUE
-_CSN_LANG = {"python", "java", "go", "php", "ruby", "javascript"}
+_CSN_LANG = frozenset(DOC_LANGUAGES)  # CodeSearchNet's six
 _WS = re.compile(r"\s+")
 
 

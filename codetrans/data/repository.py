@@ -118,11 +118,10 @@ class Harvest:
 
 def _tree_rows(root: Path, name: str, task_types: list[str], progress: bool) -> tuple[list[dict], Any]:
     """Documented-function records of the working tree, through the data layer's corpus generator."""
-    from tqdm.auto import tqdm
-
     from codetrans.data.build import REPORT_TASK, BuildConfig, generate
     from codetrans.data.report import SkipReport
     from codetrans.data.sources import SourceSpec
+    from codetrans.log import progress
 
     tree_tasks = {"document" if t == "summarize" else t for t in task_types if t in CODE_TASK_TYPES}
     config = asdict(BuildConfig(tasks=tuple(sorted(tree_tasks))))
@@ -130,7 +129,7 @@ def _tree_rows(root: Path, name: str, task_types: list[str], progress: bool) -> 
     shards = [{"spec": spec.spec, "kind": "tree", "part": 0, "nparts": 1}]
     report = SkipReport(name)
     rows = []
-    for row in tqdm(generate(shards, config), desc="harvest functions", unit="pair", disable=not progress,
+    for row in progress(generate(shards, config), desc="harvest functions", unit="pair", disable=not progress,
                     mininterval=1, leave=False):
         if row["task"] == REPORT_TASK:
             report.merge(SkipReport.from_dict(json.loads(row["meta"])))

@@ -1,14 +1,14 @@
 """The grounded documentation path in the harness: its comparison, and the data its chooser is fit on.
 
 The predictors — ``grounded:MODEL`` (the record's same-repository exemplars, edited, and the model's text,
-one chosen by the chooser, as :func:`codetrans.serving.grounded.ground` answers a user) and ``oracle:MODEL``
+one chosen by the chooser, as :func:`codetrans.grounding.documentation.ground` answers a user) and ``oracle:MODEL``
 (the candidate closest to the reference) — live in :mod:`codetrans.evaluation.predictors`, so that
 :func:`~codetrans.evaluation.predictors.make_predictor` builds them without importing this module; they are
 re-exported here.
 
 :func:`context_suite` runs the whole comparison: no context, same-repo retrieval (plain and edited), the
 grounded path and its oracle, the context model at each k; one table. :func:`chooser_groups` builds what
-:func:`codetrans.serving.grounded.fit_chooser` learns from: the candidates of functions of the **training**
+:func:`codetrans.grounding.chooser.fit_chooser` learns from: the candidates of functions of the **training**
 split (exemplars from their own repository, leave-one-out, as at test time) with each candidate's sentence
 BLEU against the reference.
 """
@@ -90,11 +90,9 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
                    progress: bool = True, commit: bool = False) -> tuple[list[tuple[list, list[float], str, dict]], dict]:
     """(candidate groups with their BLEU, sub-task and unit, a summary) for fitting the chooser on ``split``: of the
     documentation and comment sub-tasks, or (``commit``) of commit messages."""
-    from tqdm.auto import tqdm
-
+    from codetrans.grounding import grounder
+    from codetrans.log import progress
     from codetrans.metrics.bleu import smoothed_bleu_items
-    from codetrans.serving.grounded import GROUND_K, candidates
-    from codetrans.serving.grounded_commit import COMMIT_K, commit_candidates
 
     ds = load_split(data, split)
     col = ds["task"]
@@ -105,18 +103,18 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
     predictor = GroundedPredictor("oracle", model, backend=backend)
     groups: list[tuple[list, list[float], str]] = []
     summary: dict[str, int] = {}
-    for task in tqdm(chosen, desc="chooser data", disable=not progress):
+    for task in progress(chosen, desc="chooser data", disable=not progress):
         idx = [i for i, t in enumerate(col) if t == task]
         rows = ds.select(idx).to_dict()
         positions = spread(len(idx), per_task * 3)  # many have no repository neighbour: sample wider
         records = ds.select([idx[p] for p in positions]).to_list()
-        attach_exemplars(records, positions, rows, split, COMMIT_K if commit else GROUND_K, None)
+        grounding = grounder(SUBTASKS[task].task_type)
+        attach_exemplars(records, positions, rows, split, grounding.k(), None)
         records = [r for r in records if r.get(EXEMPLARS_KEY)][:per_task]
         gens = predictor.generated(task, records, DecodingOptions())
         lang = get_subtask(task).lang or ""
         for r, gen in zip(records, gens):
-            cands = (commit_candidates(r["source"], r[EXEMPLARS_KEY], gen) if commit else
-                     candidates(r["source"], lang, r[EXEMPLARS_KEY], gen, name=str(r.get("func_name") or "")))
+            cands = grounding.candidates(r["source"], lang, r[EXEMPLARS_KEY], gen, name=str(r.get("func_name") or ""))
             refs = r.get("references") or [r["target"]]
             groups.append((cands, smoothed_bleu_items([c.text for c in cands], [refs] * len(cands)), task,
                            {"source": r["source"], "func_name": str(r.get("func_name") or "")}))

@@ -130,7 +130,7 @@ class ModelPredictor:
                 raise CodeTransError(f"cannot load model/tokenizer from {self.path}: {exc}") from exc
         self._pipes: dict[str, Any] = {}
         self._hash: str | None = None
-        from codetrans.serving.verifier import load_verifier
+        from codetrans.grounding.verifier import load_verifier
 
         self.verifier = load_verifier(self.path)  # the model's text alone still gets the verifier's confidence
 
@@ -140,7 +140,7 @@ class ModelPredictor:
         st = get_subtask(task)
         if self.verifier is None or st.task_type not in ("document", "comment", "commit"):
             return [None] * len(records)
-        from codetrans.serving.grounded import text_confidence
+        from codetrans.grounding.documentation import text_confidence
 
         kind = "commit" if st.task_type == "commit" else "doc"
         return [round(text_confidence(self.verifier, r["source"], st.lang or "", p, kind=kind,
@@ -250,7 +250,7 @@ class BaselinePredictor:
         elif self.name == "baseline:repo-bm25-edited":
             ident["params"] = {"pool": "as baseline:repo-bm25", "fallback": "baseline:bm25 over train",
                                "answer": "the nearest exemplar's target, edited to the function's names "
-                               "(codetrans.retrieval.edit.adapt)"}
+                               "(codetrans.grounding.edit.adapt)"}
         elif self.name == "baseline:nngen":
             ident["params"] = {"k": 5, "vectors": "CountVectorizer-style bag of words, cosine",
                                "rerank": "NLTK sentence BLEU-4 vs candidate diffs"}
@@ -305,10 +305,10 @@ class BaselinePredictor:
         if self.name != "baseline:repo-bm25-edited":
             return target
         if get_subtask(task).task_type == "commit":  # the subject's class names swapped for this diff's
-            from codetrans.serving.grounded_commit import adapt_subject
+            from codetrans.grounding.commit import adapt_subject
 
             return adapt_subject(target, inp, record["source"])[0]
-        from codetrans.retrieval.edit import adapt, signature
+        from codetrans.grounding.edit import adapt, signature
 
         lang = get_subtask(task).lang or ""
         name = str(nearest[3].get("func_name") or "") if len(nearest) > 3 else ""
@@ -326,7 +326,7 @@ def grounded_applies(task: str) -> bool:
 
 
 class GroundedPredictor:
-    """``grounded:MODEL`` answers each record as :func:`codetrans.serving.grounded.ground` answers a user: the
+    """``grounded:MODEL`` answers each record as :func:`codetrans.grounding.documentation.ground` answers a user: the
     record's exemplars (``--context same-repo``: the repository, its earlier commits, or for API sequences the
     training pairs), edited, and the model's text, one chosen by the chooser. ``oracle:MODEL`` takes, among the same candidates, the one closest to the
     reference (an upper bound of choosing, not a system). Both run the model once per record and share it
@@ -342,15 +342,15 @@ class GroundedPredictor:
         self.name = f"{mode}:{self.model.name}"
         self.path = self.model.path
         if chooser is None and mode == "grounded":
-            from codetrans.serving.grounded import load_chooser
-            from codetrans.serving.grounded_commit import load_commit_chooser
+            from codetrans.grounding import grounder
 
-            chooser = {"commit": load_commit_chooser(self.model.path), "": load_chooser(self.model.path)}
+            chooser = {"commit": grounder("commit").load_chooser(self.model.path),
+                       "": grounder("document").load_chooser(self.model.path)}
         self.chooser = chooser if chooser is None or isinstance(chooser, dict) else {"": chooser}
         self._memo: dict[tuple[str, str], str] = {}
         #: per task, how many answers came from where ("changelog", "adapted", "copied", "generated")
         self.sources: dict[str, Counter] = {}
-        from codetrans.serving.verifier import load_verifier
+        from codetrans.grounding.verifier import load_verifier
 
         #: the model's verifier: grounding chooses by truth and every answer gets a confidence (as served)
         self.verifier = load_verifier(self.path) if mode == "grounded" else None
@@ -385,12 +385,11 @@ class GroundedPredictor:
 
     def predict(self, task: str, records: Sequence[dict], options: DecodingOptions,
                 advance: Callable[[int], None]) -> list[str]:
-        from codetrans.serving.grounded import candidates, ground
-        from codetrans.serving.grounded_api import api_candidates, ground_api
-        from codetrans.serving.grounded_commit import commit_candidates, ground_commit
+        from codetrans.grounding import grounder
 
         st = get_subtask(task)
         lang, kind = st.lang or "", st.task_type
+        grounding = grounder(kind)  # the pipelines' own grounder for this task type
         chooser = (self.chooser or {}).get("commit" if kind == "commit" else "")
         gens = self.generated(task, records, options)
         out = []
@@ -398,17 +397,14 @@ class GroundedPredictor:
             exs = r.get(EXEMPLARS_KEY) or []
             name = str(r.get("func_name") or "")
             if self.mode == "grounded":
-                answer = (ground_commit(r["source"], exs, gen, chooser=chooser, verifier=self.verifier)
-                          if kind == "commit" else ground_api(exs, gen) if kind == "api"
-                          else ground(r["source"], lang, exs, gen, chooser=chooser, name=name, verifier=self.verifier))
+                answer = grounding.ground(r["source"], lang, exs, gen, chooser=chooser, verifier=self.verifier,
+                                          name=name)
                 out.append(answer.text)
                 self._confidence[(task, r["source"])] = answer.confidence
                 where = answer.provenance.split()[0]
                 self.sources.setdefault(task, Counter())["changelog" if where == "from" else where] += 1
             else:
-                cands = (commit_candidates(r["source"], exs, gen) if kind == "commit"
-                         else api_candidates(exs, gen) if kind == "api"
-                         else candidates(r["source"], lang, exs, gen, name=name))
+                cands = grounding.candidates(r["source"], lang, exs, gen, name=name)
                 out.append(_best(cands, r) if cands else gen)
         advance(len(records))
         return [" ".join(p.split()) for p in out]

@@ -175,7 +175,7 @@ def _context_for(predictor: Predictor, context: str | None, k: int) -> tuple[str
     if getattr(predictor, "name", "").startswith("baseline:repo-bm25") and context is None:
         context, k = "same-repo", 1  # it answers with the nearest exemplar: it needs them
     if getattr(predictor, "mode", None) in ("grounded", "oracle"):
-        from codetrans.serving.grounded import GROUND_K
+        from codetrans.grounding.documentation import GROUND_K
 
         context, k = "same-repo", GROUND_K  # the grounded path always draws its neighbours
     return context, k
@@ -237,9 +237,9 @@ def _resume(pred_path: Path, meta_path: Path, total: int, signature: dict, overw
 def _predict_rest(predictor: Predictor, task: str, records: list[dict], pred_path: Path, resumed_from: int,
                   s: _Settings) -> None:
     """Predict from ``resumed_from`` on, appending chunk by chunk so the file stays a valid prefix."""
-    from tqdm.auto import tqdm
+    from codetrans.log import progress
 
-    bar = tqdm(total=len(records), initial=resumed_from, desc=column_label(task), unit="item",
+    bar = progress(total=len(records), initial=resumed_from, desc=column_label(task), unit="item",
                disable=not s.progress, dynamic_ncols=True)
     chunk = max(64, s.decoding.batch_size * 8)
     try:

@@ -1,4 +1,4 @@
-"""The verifier's data, fit and automatic measure (:mod:`codetrans.serving.verifier`).
+"""The verifier's data, fit and automatic measure (:mod:`codetrans.grounding.verifier`).
 
 :func:`verifier_groups` builds, for documented functions (or commits) of one split, the true text and its
 **hard negatives**: the texts of the same repository's BM25-nearest documented functions (earlier commits),
@@ -20,7 +20,7 @@ from typing import Any
 from codetrans.errors import CodeTransError
 from codetrans.evaluation.context import EXEMPLARS_KEY, attach_exemplars
 from codetrans.evaluation.runner import load_split, spread
-from codetrans.serving.verifier import (
+from codetrans.grounding.verifier import (
     FEATURES,
     Verifier,
     code_words,
@@ -65,15 +65,14 @@ def _tasks(ds: Any, kind: str) -> list[str]:
 def verifier_groups(data: Any, split: str, kind: str = "doc", *, per_task: int = 2000,
                     progress: bool = True) -> list[Group]:
     """Up to ``per_task`` groups per sub-task of ``split`` (units with at least one repository neighbour)."""
-    from tqdm.auto import tqdm
-
-    from codetrans.retrieval.edit import adapt, signature
-    from codetrans.serving.grounded_commit import adapt_subject
+    from codetrans.grounding.commit import adapt_subject
+    from codetrans.grounding.edit import adapt, signature
+    from codetrans.log import progress
 
     ds = load_split(data, split)
     col = ds["task"]
     out: list[Group] = []
-    for task in tqdm(_tasks(ds, kind), desc=f"verifier groups ({split})", disable=not progress):
+    for task in progress(_tasks(ds, kind), desc=f"verifier groups ({split})", disable=not progress):
         idx = [i for i, t in enumerate(col) if t == task]
         rows = ds.select(idx).to_dict()
         positions = spread(len(idx), per_task * 3)
@@ -157,8 +156,8 @@ def fit_candidates(verifier: Verifier, data: Any, model: str, *, per_task: int =
     says what the reference says (smoothed sentence BLEU >= ``proxy``); one logistic fit per candidate kind.
     Sets ``verifier.candidates["doc"]`` and returns the fit's counts."""
     from codetrans.evaluation.grounded import chooser_groups
-    from codetrans.retrieval.edit import signature
-    from codetrans.serving.grounded import FEATURES as CANDIDATE_FEATURES
+    from codetrans.grounding.chooser import FEATURES as CANDIDATE_FEATURES
+    from codetrans.grounding.edit import signature
 
     docs = [t for t, st in SUBTASKS.items() if st.task_type == "document"]
     groups, _ = chooser_groups(data, model, split="train", per_task=per_task, backend=backend, tasks=docs)
@@ -206,7 +205,8 @@ def recall_at_1(groups: Sequence[Group], scorers: dict[str, Scorer]) -> dict[str
 def baseline_scorers(idf: dict[str, float] | None = None) -> dict[str, Scorer]:
     """Word overlap (share of the text's words in the code), BM25 of the text against the code (with
     ``idf``), and the grounded path's chooser estimate (the true text offered as the model's candidate)."""
-    from codetrans.serving.grounded import candidates, load_chooser
+    from codetrans.grounding.chooser import load_chooser
+    from codetrans.grounding.documentation import candidates
 
     chooser = load_chooser()
     memo: dict[int, list[float]] = {}

@@ -93,7 +93,7 @@ def markdown_before_after(rows: list[tuple]) -> str:
 
 def write_card(model_dir: Path, model_id: str, tasks: list[str], base: BaseModel, h: Harvest, table: list[tuple],
                 training: dict, argv: list[str] | None) -> None:
-    from codetrans.serving.cards import card_from_dirs
+    from codetrans.cards.card import card_from_dirs
 
     card = card_from_dirs(model_dir, [model_dir / "eval" / "after" / "metrics.json"], model_id=model_id, tasks=tasks)
     card.size = base.size

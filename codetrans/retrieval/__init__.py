@@ -25,13 +25,13 @@ _EXPORTS = {
     "Exemplar": "codetrans.retrieval.pools",
     "Pool": "codetrans.retrieval.pools",
     "TreeOptions": "codetrans.retrieval.pools",
-    "build_shipped_index": "codetrans.retrieval.pools",
+    "build_shipped_index": "codetrans.retrieval.index",
     "cache_dir": "codetrans.retrieval.pools",
     "content_key": "codetrans.retrieval.pools",
     "context_root": "codetrans.retrieval.pools",
     "file_pool": "codetrans.retrieval.pools",
     "history_pool": "codetrans.retrieval.pools",
-    "load_shipped_index": "codetrans.retrieval.pools",
+    "load_shipped_index": "codetrans.retrieval.index",
     "pool_from_pairs": "codetrans.retrieval.pools",
     "pool_for_context": "codetrans.retrieval.pools",
     "repository_pool": "codetrans.retrieval.pools",
@@ -48,17 +48,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from codetrans.retrieval.augment import Augmented, format_input, format_source, parse_source  # noqa: F401
     from codetrans.retrieval.bm25 import BM25, code_terms, split_identifier, subtoken_terms  # noqa: F401
     from codetrans.retrieval.exemplars import nearest  # noqa: F401
+    from codetrans.retrieval.index import build_shipped_index, load_shipped_index  # noqa: F401
     from codetrans.retrieval.pools import (  # noqa: F401
         Exemplar,
         Pool,
         TreeOptions,
-        build_shipped_index,
         cache_dir,
         content_key,
         context_root,
         file_pool,
         history_pool,
-        load_shipped_index,
         pool_for_context,
         pool_from_pairs,
         repository_pool,

@@ -11,7 +11,7 @@ Where pools come from:
   (:func:`codetrans.data.git.iter_commits`, same filters as the corpus); each carries its position in
   ``git rev-list --topo-order --reverse`` and its author time, so a query for a commit only sees
   commits before it (see :func:`codetrans.retrieval.exemplars.nearest`); cached by HEAD;
-* :func:`build_shipped_index` / :func:`load_shipped_index` — a compact file of pools built from the
+* :mod:`codetrans.retrieval.index`: a compact file of pools built from the
   training split of a saved corpus, for tasks with no repository (summarization, API sequences);
 * :func:`pool_from_pairs` — a caller's own (input, target) pairs.
 
@@ -550,66 +550,6 @@ def pool_for_context(context: str | Path | Pool | Iterable[Any], *, history: boo
     return pool_from_pairs(context)
 
 
-def build_shipped_index(corpus: str | Path | Any | Sequence[str | Path | Any], out: str | Path,
-                        tasks: Sequence[str] = ("summarize", "api"), *, split: str = "train",
-                        max_per_subtask: int | None = 50_000, max_input_tokens: int = 64) -> Path:
-    """A compact index (``.npz``, compressed) of the ``split`` pairs of saved corpora (paths or
-    ``DatasetDict``s; several are read in order into one pool per sub-task), one pool per sub-task of
-    ``tasks`` (task types or sub-task ids).
-
-    The BM25 index covers whole inputs; the stored inputs are cut to ``max_input_tokens`` (exemplars
-    contribute their targets and signatures, not their code) with a digest ``h`` of the full input so
-    exact duplicates are still recognised. The first ``max_per_subtask`` rows of each sub-task are kept
-    (API sequences: all of them, the pool *is* their answer). API descriptions are stored as the
-    pipeline reads a query (:func:`codetrans.lang.docstrings.api_query`), so both meet on the same words.
-    """
-    import datasets
-
-    from codetrans.lang.docstrings import api_query
-    from codetrans.tasks import API, SUBTASKS
-
-    corpora = list(corpus) if isinstance(corpus, list | tuple) else [corpus]
-    wanted = {s for s, st in SUBTASKS.items() if s in tasks or st.task_type in tasks}
-    if not wanted:
-        raise DataError(f"no sub-task matches {', '.join(tasks)}")
-    rows: dict[str, list[tuple[str, str, str]]] = {}
-    seen: set[tuple[str, str]] = set()  # the same API pair from two corpora is one pair
-    for one in corpora:
-        dd = datasets.load_from_disk(str(one)) if isinstance(one, str | Path) else one
-        if split not in dd:
-            raise DataError(f"corpus has no {split!r} split (has {', '.join(dd)})")
-        cols = [c for c in ("task", "source", "target", "id") if c in dd[split].column_names]
-        for batch in dd[split].select_columns(cols).iter(batch_size=10_000):
-            for i, task in enumerate(batch["task"]):
-                if task not in wanted:
-                    continue
-                bucket = rows.setdefault(task, [])
-                source, target = batch["source"][i], " ".join(batch["target"][i].split())
-                if task == API:
-                    source = api_query(source) or source
-                    if (source, target) in seen:
-                        continue
-                    seen.add((source, target))
-                elif max_per_subtask is not None and len(bucket) >= max_per_subtask:
-                    continue
-                bucket.append((source, target, batch["id"][i] if "id" in batch else ""))
-    pools = {}
-    for task, items in sorted(rows.items()):
-        full = Pool([s for s, _, _ in items], [t for _, t, _ in items])
-        index = full.bm25
-        inputs = [" ".join(s.split()[:max_input_tokens]) for s, _, _ in items]
-        metas = [{"h": input_key(s), **({"id": ident} if ident else {})} for s, _, ident in items]
-        pools[task] = Pool(inputs, full.targets, metas, kind="shipped", index=index)
-    return save_pools(out, pools, compressed=True,
-                      info={"split": split, "built": time.strftime("%Y-%m-%d"), "sizes": {t: len(p) for t, p in
-                                                                                          pools.items()}})
-
-
-def load_shipped_index(path: str | Path) -> dict[str, Pool]:
-    """Sub-task id -> pool, from a :func:`build_shipped_index` file."""
-    return load_pools(path)[0]
-
-
-__all__ = ["Exemplar", "Pool", "TreeOptions", "build_shipped_index", "cache_dir", "content_key", "context_root",
-           "file_pool", "history_pool", "input_key", "load_pools", "load_shipped_index", "parse_time",
+__all__ = ["Exemplar", "Pool", "TreeOptions", "cache_dir", "content_key", "context_root",
+           "file_pool", "history_pool", "input_key", "load_pools", "parse_time",
            "pool_for_context", "pool_from_pairs", "repository_pool", "save_pools", "text_pool"]

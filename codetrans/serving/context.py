@@ -87,7 +87,7 @@ def model_index(model_dir: str | os.PathLike | None) -> dict[str, Any] | None:
     path = Path(model_dir) / INDEX_FILE if model_dir else None
     if path is None or not path.is_file():
         return None
-    from codetrans.retrieval.pools import load_shipped_index
+    from codetrans.retrieval.index import load_shipped_index
 
     try:
         return load_shipped_index(path)

@@ -5,9 +5,9 @@ the pre-commit hook, in one place.
 :func:`codetrans.retrieval.discovery.grounding_root`) for the task types
 whose pool is a repository (:data:`codetrans.tasks.REPOSITORY_POOL_TYPES`; ``commit``: the current
 repository's history); the others (summaries, API sequences, programs) use the model's shipped index.
-Documentation, comments and commit subjects are grounded with any model (:mod:`codetrans.serving.grounded`,
-:mod:`codetrans.serving.grounded_commit`), API sequences with any model that ships an index
-(:mod:`codetrans.serving.grounded_api`); the other task types use a pool only when the model was trained
+Documentation, comments and commit subjects are grounded with any model (:mod:`codetrans.grounding.documentation`,
+:mod:`codetrans.grounding.commit`), API sequences with any model that ships an index
+(:mod:`codetrans.grounding.api`); the other task types use a pool only when the model was trained
 with exemplars (``codetrans.json`` -> ``context``).
 Each pool is built once per root and announced once through ``notify``.
 """
@@ -77,7 +77,7 @@ class ContextPolicy:
                 sub = {st.id for st in subtasks_of(self.task_type)}
                 index = {s: p for s, p in index.items() if s in sub}
             if index and self.grounded:
-                from codetrans.serving.grounded_api import API_K
+                from codetrans.grounding.api import API_K
 
                 self.notify(f"grounded in the model's index of its training pairs "
                             f"({sum(len(p) for p in index.values()):,} pairs): each answer is the consensus "
@@ -102,7 +102,7 @@ class ContextPolicy:
             self.notify(pool.note or f"no exemplars in {path}; generating without context")
             return None
         if self.history and self.grounded:
-            from codetrans.serving.grounded_commit import COMMIT_K
+            from codetrans.grounding.commit import COMMIT_K
 
             reads = "" if self.spec is None else f" (the model reads {self._k()} exemplars per diff)"
             self.notify(f"grounded in the history of {pool.root} ({len(pool)} commits): each subject is the best of "
@@ -111,7 +111,7 @@ class ContextPolicy:
         elif self.history:
             self.notify(f"{self._k()} exemplars per diff from the history of {pool.root} ({len(pool)} commits)")
         elif self.grounded:
-            from codetrans.serving.grounded import GROUND_K
+            from codetrans.grounding.documentation import GROUND_K
 
             reads = "" if self.spec is None else f" (the model reads {self._k()} exemplars per function)"
             self.notify(f"grounded in {pool.root or path} ({len(pool)} documented functions{_skips(pool)}): each "

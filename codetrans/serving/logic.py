@@ -184,8 +184,8 @@ class CodeTask(TaskLogic):
 
 class GroundedTask(TaskLogic):
     """Documentation, comments, commit subjects and API sequences: a call with ``context=`` (a repository path, a pool, or
-    pairs) is grounded in it with any model — for code (:mod:`codetrans.serving.grounded`) the nearest
-    documented functions, edited to the function; for diffs (:mod:`codetrans.serving.grounded_commit`) the
+    pairs) is grounded in it with any model — for code (:mod:`codetrans.grounding.documentation`) the nearest
+    documented functions, edited to the function; for diffs (:mod:`codetrans.grounding.commit`) the
     changelog entries the diff adds and the nearest earlier commits, edited — and the model's text, one
     chosen (API sequences: :class:`ApiTask`, the model's index); every result says where its text came from (``provenance``; ``origin``; ``model_text``: the
     model's own). ``ground=False`` keeps the model's text (with exemplars, for models trained on them)."""
@@ -241,11 +241,11 @@ class GroundedTask(TaskLogic):
     verifier_kind: str | None = "doc"
 
     def verifier(self) -> Any:
-        """The model directory's verifier (:mod:`codetrans.serving.verifier`), loaded once; None without one."""
+        """The model directory's verifier (:mod:`codetrans.grounding.verifier`), loaded once; None without one."""
         if self.verifier_kind is None:
             return None
         if not hasattr(self, "_verifier"):
-            from codetrans.serving.verifier import load_verifier
+            from codetrans.grounding.verifier import load_verifier
 
             self._verifier = load_verifier(self._model_dir())
         return self._verifier
@@ -261,7 +261,7 @@ class GroundedTask(TaskLogic):
         verifier = self.verifier()
         if verifier is None or not results:
             return results
-        from codetrans.serving.grounded import text_confidence
+        from codetrans.grounding.documentation import text_confidence
 
         single = not isinstance(inputs, (list, tuple))
         items, batch = ([inputs], [results]) if single else (list(inputs), list(results))
@@ -280,23 +280,24 @@ class GroundedTask(TaskLogic):
 
     @property
     def ground_k(self) -> int:
-        """Neighbours considered per input (what the chooser was fit with)."""
-        from codetrans.serving.grounded import GROUND_K
+        """Neighbours considered per input (what the grounder was fit or tuned with)."""
+        from codetrans.grounding import grounder
 
-        return GROUND_K
+        return grounder(self.task_type).k()
 
     def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
-                   verifier: Any = None, name: str = "") -> Any:
-        """The grounded answer for one input (a :class:`~codetrans.serving.grounded.Grounded`)."""
-        from codetrans.serving.grounded import ground
+                   verifier: Any = None, name: str = "", **extra: Any) -> Any:
+        """The grounded answer for one input (a :class:`~codetrans.grounding.candidate.Grounded`), by the task
+        type's grounder (:func:`codetrans.grounding.grounder`, shared with the evaluation harness)."""
+        from codetrans.grounding import grounder
 
-        return ground(source, subtask.lang or "", exemplars, generated, chooser=chooser, verifier=verifier,
-                      name=name)
+        return grounder(self.task_type).ground(source, subtask.lang or "", exemplars, generated, chooser=chooser,
+                                               verifier=verifier, name=name, **extra)
 
     def load_chooser(self) -> Any:
-        from codetrans.serving.grounded import load_chooser
+        from codetrans.grounding import grounder
 
-        return load_chooser(self._model_dir())
+        return grounder(self.task_type).load_chooser(self._model_dir())
 
     def _grounding_pool(self, context: Any) -> Any:
         """The pool of a ``context=`` argument, or None when it holds nothing to draw from (then the
@@ -380,24 +381,12 @@ class CommentTask(GroundedTask, CodeTask):
 
 class CommitTask(GroundedTask):
     """A unified diff (``git diff`` output) -> commit subject; with ``context=`` (a repository: its history)
-    grounded in the diff's changelog entries and the earlier commits (:mod:`codetrans.serving.grounded_commit`)."""
+    grounded in the diff's changelog entries and the earlier commits (:mod:`codetrans.grounding.commit`)."""
 
     task_type = "commit"
     grounds_without_pool = True  # no history (outside a repository, the demo): still the diff's changelog entry
 
-    @property
-    def ground_k(self) -> int:
-        from codetrans.serving.grounded_commit import COMMIT_K
-
-        return COMMIT_K
-
     verifier_kind = "commit"
-
-    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
-                   verifier: Any = None, name: str = "", reference: str | None = None) -> Any:
-        from codetrans.serving.grounded_commit import ground_commit
-
-        return ground_commit(source, exemplars, generated, chooser=chooser, verifier=verifier, reference=reference)
 
     def ground_context(self, pool: Any) -> dict[str, Any]:
         """The issue the checked-out branch names (``fix/1234-npe``: ``#1234``), for a history pool of a repository."""
@@ -407,11 +396,6 @@ class CommitTask(GroundedTask):
         from codetrans.lang.diff_facts import branch_reference
 
         return {"reference": branch_reference(current_branch(pool.root))}
-
-    def load_chooser(self) -> Any:
-        from codetrans.serving.grounded_commit import load_commit_chooser
-
-        return load_commit_chooser(self._model_dir())
 
     def prepare(self, text: str, subtask: SubTask) -> str:
         from codetrans.lang.diff import normalize_diff
@@ -425,26 +409,11 @@ class CommitTask(GroundedTask):
 class ApiTask(GroundedTask):
     """A natural-language query -> a ``Class.method`` call sequence. With ``context=True`` (the CLI's
     default when the model ships an index of its training pairs) the answer is the consensus of the
-    nearest training pairs' sequences and the model's text (:mod:`codetrans.serving.grounded_api`)."""
+    nearest training pairs' sequences and the model's text (:mod:`codetrans.grounding.api`)."""
 
     task_type = "api"
 
-    @property
-    def ground_k(self) -> int:
-        from codetrans.serving.grounded_api import API_K
-
-        return API_K
-
     verifier_kind = None  # sequences are judged by the index's consensus, not by a text verifier
-
-    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
-                   verifier: Any = None, name: str = "") -> Any:
-        from codetrans.serving.grounded_api import ground_api
-
-        return ground_api(exemplars, generated)
-
-    def load_chooser(self) -> Any:
-        return None  # a consensus, nothing fitted
 
     def prepare(self, text: str, subtask: SubTask) -> str:
         """A description as the pool's queries are written: first sentence, lower-cased word tokens (so

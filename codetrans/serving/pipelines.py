@@ -9,6 +9,7 @@ transformers load only when the torch backend is chosen.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,38 @@ def _torch_pipeline(ttype: TaskType, model: Any, quantization: str | None, **kwa
     if quantization in ("int8", "int8_float32"):
         pipe.model = quantize_int8(pipe.model)
     return pipe
+
+
+def verify(code: str, texts: str | Sequence[str], *, lang: str | None = None, kind: str = "doc",
+           model: str | Path | None = None) -> list[float]:
+    """For each text, the probability that it truly describes ``code`` (a function, or with ``kind="commit"``
+    a unified diff and commit subjects), by the verifier of ``model`` (default: the shipped model's)."""
+    from codetrans.grounding.verifier import KINDS, VERIFIER_FILE, load_verifier
+    from codetrans.serving.zoo import resolve
+
+    if isinstance(texts, str):
+        texts = [texts]
+    if not isinstance(code, str) or not all(isinstance(t, str) for t in texts):
+        raise CodeTransError("verify() takes the code as a string and texts as a string or a list of strings")
+    if kind not in KINDS:
+        raise CodeTransError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    task = "commit" if kind == "commit" else "document"
+    verifier = load_verifier(resolve(model, task))
+    if verifier is None:
+        raise CodeTransError(f"the model {model or 'shipped by default'} has no verifier ({VERIFIER_FILE}); "
+                             "fit one with codetrans verifier fit")
+    name = ""
+    if kind == "commit":
+        from codetrans.lang.diff import normalize_diff
+
+        code = normalize_diff(code) if "\n" in code else code
+    else:
+        from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
+        from codetrans.lang.tokenize import detect_language
+
+        lang = lang or detect_language(code=code)
+        if lang in EXTRACT_LANGUAGES:
+            found = list_functions(code, lang)
+            if found:  # the first function's tokens, without its docstring
+                name, code = found[0]["func_name"], " ".join(found[0]["code_tokens"])
+    return [verifier.probability(code, t, kind=kind, name=name) for t in texts]

@@ -14,10 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from codetrans.errors import CodeTransError
-from codetrans.fs import check_model_dir, is_model_dir
+from codetrans.fs import PACKAGE_MODELS, check_model_dir, is_model_dir
 from codetrans.tasks import SUBTASKS, get_task_type
 
-PACKAGE_MODELS = Path(__file__).parent.parent / "models"  # codetrans/models
 STRATEGY_SUFFIX = {"single-task": "", "transfer-learning": "_transfer_learning_finetune",
                    "multitask": "_multitask", "multitask-finetune": "_multitask_finetune"}
 # The original released single-task models in small and base only; the other strategies in all sizes.

@@ -111,7 +111,7 @@ def indexed_model(context_model_dir, tmp_path):
     """The context model with an index of (SQL query, summary) and (description, API) training pairs."""
     import datasets
 
-    from codetrans.retrieval.pools import build_shipped_index
+    from codetrans.retrieval.index import build_shipped_index
     from codetrans.serving.context import INDEX_FILE
 
     model = declare_context(context_model_dir, tmp_path / "indexed")
@@ -145,7 +145,7 @@ def test_api_sequences_are_the_consensus_of_the_index_with_any_model(constant_mo
 
     import datasets
 
-    from codetrans.retrieval.pools import build_shipped_index
+    from codetrans.retrieval.index import build_shipped_index
     from codetrans.serving.context import INDEX_FILE
     from codetrans.serving.pipelines import pipeline
 

@@ -15,7 +15,7 @@ from codetrans.evaluation import evaluate
 from codetrans.evaluation.context import EXEMPLARS_KEY, attach_exemplars
 from codetrans.evaluation.predictors import ModelPredictor
 from codetrans.evaluation.runner import load_split
-from codetrans.serving.grounded import GROUND_K
+from codetrans.grounding.documentation import GROUND_K
 
 DOC, COMMIT = "code_documentation_generation_python", "commit_generation"
 VERBS = ["load", "save", "delete", "render", "validate"]
@@ -166,7 +166,8 @@ def test_cli_context_options_are_checked_in_one_line(data, tmp_path, capsys):
 
 def test_chooser_fit_on_training_repositories_and_checked_on_another_split(data, constant_model_dir, tmp_path,
                                                                             capsys):
-    from codetrans.serving.grounded import Chooser, candidates
+    from codetrans.grounding.chooser import Chooser
+    from codetrans.grounding.documentation import candidates
 
     out = tmp_path / "chooser.json"
     assert main(["chooser", "fit", "--data", data, "--out", str(out), "--per-task", "8", "--backend", "torch",

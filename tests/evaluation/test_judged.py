@@ -15,7 +15,7 @@ from codetrans.data.corpus import COLUMNS, save_corpus
 from codetrans.errors import CodeTransError
 from codetrans.evaluation.judged import item_key, judge, load_labels
 from codetrans.evaluation.runner import evaluate
-from codetrans.serving.verifier import VERIFIER_FILE, Verifier
+from codetrans.grounding.verifier import VERIFIER_FILE, Verifier
 
 
 def _corpus(path) -> str:

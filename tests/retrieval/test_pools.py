@@ -7,14 +7,13 @@ import time
 
 import pytest
 
+from codetrans.retrieval.index import build_shipped_index, load_shipped_index
 from codetrans.retrieval.pools import (
     Pool,
-    build_shipped_index,
     cache_dir,
     content_key,
     file_pool,
     history_pool,
-    load_shipped_index,
     pool_from_pairs,
     repository_pool,
 )

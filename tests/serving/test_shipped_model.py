@@ -91,7 +91,7 @@ def test_transformers_pipeline_defaults_to_the_shipped_model(shipped):
 
 def test_demo_offers_the_shipped_model_first(shipped, tmp_path, monkeypatch):
     pytest.importorskip("gradio")
-    from codetrans.serving.demo import PipelineCache, allowed_models, run_task
+    from codetrans.apps.demo import PipelineCache, allowed_models, run_task
 
     monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
     offered = allowed_models([])

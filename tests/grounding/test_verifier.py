@@ -12,9 +12,9 @@ from retrieval.repos import commit, init
 
 import codetrans
 from codetrans.errors import CodeTransError
-from codetrans.serving.grounded import DESCRIBED, ground
+from codetrans.grounding.documentation import DESCRIBED, ground
+from codetrans.grounding.verifier import VERIFIER_FILE, Verifier, load_verifier
 from codetrans.serving.pipelines import pipeline
-from codetrans.serving.verifier import VERIFIER_FILE, Verifier, load_verifier
 
 REMOVE = "def remove_coupon ( self , coupon ) : return self . coupons . pop ( coupon )"
 
@@ -193,8 +193,8 @@ def test_the_hook_message_keeps_a_not_sure_subject_in_a_comment(tmp_path, verifi
 
 
 def test_commit_subjects_never_carry_a_number_the_diff_lacks_nor_a_changelog_only_entry(verifier):
+    from codetrans.grounding.commit import ground_commit
     from codetrans.lang.diff import normalize_diff
-    from codetrans.serving.grounded_commit import ground_commit
 
     binary = normalize_diff("diff --git a/app/icon.png b/app/icon.png\ndeleted file mode 100644\n"
                             "Binary files a/app/icon.png and /dev/null differ\n")
@@ -207,8 +207,8 @@ def test_commit_subjects_never_carry_a_number_the_diff_lacks_nor_a_changelog_onl
 
 
 def test_a_corrected_changelog_entry_is_not_the_subject(verifier):
+    from codetrans.grounding.commit import ground_commit
     from codetrans.lang.diff import normalize_diff
-    from codetrans.serving.grounded_commit import ground_commit
 
     diff = normalize_diff("--- a/CHANGES.md\n+++ b/CHANGES.md\n@@ -1,2 +1,2 @@\n ## 2.0\n"
                           "-- Test may fail due to the order of fields returned by reflection.\n"

@@ -2,9 +2,8 @@
 
 import json
 
-from codetrans.lang.diff import normalize_diff
-from codetrans.serving.grounded import Chooser
-from codetrans.serving.grounded_commit import (
+from codetrans.grounding.chooser import Chooser
+from codetrans.grounding.commit import (
     COMMIT_FEATURES,
     adapt_subject,
     commit_candidates,
@@ -14,6 +13,7 @@ from codetrans.serving.grounded_commit import (
     load_commit_chooser,
     rule_commit_chooser,
 )
+from codetrans.lang.diff import normalize_diff
 
 
 def _diff(path: str, minus: str, plus: str) -> str:

@@ -5,15 +5,15 @@ name (``item_count``, ``setClosingHour``, ``is_open``), what it returns, what it
 module turns those facts into one plain sentence in the language's usual style —
 ``Return the item count.`` (Python), ``Sets the closing hour.`` (Java), ``IsOpen reports whether it is
 open.`` (Go) — and says nothing it cannot see: a name it cannot read as an action or a value gives no
-description (None), never a guess. Works on the model's token format, like :mod:`codetrans.retrieval.edit`.
+description (None), never a guess. Works on the model's token format, like :mod:`codetrans.grounding.edit`.
 """
 
 from __future__ import annotations
 
 import re
 
+from codetrans.grounding.edit import signature
 from codetrans.retrieval.bm25 import split_identifier
-from codetrans.retrieval.edit import signature
 
 #: name verbs read as "Return the <rest>" / "Return whether ..."
 _GETTERS = {"get", "fetch", "retrieve", "obtain"}

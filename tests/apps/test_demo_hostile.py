@@ -28,7 +28,7 @@ def served(constant_model_dir, tmp_path_factory):
 
     from gradio_client import Client
 
-    from codetrans.serving.demo import build_demo
+    from codetrans.apps.demo import build_demo
 
     home = tmp_path_factory.mktemp("codetrans-home")
     old_home = os.environ.get("CODETRANS_HOME")
@@ -63,7 +63,7 @@ def test_api_refuses_a_path_it_did_not_offer(served):
 def test_run_task_refuses_unoffered_model_directly(tmp_path):
     import gradio as gr
 
-    from codetrans.serving.demo import PipelineCache, run_task
+    from codetrans.apps.demo import PipelineCache, run_task
 
     cache = PipelineCache(allowed=["/offered/model"])
     with pytest.raises(gr.Error, match="unknown model"):
@@ -72,7 +72,7 @@ def test_run_task_refuses_unoffered_model_directly(tmp_path):
 
 
 def test_offered_model_folder_stays_untouched_and_cache_is_bounded(served, constant_model_dir):
-    from codetrans.serving.demo import PipelineCache
+    from codetrans.apps.demo import PipelineCache
 
     client, offered = served["client"], served["offered"]
     before = sorted(p.name for p in offered.iterdir())

@@ -21,7 +21,7 @@ from codetrans.fs import check_model_dir
 from codetrans.meta import ModelMeta
 from codetrans.tasks import SUBTASKS, get_subtask
 
-TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
+TEMPLATE = Path(__file__).with_name("model_card.md")
 # % distinct outputs under which the card says a sub-task's outputs have collapsed (one of a few stock
 # sentences for most inputs), and under which it says the model reads those inputs only partly.
 COLLAPSED_BELOW = 15.0
@@ -174,7 +174,7 @@ class ModelCard:
         return "\n".join(parts).rstrip("\n")
 
     def _grounded_section(self) -> str:
-        """Documentation grounded in the repository (``codetrans.serving.grounded``) beside the model alone."""
+        """Documentation grounded in the repository (``codetrans.grounding.documentation``) beside the model alone."""
         if not self.grounded:
             return ""
         from codetrans.metrics.table import render_context_table

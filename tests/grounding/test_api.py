@@ -1,6 +1,6 @@
 """API sequences by consensus of the nearest training pairs and the model's text."""
 
-from codetrans.serving.grounded_api import API_K, api_candidates, consensus, ground_api
+from codetrans.grounding.api import API_K, api_candidates, consensus, ground_api
 
 PAIRS = [("read a text file", "FileReader.new BufferedReader.new BufferedReader.readLine", 9.0, {"id": "a1"}),
          ("read lines of a file", "FileReader.new BufferedReader.new BufferedReader.readLine BufferedReader.close",
@@ -40,8 +40,8 @@ def test_at_most_api_k_neighbours_are_candidates():
 
 def test_the_floor_a_wrong_model_never_pulls_the_answer_below_bm25_top1():
     """Served >= BM25 top-1 where the model is wrong: its text is outvoted and a neighbour answers."""
+    from codetrans.grounding.api import MARGIN, MODEL_VOTE
     from codetrans.metrics.bleu import smoothed_bleu
-    from codetrans.serving.grounded_api import MARGIN, MODEL_VOTE
 
     refs = ["FileReader.new BufferedReader.new BufferedReader.readLine BufferedReader.close",
             "Socket.new Socket.getOutputStream OutputStream.write Socket.close",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from codetrans.grounding.describe import describe
 from codetrans.lang.extract import list_functions
-from codetrans.retrieval.describe import describe
 
 SHOP = '''class Cart:
     def __init__(self, owner):

@@ -137,7 +137,7 @@ def test_context_box_over_the_api(server, constant_model_dir):
 
 
 def test_context_box_feeds_a_context_model(context_model_dir, tmp_path):
-    from codetrans.serving.demo import PipelineCache, run_task
+    from codetrans.apps.demo import PipelineCache, run_task
 
     cache = PipelineCache([context_model_dir], export_root=tmp_path / "exports")
     code = "def load_group(group_id, store):\n    item = store.get(group_id)\n    return item\n"
@@ -154,9 +154,9 @@ def test_api_tab_answers_with_the_consensus_of_the_models_index(constant_model_d
 
     import datasets
 
-    from codetrans.retrieval.pools import build_shipped_index
+    from codetrans.apps.demo import PipelineCache, run_task
+    from codetrans.retrieval.index import build_shipped_index
     from codetrans.serving.context import INDEX_FILE
-    from codetrans.serving.demo import PipelineCache, run_task
 
     model = tmp_path / "indexed"
     shutil.copytree(constant_model_dir, model)

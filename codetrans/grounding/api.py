@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from codetrans.serving.grounded import Candidate, Grounded, _parts
+from codetrans.grounding.candidate import Candidate, Grounded, exemplar_parts
 
 #: Training pairs considered per query.
 API_K = 8
@@ -29,7 +29,7 @@ CONFIDENCE = (4.0, -2.0)
 def api_candidates(exemplars: Sequence[Any], generated: str | None) -> list[Candidate]:
     """The nearest training pairs' sequences (best first) and the model's text."""
     out = [Candidate(target, "neighbour", rank, (inp, target, score, meta))
-           for rank, (inp, target, meta, score) in enumerate(_parts(e) for e in list(exemplars)[:API_K])]
+           for rank, (inp, target, meta, score) in enumerate(exemplar_parts(e) for e in list(exemplars)[:API_K])]
     if generated is not None and generated.strip():
         out.append(Candidate(generated, "generated"))
     return out
@@ -66,7 +66,7 @@ def api_confidence(agreement: float) -> float:
     """The probability that an answer is close to what the developer wrote (sentence BLEU-4 >= 0.5 against
     the method's own calls), from how much the candidates agree with it: :data:`CONFIDENCE`, a logistic
     fit on the pool's by-project validation split (``scripts/tune_api.py``)."""
-    from codetrans.serving.verifier import sigmoid
+    from codetrans.grounding.verifier import sigmoid
 
     a, b = CONFIDENCE
     return sigmoid(a * max(agreement, 0.0) + b)

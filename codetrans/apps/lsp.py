@@ -2,7 +2,7 @@
 
 * **Code actions** on a function without documentation: "Document `name`", and for the file "Document all
   undocumented functions" — each a ``WorkspaceEdit`` inserting the text in the language's style at the
-  right indentation, written by :func:`codetrans.serving.docwriter.insert_docs` (the writer of
+  right indentation, written by :func:`codetrans.apps.docwriter.insert_docs` (the writer of
   ``codetrans document --write``, so the result reparses) and sent as one zero-width ``TextEdit`` per
   insertion (found in linear time: a big file costs a few parses, not a quadratic diff). Edits are computed on resolve
   (``codeAction/resolve``) when the client supports it. A client without resolve gets the edits of the
@@ -13,13 +13,13 @@
   from a named neighbour of the repository, or generated) before anything is applied.
 * **Command** ``codetrans.commitMessage``: a subject for the staged diff of the workspace's repository.
 
-The model loads once per server, on first use; the repository index (:mod:`codetrans.serving.grounded`'s
+The model loads once per server, on first use; the repository index (:mod:`codetrans.grounding.documentation`'s
 pool) is built in a background thread when a file of the workspace opens and reused (cached by content).
 A request cancelled by the client stops between batches; a file that does not parse gets no action and
 no error; an exception in one request is logged to the client and never ends the server. The file's
 undocumented functions are listed once per document version (in a worker thread).
 
-The transport (:mod:`codetrans.serving.lsp_io`) answers every request — malformed params, requests before
+The transport (:mod:`codetrans.apps.lsp_io`) answers every request — malformed params, requests before
 ``initialize``, bad JSON each get their JSON-RPC error — and ends the server (non-zero, with the reason on
 stderr) on a frame whose length cannot be trusted.
 """
@@ -33,8 +33,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codetrans.apps.docwriter import undocumented
 from codetrans.errors import CodeTransError, DataError
-from codetrans.serving.docwriter import undocumented
 
 if TYPE_CHECKING:  # annotations only: lsprotocol is imported where the handlers run
     from lsprotocol import types as T
@@ -81,8 +81,8 @@ class Documenter:
         return self.min_confidence if self.min_confidence is not None else self.pipe().write_threshold()
 
     def stale(self, text: str, lang: str) -> list[dict]:
-        """Documented functions whose docstring the model's verifier doubts (:mod:`codetrans.serving.stale`)."""
-        from codetrans.serving.stale import stale_docstrings
+        """Documented functions whose docstring the model's verifier doubts (:mod:`codetrans.apps.stale`)."""
+        from codetrans.apps.stale import stale_docstrings
 
         return stale_docstrings(text, lang, self.pipe().verifier())
 
@@ -191,7 +191,7 @@ def document_edit(text: str, lang: str, funcs: list[dict], results: list[dict],
                   threshold: float | None = None) -> tuple[str, list[str]]:
     """The file with docs inserted (the ``--write`` writer) and notes on functions left out: those whose
     answer is under the confidence ``threshold`` are "not sure" and never inserted."""
-    from codetrans.serving.docwriter import insert_docs, not_sure, not_sure_note
+    from codetrans.apps.docwriter import insert_docs, not_sure, not_sure_note
 
     sure = [(f, r["generated_text"]) for f, r in zip(funcs, results) if not not_sure(r, threshold)]
     unsure = [not_sure_note(f["func_name"], r) for f, r in zip(funcs, results) if not_sure(r, threshold)]
@@ -432,7 +432,7 @@ def _hover_text(ls: Any, uri: str, line: int, stop: threading.Event) -> str | No
     funcs = [f for f in funcs or [] if f["start_line"] == line + 1]
     if not funcs:
         return None
-    from codetrans.serving.docwriter import not_sure
+    from codetrans.apps.docwriter import not_sure
 
     r = ls.documenter.suggest(text, lang, funcs[:1], path, stop)[0]
     where = r.get("provenance", "generated") + (f"; confidence {r['confidence']:.2f}" if "confidence" in r else "")
@@ -492,10 +492,10 @@ async def _document(ls: Any, uri: Any = None, function: Any = "*", line: Any = N
 
 def build_server(documenter: Documenter | None = None) -> Any:
     """The server with the features of the module doc (handlers above, state on ``server.documenter`` and the
-    per-version listings on ``server.listings``), on the transport of :mod:`codetrans.serving.lsp_io`."""
+    per-version listings on ``server.listings``), on the transport of :mod:`codetrans.apps.lsp_io`."""
     from lsprotocol import types as T
 
-    from codetrans.serving.lsp_io import Server
+    from codetrans.apps.lsp_io import Server
 
     server = Server("codetrans", __version__)
     server.documenter = documenter or Documenter()  # type: ignore[attr-defined]
@@ -515,7 +515,7 @@ def build_server(documenter: Documenter | None = None) -> Any:
 
 def staged_subject(root: str | Path, model: str | None = None, backend: str = "auto") -> str:
     """A commit subject for the staged changes of the repository at ``root``, grounded in its history as
-    ``codetrans commit --staged`` is (:mod:`codetrans.serving.grounded_commit`); where it came from is logged."""
+    ``codetrans commit --staged`` is (:mod:`codetrans.grounding.commit`); where it came from is logged."""
     from codetrans.data.git import staged_diff
     from codetrans.serving.pipelines import pipeline
 
@@ -532,7 +532,7 @@ def serve(model: str | None = None, backend: str = "auto", min_confidence: float
     stdin, stdout = getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None)
     if stdin is None or stdout is None:
         raise CodeTransError("codetrans lsp talks LSP over stdin/stdout, which must be byte streams here")
-    from codetrans.serving.lsp_io import FramingError
+    from codetrans.apps.lsp_io import FramingError
 
     if not logging.getLogger("codetrans").handlers:  # the CLI's handler already writes ours to stderr
         logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol

@@ -1,6 +1,6 @@
 """Commit subjects grounded in the diff and the repository's history: candidates, a chooser, provenance.
 
-The same shape as documentation (:mod:`codetrans.serving.grounded`). For a staged diff the candidates are
+The same shape as documentation (:mod:`codetrans.grounding.documentation`). For a staged diff the candidates are
 
 * **changelog**: every entry the diff adds to a changelog (:func:`codetrans.lang.diff_facts.changelog_entries`)
   — the author's own description of the change;
@@ -11,7 +11,7 @@ The same shape as documentation (:mod:`codetrans.serving.grounded`). For a stage
 
 Changelog and generated text follow the history's conventions (:func:`follow_conventions`): a
 conventional-commit prefix (``fix:``, ``docs(api):``) when most earlier subjects have one, and the
-history's tense (``Added`` vs ``Add``). A linear :class:`~codetrans.serving.grounded.Chooser` over
+history's tense (``Added`` vs ``Add``). A linear :class:`~codetrans.grounding.chooser.Chooser` over
 :data:`COMMIT_FEATURES`, fit on the corpus's training repositories (``codetrans chooser fit --task commit``),
 picks one. Every answer says where it came from: ``from the changelog entry in src/changes/changes.xml``,
 ``adapted from commit 1a2b3c4d (Fix NPE in CharSet)``, ``copied from commit ...`` or ``generated``.
@@ -26,8 +26,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from codetrans.grounding.candidate import Candidate, Grounded, exemplar_parts
+from codetrans.grounding.chooser import Chooser
+from codetrans.grounding.documentation import _f1, _words
 from codetrans.lang.diff_facts import changelog_entries, code_stems, describe_diff, detokenize
-from codetrans.serving.grounded import Candidate, Chooser, Grounded, _f1, _parts, _words
 
 #: Earlier commits considered per diff.
 COMMIT_K = 8
@@ -128,7 +130,7 @@ def adapt_subject(subject: str, neighbour_source: str, source: str) -> tuple[str
 def commit_candidates(source: str, exemplars: Sequence[Any], generated: str | None) -> list[Candidate]:
     """Changelog entries, earlier commits' subjects (as they are and edited) and the model's text, each with
     its :data:`COMMIT_FEATURES` vector. ``source``: the diff in the token format (no prefix)."""
-    exs = [_parts(e) for e in list(exemplars)[:COMMIT_K]]
+    exs = [exemplar_parts(e) for e in list(exemplars)[:COMMIT_K]]
     conventions = history_conventions([t for _, t, _, _ in exs])
     out: list[Candidate] = []
     entries = changelog_entries(source)
@@ -195,7 +197,7 @@ def _where(cand: Candidate) -> tuple[str, dict]:
     if cand.kind == "changelog":
         path = str(cand.origin.get("path") or "")
         return f"from the changelog entry in {path}", {"changelog": path}
-    _, target, meta, _ = _parts(cand.origin)
+    _, target, meta, _ = exemplar_parts(cand.origin)
     sha = str(meta.get("sha") or meta.get("id") or "")
     origin = {"commit": sha, "subject": target} if sha else {"subject": target}
     what = f"commit {sha[:10]}" if sha else "an earlier commit"
@@ -282,7 +284,7 @@ def ground_commit(source: str, exemplars: Sequence[Any], generated: str | None, 
     reference a subject may carry besides those the diff's own changelog entry holds."""
     cands = commit_candidates(source, exemplars, generated)
     if verifier is not None:
-        subjects = [_parts(e)[1] for e in list(exemplars)[:COMMIT_K]]
+        subjects = [exemplar_parts(e)[1] for e in list(exemplars)[:COMMIT_K]]
         g = verify_commit(verifier, source, cands, history_conventions(subjects))
         text = with_reference(g.text, reference, subjects)
         return g if text == g.text else Grounded(text, g.provenance, g.origin, g.candidates, g.confidence)

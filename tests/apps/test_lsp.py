@@ -271,7 +271,7 @@ def _apply_dicts(text: str, edits: list[dict]) -> str:
 
 
 def test_text_edits_are_line_insertions_in_linear_time():
-    from codetrans.serving.lsp import text_edits
+    from codetrans.apps.lsp import text_edits
 
     old = "def a():\r\n    return 1\r\n\r\ndef b():\r\n    return 2"  # CRLF, no final newline
     new = old.replace("    return 1", '    """A."""\r\n    return 1').replace("    return 2", '    """B."""\r\n    return 2')
@@ -311,7 +311,7 @@ async def test_only_confident_edits_are_offered_and_stale_docstrings_are_diagnos
 
     from model_fixtures import tiny_verifier
 
-    from codetrans.serving.verifier import VERIFIER_FILE
+    from codetrans.grounding.verifier import VERIFIER_FILE
 
     model = tmp_path / "verified"
     shutil.copytree(constant_model_dir, model)

@@ -11,7 +11,8 @@ from retrieval.repos import commit, init
 
 from codetrans.cli import main
 from codetrans.errors import CodeTransError
-from codetrans.serving.grounded import Chooser, candidates, ground, load_chooser, rule_chooser
+from codetrans.grounding.chooser import Chooser, load_chooser, rule_chooser
+from codetrans.grounding.documentation import candidates, ground
 from codetrans.serving.pipelines import pipeline
 
 CART = '''class Cart:
@@ -117,7 +118,7 @@ def test_write_inserts_text_and_prints_provenance_outside_the_file(shop, constan
 
 
 def test_write_refuses_a_file_edited_while_it_was_documented(shop, constant_model_dir):
-    from codetrans.serving.docwriter import write_docs
+    from codetrans.apps.docwriter import write_docs
 
     pipe = pipeline("document", model=constant_model_dir, backend="torch")
     target = shop / "cart.py"

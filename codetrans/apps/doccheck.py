@@ -70,7 +70,7 @@ def wanted(func: dict, lang: str, path: str, options: CheckOptions) -> bool:
 
 def to_check(text: str, lang: str, path: str, options: CheckOptions) -> list[dict]:
     """The undocumented functions of one file that the options keep (none for a file that does not parse)."""
-    from codetrans.serving.docwriter import undocumented
+    from codetrans.apps.docwriter import undocumented
 
     return [f for f in (undocumented(text, lang) or []) if wanted(f, lang, path, options)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codetrans.retrieval.edit import Signature, adapt, signature
+from codetrans.grounding.edit import Signature, adapt, signature
 
 
 @pytest.mark.parametrize("tokens, lang, expected", [

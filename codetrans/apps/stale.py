@@ -2,7 +2,7 @@
 
 A function changes, its docstring does not; or a docstring was copied from a neighbour and never fitted.
 :func:`stale_docstrings` scores every documented function's summary against its code with the model's
-verifier (:mod:`codetrans.serving.verifier`) and returns those under the threshold, with the best candidate
+verifier (:mod:`codetrans.grounding.verifier`) and returns those under the threshold, with the best candidate
 the grounded path offers instead (when it is confident). ``codetrans document --check`` lists them; the LSP
 publishes them as diagnostics with a code action.
 """

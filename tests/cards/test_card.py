@@ -4,11 +4,11 @@ import datasets
 import pytest
 import yaml
 
+from codetrans.cards.card import ModelCard, card_from_dirs
 from codetrans.cli import main
 from codetrans.errors import CodeTransError
 from codetrans.evaluation.predictors import DecodingOptions
 from codetrans.evaluation.runner import evaluate
-from codetrans.serving.cards import ModelCard, card_from_dirs
 from codetrans.train import train
 
 

@@ -12,7 +12,7 @@ verifier scores a (code, text) pair with the probability that the text describes
   that the code does not hold;
 * a logistic combination (:class:`Verifier`) learnt on the training corpus with **hard negatives**: for
   each documented function, the docstrings of the same repository's BM25-nearest documented functions, as
-  they are and edited to the function (:func:`codetrans.retrieval.edit.adapt`) — exactly the mistakes the
+  they are and edited to the function (:func:`codetrans.grounding.edit.adapt`) — exactly the mistakes the
   grounded path makes (``codetrans verifier fit``, recipe ``training/verifier/verifier.json``);
 * a candidate scorer over the grounded path's candidate features plus that logit (:attr:`Verifier.candidates`).
 
@@ -321,39 +321,5 @@ def load_verifier(model_dir: str | Path | None) -> Verifier | None:
     return Verifier.load(path) if path.is_file() else None
 
 
-def verify(code: str, texts: str | Sequence[str], *, lang: str | None = None, kind: str = "doc",
-           model: str | Path | None = None) -> list[float]:
-    """For each text, the probability that it truly describes ``code`` (a function, or with ``kind="commit"``
-    a unified diff and commit subjects), by the verifier of ``model`` (default: the shipped model's)."""
-    from codetrans.serving.zoo import resolve
-
-    if isinstance(texts, str):
-        texts = [texts]
-    if not isinstance(code, str) or not all(isinstance(t, str) for t in texts):
-        raise CodeTransError("verify() takes the code as a string and texts as a string or a list of strings")
-    if kind not in KINDS:
-        raise CodeTransError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    task = "commit" if kind == "commit" else "document"
-    verifier = load_verifier(resolve(model, task))
-    if verifier is None:
-        raise CodeTransError(f"the model {model or 'shipped by default'} has no verifier ({VERIFIER_FILE}); "
-                             "fit one with codetrans verifier fit")
-    name = ""
-    if kind == "commit":
-        from codetrans.lang.diff import normalize_diff
-
-        code = normalize_diff(code) if "\n" in code else code
-    else:
-        from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
-        from codetrans.lang.tokenize import detect_language
-
-        lang = lang or detect_language(code=code)
-        if lang in EXTRACT_LANGUAGES:
-            found = list_functions(code, lang)
-            if found:  # the first function's tokens, without its docstring
-                name, code = found[0]["func_name"], " ".join(found[0]["code_tokens"])
-    return [verifier.probability(code, t, kind=kind, name=name) for t in texts]
-
-
 __all__ = ["FEATURES", "KINDS", "SERVING_DEFAULTS", "TranslationTable", "VERIFIER_FILE", "Verifier", "code_words",
-           "features", "fit_logistic", "fit_table", "load_verifier", "sigmoid", "text_words", "verify"]
+           "features", "fit_logistic", "fit_table", "load_verifier", "sigmoid", "text_words"]
