@@ -21,6 +21,26 @@ from pathlib import Path
 _KEEP_ROOT = ("license", "licence", "copying", "notice", "pom.xml")
 
 
+# The licence a root licence file names (first match wins; the data card lists it per project).
+_LICENCES = (("Apache License", "Apache-2.0"), ("Eclipse Public License - v 2.0", "EPL-2.0"),
+             ("Eclipse Public License", "EPL-1.0"), ("Eclipse Distribution License", "EDL-1.0"),
+             ("GNU LESSER GENERAL PUBLIC LICENSE", "LGPL"), ("GNU GENERAL PUBLIC LICENSE", "GPL"),
+             ("Mozilla Public License", "MPL-2.0"), ("MIT License", "MIT"),
+             ("Permission is hereby granted, free of charge", "MIT"),
+             ("Redistribution and use in source and binary forms", "BSD"))
+
+
+def licence_of(root: Path) -> str:
+    """The licence named by the root licence file (first 3 KB), or "unknown"."""
+    for path in sorted(root.iterdir()):
+        if path.is_file() and path.name.lower().startswith(("license", "licence", "copying")):
+            head = path.read_bytes()[:3000].decode("utf-8", "replace")
+            for needle, name in _LICENCES:
+                if needle.lower() in head.lower():
+                    return f"{name} ({path.name})"
+    return "unknown"
+
+
 def wanted(path: str) -> bool:
     if path.endswith(".java"):
         return True
@@ -73,6 +93,7 @@ def main() -> int:
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     stats = {"project": args.name, **export(args.gitdir, dest)}
+    stats["licence"] = licence_of(dest)
     args.pool.mkdir(parents=True, exist_ok=True)
     out = args.pool / f"{owner}__{repo}.jsonl"
     run = subprocess.run([str(Path(sys.executable).with_name("codetrans")), "data", "api-harvest", str(dest), "--name", args.name,

@@ -168,6 +168,12 @@ def write_card(folder: Path, model_id: str, curve: dict, evals: list[str], notes
         notes.append(Path(notes_file).read_text(encoding="utf-8"))
     card = card_from_dirs(folder, evals, model_id=model_id, notes="\n\n".join(notes), grounded=grounded,
                           grounded_command=GROUNDED_COMMAND if grounded else "", quality=quality)
+    if quality and card.quality.get("reliability"):  # the plot travels with the card, beside the weights
+        plot_file = (Path(quality).parent / card.quality["reliability"]).resolve()
+        if not plot_file.is_file():  # results.json names it relative to the card it was written for
+            plot_file = Path(quality).parent / Path(card.quality["reliability"]).name
+        shutil.copyfile(plot_file, folder / "reliability.png")
+        card.quality["reliability"] = "reliability.png"
     card.evaluation_notes = quality_bar(card.evaluations)
     card.reproduce = reproduce_steps(folder)
     (folder / "README.md").write_text(card.render(model_ref=model_id), encoding="utf-8")

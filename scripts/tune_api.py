@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 VOTES = (0.0, 1.0, 2.0, 3.0, 4.0)
-KS = (4, 8, 16)
+KS = (4, 8)  # api_candidates takes at most API_K (8) neighbours
 MARGINS = (0.0, 0.05, 0.1, 0.2)  # how much more the consensus must agree than the nearest pair
 
 
@@ -58,6 +58,7 @@ def main() -> None:
     ap.add_argument("--split", default="validation")
     ap.add_argument("--limit", type=int, default=600)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--examples", type=int, default=15, help="answers of the chosen rule to show (evenly spaced)")
     args = ap.parse_args()
 
     rows = datasets.load_from_disk(args.data)[args.split]
@@ -71,8 +72,7 @@ def main() -> None:
     neighbours = [nearest(pool, q, max(KS), same_input=True) for q in tqdm(queries, desc="retrieve", unit="q")]
     retrieve_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model = [r["generated_text"] for r in pipe(queries, context=False, batch_size=32)]
-    model = [m[0]["generated_text"] if isinstance(m, list) else m for m in model]
+    model = [(r[0] if isinstance(r, list) else r)["generated_text"] for r in pipe(queries, context=False, batch_size=32)]
     generate_s = time.perf_counter() - t0
     refs = [r["target"] for r in items]
 
@@ -89,11 +89,18 @@ def main() -> None:
     best = ("top-1", 8, 0.0, math.inf, table["BM25 top-1 (the floor)"])  # an infinite margin: always the nearest
     for k in KS:
         for vote in VOTES:
+            groups = [(api_candidates(ex(n, k), m), m) for n, m in zip(neighbours, model)]
+            scored = [(cands, agreements(cands, vote), m) for cands, m in groups]
             for margin in MARGINS:
                 preds = []
-                for n, m in zip(neighbours, model):
-                    cands = api_candidates(ex(n, k), m)
-                    preds.append(cands[consensus(cands, vote, margin)].text if cands else m)
+                for cands, agree, m in scored:  # consensus(cands, vote, margin), agreements computed once
+                    if not cands:
+                        preds.append(m)
+                        continue
+                    best_i = max(range(len(cands)), key=lambda i: (agree[i], -i))
+                    if cands[0].kind == "neighbour" and agree[best_i] - agree[0] < margin:
+                        best_i = 0
+                    preds.append(cands[best_i].text)
                 table[f"consensus k={k} vote={vote:g} margin={margin:g}"] = s = score(preds)
                 if s > best[4]:
                     best = ("consensus", k, vote, margin, s)
@@ -106,8 +113,17 @@ def main() -> None:
         scores = agreements(cands, best[2])
         i = consensus(cands, best[2], best[3])
         xs.append(max(scores[i], 0.0))
-        ys.append(int(sentence_smoothed_bleu(cands[i].text, [ref]) >= 0.5))
+        ys.append(int(sentence_smoothed_bleu(cands[i].text, [ref]) >= 50))  # 0-100
     slope, intercept = fit_logistic(xs, ys) if xs else (0.0, 0.0)
+    shown = []
+    for j in range(0, len(items), max(1, len(items) // max(args.examples, 1)))[: args.examples]:
+        cands = api_candidates(ex(neighbours[j], best[1]), model[j])
+        if not cands:
+            continue
+        c = cands[consensus(cands, best[2], best[3])]
+        where = f"pair '{c.origin[0]}' ({c.origin[3].get('id', '')})" if c.kind == "neighbour" else "generated"
+        shown.append({"description": queries[j], "reference": refs[j], "served": c.text, "provenance": where,
+                      "top-1": cands[0].text if cands[0].kind == "neighbour" else "", "model": model[j]})
     bins = []
     for lo in (0.0, 0.2, 0.4, 0.6, 0.8):
         sel = [(x, y) for x, y in zip(xs, ys) if lo <= x < lo + 0.2 or (lo == 0.8 and x >= 1.0)]
@@ -118,7 +134,7 @@ def main() -> None:
     result = {"model": args.model, "data": args.data, "split": args.split, "items": len(items),
               "index_pairs": len(pool), "table": table,
               "chosen": {"rule": best[0], "k": best[1], "vote": best[2], "margin": best[3] if best[3] != math.inf else None, "bleu": best[4]},
-              "confidence": {"slope": slope, "intercept": intercept, "bins": bins},
+              "confidence": {"slope": slope, "intercept": intercept, "bins": bins}, "examples": shown,
               "seconds": {"retrieve_per_query_ms": round(1000 * retrieve_s / max(len(items), 1), 2),
                           "generate": round(generate_s, 1)}}
     print("| answer | smoothed BLEU-4 |\n|---|---:|")

@@ -55,23 +55,30 @@ class _InvertedIndex:
         np.cumsum(np.bincount(t, minlength=len(vocab)), out=self.indptr[1:])
 
     @classmethod
-    def from_arrays(cls, vocab: Sequence[str], indptr: np.ndarray, post_doc: np.ndarray,
+    def from_arrays(cls, vocab: Sequence[str], indptr: np.ndarray, post_gap: np.ndarray,
                     post_tf: np.ndarray, doc_len: np.ndarray) -> _InvertedIndex:
         """An index rebuilt from :meth:`arrays` (a cache or a shipped file), without re-tokenizing."""
         self = cls.__new__(cls)
         self.vocab = {t: i for i, t in enumerate(vocab)}
         self.n_docs = len(doc_len)
         self.doc_len = np.asarray(doc_len, dtype=np.float64)
-        self.post_doc = np.asarray(post_doc, dtype=np.int64)
-        self.post_tf = np.asarray(post_tf, dtype=np.float64)
         self.indptr = np.asarray(indptr, dtype=np.int64)
+        # each term's doc ids are stored as gaps from the previous one (the first as itself): undo it
+        total = np.cumsum(np.asarray(post_gap, dtype=np.int64))
+        before = np.concatenate(([0], total))[self.indptr[:-1]]  # the running sum where each term starts
+        self.post_doc = total - np.repeat(before, np.diff(self.indptr))
+        self.post_tf = np.asarray(post_tf, dtype=np.float64)
         return self
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Compact arrays that :meth:`from_arrays` takes back (vocabulary in id order)."""
+        """Compact arrays that :meth:`from_arrays` takes back (vocabulary in id order; doc ids as gaps
+        within each term's postings, which are in doc order: small numbers compress to a third)."""
         vocab = sorted(self.vocab, key=self.vocab.__getitem__)
+        gaps = np.diff(self.post_doc, prepend=0)
+        starts = self.indptr[:-1][np.diff(self.indptr) > 0]
+        gaps[starts] = self.post_doc[starts]
         return {"vocab": np.asarray(vocab, dtype=np.str_), "indptr": self.indptr,
-                "post_doc": self.post_doc.astype(np.int32), "post_tf": self.post_tf.astype(np.uint32),
+                "post_gap": gaps.astype(np.int32), "post_tf": self.post_tf.astype(np.uint32),
                 "doc_len": self.doc_len.astype(np.int32)}
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -137,7 +144,7 @@ class BM25:
         self = cls.__new__(cls)
         self.k1, self.b = k1, b
         self._init(_InvertedIndex.from_arrays([str(t) for t in arrays["vocab"]], arrays["indptr"],
-                                              arrays["post_doc"], arrays["post_tf"], arrays["doc_len"]))
+                                              arrays["post_gap"], arrays["post_tf"], arrays["doc_len"]))
         return self
 
     def arrays(self) -> dict[str, np.ndarray]:

@@ -23,7 +23,8 @@ def build_shipped_index(corpus: str | Path | Any | Sequence[str | Path | Any], o
     contribute their targets and signatures, not their code) with a digest ``h`` of the full input so
     exact duplicates are still recognised. The first ``max_per_subtask`` rows of each sub-task are kept
     (API sequences: all of them, the pool *is* their answer). API descriptions are stored as the
-    pipeline reads a query (:func:`codetrans.lang.docstrings.api_query`), so both meet on the same words.
+    pipeline reads a query (:func:`codetrans.lang.docstrings.api_query`), so both meet on the same words;
+    a query's equal is its best match (no digest), and a pair is named ``project:method`` (its provenance).
     """
     import datasets
 
@@ -40,27 +41,32 @@ def build_shipped_index(corpus: str | Path | Any | Sequence[str | Path | Any], o
         dd = datasets.load_from_disk(str(one)) if isinstance(one, str | Path) else one
         if split not in dd:
             raise DataError(f"corpus has no {split!r} split (has {', '.join(dd)})")
-        cols = [c for c in ("task", "source", "target", "id") if c in dd[split].column_names]
+        cols = [c for c in ("task", "source", "target", "id", "repo", "func_name") if c in dd[split].column_names]
         for batch in dd[split].select_columns(cols).iter(batch_size=10_000):
             for i, task in enumerate(batch["task"]):
                 if task not in wanted:
                     continue
                 bucket = rows.setdefault(task, [])
                 source, target = batch["source"][i], " ".join(batch["target"][i].split())
+                ident = batch["id"][i] if "id" in batch else ""
                 if task == API:
                     source = api_query(source) or source
                     if (source, target) in seen:
                         continue
                     seen.add((source, target))
+                    if batch.get("repo") and batch["repo"][i] and batch.get("func_name") and batch["func_name"][i]:
+                        ident = f"{batch['repo'][i]}:{batch['func_name'][i]}"  # what the answer cites
                 elif max_per_subtask is not None and len(bucket) >= max_per_subtask:
                     continue
-                bucket.append((source, target, batch["id"][i] if "id" in batch else ""))
+                bucket.append((source, target, ident))
     pools = {}
     for task, items in sorted(rows.items()):
         full = Pool([s for s, _, _ in items], [t for _, t, _ in items])
         index = full.bm25
         inputs = [" ".join(s.split()[:max_input_tokens]) for s, _, _ in items]
-        metas = [{"h": input_key(s), **({"id": ident} if ident else {})} for s, _, ident in items]
+        digest = task != API  # code inputs: the unit itself is recognised by its digest; a query has none
+        metas = [{**({"h": input_key(s)} if digest else {}), **({"id": ident} if ident else {})}
+                 for s, _, ident in items]
         pools[task] = Pool(inputs, full.targets, metas, kind="shipped", index=index)
     return save_pools(out, pools, compressed=True,
                       info={"split": split, "built": time.strftime("%Y-%m-%d"), "sizes": {t: len(p) for t, p in

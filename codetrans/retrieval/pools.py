@@ -43,7 +43,7 @@ from codetrans.retrieval.bm25 import BM25, subtoken_terms
 logger = logging.getLogger(__name__)  # progress and summary lines: shown by the CLI (codetrans.log)
 
 #: Bumped whenever what a cached pool holds changes: old cache files then simply miss.
-POOL_FORMAT = 2
+POOL_FORMAT = 3
 _CACHE_KEEP = 64  # cache files kept (most recently used)
 
 
@@ -153,7 +153,7 @@ class Pool:
         index = None
         if doc.get("vocab") is not None and "indptr" in arrays:
             index = BM25.from_arrays({"vocab": doc["vocab"], **{k: arrays[k] for k in
-                                                                ("indptr", "post_doc", "post_tf", "doc_len")}})
+                                                                ("indptr", "post_gap", "post_tf", "doc_len")}})
         pool = cls(doc["inputs"], doc["targets"], None, kind=doc["kind"], root=doc.get("root", ""),
                    note=doc.get("note", ""), index=index)
         if len(doc["metas"]) != len(pool):
