@@ -3,6 +3,7 @@
 # (weights and exports untouched). Run from the folder holding corpora/ and the checkout (main/), after
 # `bash main/scripts/corpus.sh corpora shared/data`:
 #   bash main/scripts/card.sh [CORPUS=corpora/main] [OUT=runs/eval/card] [LIMIT=300]
+#   RENDER_ONLY=1 bash main/scripts/card.sh ...     # re-render from the results already in OUT
 # About 40 minutes on 2 cores: the model in int8 and float32 and the baselines (evaluate_zoo.sh), what the
 # commands serve (grounded in the repository; API by the consensus of the training pool), the AlgoLisp
 # specialist with and without the problems' tests; then scripts/ship.py --card-only with the training log kept
@@ -14,6 +15,7 @@ limit="${3:-300}"
 main="$(cd "$(dirname "$0")/.." && pwd)"
 model="$main/codetrans/models/codetrans-t5-tiny-multitask"
 synth="$main/codetrans/models/codetrans-t5-tiny-synthesize"
+if [ -z "${RENDER_ONLY:-}" ]; then
 bash "$main/scripts/evaluate_zoo.sh" "$model" "$data" "$out/zoo" "$limit"
 codetrans evaluate --model "$model" --data "$data" --out "$out/grounded" --context same-repo --limit "$limit" \
     --backend ct2 --no-progress --tasks document comment commit api
@@ -21,12 +23,14 @@ codetrans evaluate --model "$synth" --data "$data" --tasks program_synthese --li
     --no-progress --out "$out/synth_spec"
 codetrans evaluate --model "examples:$synth" --data "$data" --tasks program_synthese --limit "$limit" --backend ct2 \
     --no-progress --out "$out/synth_spec_tests"
+fi
 id="codetrans-t5-tiny-multitask"
 python "$main/scripts/ship.py" --card-only --run "$main/docs/zoo/results/mt_all_train.jsonl" --threads 2 \
     --out "$model" --notes "$main/docs/zoo/results/pilots.md" --grounded "$out/grounded" \
     --quality "$main/docs/quality/results.json" --eval \
     "$id (int8, as shipped)=$out/zoo/model" "$id (float32)=$out/zoo/model_fp32" \
-    "shipped now: what the commands serve=$out/grounded/grounded" "shipped now: what the commands serve=$out/synth_spec" \
+    "shipped now: what the commands serve=$out/zoo/model" "shipped now: what the commands serve=$out/grounded/grounded" \
+    "shipped now: what the commands serve=$out/synth_spec" \
     "stage: AlgoLisp specialist with the problems' tests=$out/synth_spec_tests" \
     "$out/zoo/bm25" "$out/zoo/nngen" "$out/zoo/funcname" \
     "same-repository top-1 (commits: history)=$out/grounded/repo-bm25"

@@ -43,7 +43,7 @@ def main() -> None:
     import datasets
     from tqdm.auto import tqdm
 
-    from codetrans.grounding.api import agreements, api_candidates, consensus
+    from codetrans.grounding.api import agreements, api_candidates, consensus, same_description
     from codetrans.lang.docstrings import api_query
     from codetrans.metrics.bleu import sentence_smoothed_bleu, smoothed_bleu
     from codetrans.retrieval.exemplars import nearest
@@ -92,26 +92,31 @@ def main() -> None:
             groups = [(api_candidates(ex(n, k), m), m) for n, m in zip(neighbours, model)]
             scored = [(cands, agreements(cands, vote), m) for cands, m in groups]
             for margin in MARGINS:
-                preds = []
-                for cands, agree, m in scored:  # consensus(cands, vote, margin), agreements computed once
-                    if not cands:
-                        preds.append(m)
-                        continue
-                    best_i = max(range(len(cands)), key=lambda i: (agree[i], -i))
-                    if cands[0].kind == "neighbour" and agree[best_i] - agree[0] < margin:
-                        best_i = 0
-                    preds.append(cands[best_i].text)
-                table[f"consensus k={k} vote={vote:g} margin={margin:g}"] = s = score(preds)
-                if s > best[4]:
-                    best = ("consensus", k, vote, margin, s)
+                for exact in (False, True):
+                    preds = []
+                    for (cands, agree, m), q in zip(scored, queries):  # consensus(cands, vote, margin), computed once
+                        if not cands:
+                            preds.append(m)
+                            continue
+                        best_i = max(range(len(cands)), key=lambda i: (agree[i], -i))
+                        if cands[0].kind == "neighbour" and agree[best_i] - agree[0] < margin:
+                            best_i = 0
+                        if exact and same_description(q, cands[0]):
+                            best_i = 0
+                        preds.append(cands[best_i].text)
+                    name = f"consensus k={k} vote={vote:g} margin={margin:g}" + (" +same description" if exact else "")
+                    table[name] = s = score(preds)
+                    if s > best[4]:
+                        best = ("consensus" + (" +same description" if exact else ""), k, vote, margin, s)
     # the confidence of the chosen rule: agreement of its answer -> close to the reference (BLEU >= 0.5)
     xs, ys = [], []
-    for n, m, ref in zip(neighbours, model, refs):
+    exact_first = best[0].endswith("+same description")
+    for n, m, ref, q in zip(neighbours, model, refs, queries):
         cands = api_candidates(ex(n, best[1]), m)
         if not cands:
             continue
         scores = agreements(cands, best[2])
-        i = consensus(cands, best[2], best[3])
+        i = 0 if exact_first and same_description(q, cands[0]) else consensus(cands, best[2], best[3])
         xs.append(max(scores[i], 0.0))
         ys.append(int(sentence_smoothed_bleu(cands[i].text, [ref]) >= 50))  # 0-100
     slope, intercept = fit_logistic(xs, ys) if xs else (0.0, 0.0)
@@ -120,7 +125,7 @@ def main() -> None:
         cands = api_candidates(ex(neighbours[j], best[1]), model[j])
         if not cands:
             continue
-        c = cands[consensus(cands, best[2], best[3])]
+        c = cands[0 if exact_first and same_description(queries[j], cands[0]) else consensus(cands, best[2], best[3])]
         where = f"pair '{c.origin[0]}' ({c.origin[3].get('id', '')})" if c.kind == "neighbour" else "generated"
         shown.append({"description": queries[j], "reference": refs[j], "served": c.text, "provenance": where,
                       "top-1": cands[0].text if cands[0].kind == "neighbour" else "", "model": model[j]})

@@ -62,7 +62,8 @@ def _api() -> Grounder:
     return Grounder(
         k=lambda: api.API_K,
         candidates=lambda source, lang, exs, gen, name="": api.api_candidates(exs, gen),
-        ground=lambda source, lang, exs, gen, chooser=None, verifier=None, name="", **_: api.ground_api(exs, gen),
+        ground=lambda source, lang, exs, gen, chooser=None, verifier=None, name="", **_: api.ground_api(
+            exs, gen, query=source),
         load_chooser=lambda model_dir: None)  # a consensus: nothing fitted
 
 

@@ -27,6 +27,8 @@ API_K = 8
 MODEL_VOTE = 2.0
 #: How much more the consensus must agree with the candidates than the nearest pair to replace it.
 MARGIN = 0.0
+#: Whether a training pair written for the very same description answers without a consensus.
+EXACT_FIRST = True
 #: (slope, intercept) of :func:`api_confidence` on the agreement of the answer with the other candidates.
 CONFIDENCE = (3.946, -3.322)
 
@@ -77,14 +79,22 @@ def api_confidence(agreement: float) -> float:
     return sigmoid(a * max(agreement, 0.0) + b)
 
 
-def ground_api(exemplars: Sequence[Any], generated: str | None) -> Grounded:
-    """The consensus sequence for one query, with where it came from and how sure it is."""
+def same_description(query: str | None, cand: Candidate) -> bool:
+    """Whether the nearest pair was written for this very description (its sequence is then the answer)."""
+    from codetrans.lang.docstrings import api_query
+
+    return bool(query) and cand.kind == "neighbour" and api_query(str(cand.origin[0])) == api_query(str(query))
+
+
+def ground_api(exemplars: Sequence[Any], generated: str | None, query: str | None = None) -> Grounded:
+    """The consensus sequence for one query, with where it came from and how sure it is. ``query``: the
+    description as the index stores them; a pair written for the same description answers as it is."""
     cands = api_candidates(exemplars, generated)
     if not cands:
         return Grounded(generated or "", "generated", None)
     # one neighbour and the model: no consensus to find; the nearest pair (BM25 top-1 beats the model
-    # alone on validation)
-    if len(cands) == 2 and cands[1].kind == "generated":
+    # alone on validation); likewise a pair for the same description
+    if (len(cands) == 2 and cands[1].kind == "generated") or (EXACT_FIRST and same_description(query, cands[0])):
         best, agreement = cands[0], agreements(cands, 1.0)[0]
     else:
         scores = agreements(cands)
@@ -102,5 +112,5 @@ def ground_api(exemplars: Sequence[Any], generated: str | None) -> Grounded:
                     confidence)
 
 
-__all__ = ["API_K", "CONFIDENCE", "MARGIN", "MODEL_VOTE", "agreements", "api_candidates", "api_confidence", "consensus",
-           "ground_api"]
+__all__ = ["API_K", "CONFIDENCE", "EXACT_FIRST", "MARGIN", "MODEL_VOTE", "agreements", "api_candidates", "api_confidence", "consensus",
+           "ground_api", "same_description"]
