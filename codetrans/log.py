@@ -45,7 +45,7 @@ def configure_cli_logging() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def progress(iterable: Any = None, **kwargs: Any) -> Any:
+def progress_bar(iterable: Any = None, **kwargs: Any) -> Any:
     """A progress bar of a long job on stderr (tqdm; its keywords: ``total``, ``desc``, ``unit``, ``disable``
     ...): the one place library code draws one, so what it shows and where is decided here."""
     from tqdm.auto import tqdm

@@ -218,7 +218,7 @@ _RICH_TABLES_TO_MOVE = frozenset({"codetrans.data.build", "codetrans.finetune.re
 
 def test_library_modules_show_progress_only_through_log():
     """tqdm/rich output in library code bypasses the logging rules (tests/test_log.py): only ``codetrans.log``
-    (``progress``) and the command line may draw it."""
+    (``progress_bar``) and the command line may draw it."""
     drawing = []
     for name, path in _modules().items():
         if name in ("codetrans.log",) or name.startswith("codetrans.cli"):

@@ -400,7 +400,7 @@ def assign_and_dedup(rows: dict[str, list], config: BuildConfig, progress: bool 
                      ) -> tuple[dict[str, list[int]], Counter]:
     """Indices per split after dropping exact and near duplicates (evaluation splits win)."""
     from codetrans.data.dedup import MinHasher, NearDupIndex, exact_key
-    from codetrans.log import progress
+    from codetrans.log import progress_bar
 
     n = len(rows["task"])
     split = assign_splits(rows, config)
@@ -410,7 +410,7 @@ def assign_and_dedup(rows: dict[str, list], config: BuildConfig, progress: bool 
     keep: dict[str, list[int]] = {s: [] for s in SPLITS}
     hasher = MinHasher(config.num_perm, config.shingle) if config.near_dup_threshold else None
     indexes: dict[str, NearDupIndex] = {}
-    for i in progress(order, desc="dedup", unit="rec", disable=not progress, mininterval=2):
+    for i in progress_bar(order, desc="dedup", unit="rec", disable=not progress, mininterval=2):
         task, s = rows["task"][i], split[i]
         text = _dedup_text(task, rows["source"][i], rows["target"][i])
         key = exact_key(task, text)

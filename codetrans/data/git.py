@@ -332,9 +332,9 @@ def iter_commits(path: str | Path, filters: CommitFilters | None = None,
     kept = 0
     bar = None
     if progress:
-        from codetrans.log import progress
+        from codetrans.log import progress_bar
 
-        bar = progress(total=len(entries), desc=f"git {name}", unit="commit", leave=False)
+        bar = progress_bar(total=len(entries), desc=f"git {name}", unit="commit", leave=False)
     for i, raw in enumerate(entries):
         if bar is not None:
             bar.update(1)

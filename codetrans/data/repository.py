@@ -121,7 +121,7 @@ def _tree_rows(root: Path, name: str, task_types: list[str], progress: bool) -> 
     from codetrans.data.build import REPORT_TASK, BuildConfig, generate
     from codetrans.data.report import SkipReport
     from codetrans.data.sources import SourceSpec
-    from codetrans.log import progress
+    from codetrans.log import progress_bar
 
     tree_tasks = {"document" if t == "summarize" else t for t in task_types if t in CODE_TASK_TYPES}
     config = asdict(BuildConfig(tasks=tuple(sorted(tree_tasks))))
@@ -129,7 +129,7 @@ def _tree_rows(root: Path, name: str, task_types: list[str], progress: bool) -> 
     shards = [{"spec": spec.spec, "kind": "tree", "part": 0, "nparts": 1}]
     report = SkipReport(name)
     rows = []
-    for row in progress(generate(shards, config), desc="harvest functions", unit="pair", disable=not progress,
+    for row in progress_bar(generate(shards, config), desc="harvest functions", unit="pair", disable=not progress,
                     mininterval=1, leave=False):
         if row["task"] == REPORT_TASK:
             report.merge(SkipReport.from_dict(json.loads(row["meta"])))

@@ -91,7 +91,7 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
     """(candidate groups with their BLEU, sub-task and unit, a summary) for fitting the chooser on ``split``: of the
     documentation and comment sub-tasks, or (``commit``) of commit messages."""
     from codetrans.grounding import grounder
-    from codetrans.log import progress
+    from codetrans.log import progress_bar
     from codetrans.metrics.bleu import smoothed_bleu_items
 
     ds = load_split(data, split)
@@ -103,7 +103,7 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
     predictor = GroundedPredictor("oracle", model, backend=backend)
     groups: list[tuple[list, list[float], str]] = []
     summary: dict[str, int] = {}
-    for task in progress(chosen, desc="chooser data", disable=not progress):
+    for task in progress_bar(chosen, desc="chooser data", disable=not progress):
         idx = [i for i, t in enumerate(col) if t == task]
         rows = ds.select(idx).to_dict()
         positions = spread(len(idx), per_task * 3)  # many have no repository neighbour: sample wider

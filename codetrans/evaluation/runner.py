@@ -237,9 +237,9 @@ def _resume(pred_path: Path, meta_path: Path, total: int, signature: dict, overw
 def _predict_rest(predictor: Predictor, task: str, records: list[dict], pred_path: Path, resumed_from: int,
                   s: _Settings) -> None:
     """Predict from ``resumed_from`` on, appending chunk by chunk so the file stays a valid prefix."""
-    from codetrans.log import progress
+    from codetrans.log import progress_bar
 
-    bar = progress(total=len(records), initial=resumed_from, desc=column_label(task), unit="item",
+    bar = progress_bar(total=len(records), initial=resumed_from, desc=column_label(task), unit="item",
                disable=not s.progress, dynamic_ncols=True)
     chunk = max(64, s.decoding.batch_size * 8)
     try:

@@ -67,12 +67,12 @@ def verifier_groups(data: Any, split: str, kind: str = "doc", *, per_task: int =
     """Up to ``per_task`` groups per sub-task of ``split`` (units with at least one repository neighbour)."""
     from codetrans.grounding.commit import adapt_subject
     from codetrans.grounding.edit import adapt, signature
-    from codetrans.log import progress
+    from codetrans.log import progress_bar
 
     ds = load_split(data, split)
     col = ds["task"]
     out: list[Group] = []
-    for task in progress(_tasks(ds, kind), desc=f"verifier groups ({split})", disable=not progress):
+    for task in progress_bar(_tasks(ds, kind), desc=f"verifier groups ({split})", disable=not progress):
         idx = [i for i, t in enumerate(col) if t == task]
         rows = ds.select(idx).to_dict()
         positions = spread(len(idx), per_task * 3)

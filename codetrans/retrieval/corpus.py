@@ -144,9 +144,9 @@ def split_exemplars(rows: dict[str, list], split: str, config: AugmentConfig, *,
     out: list[list] = [[] for _ in range(n)]
     it = range(n) if only is None else only
     if progress:
-        from codetrans.log import progress
+        from codetrans.log import progress_bar
 
-        it = progress(it, desc=f"augment {split}", unit="pair", mininterval=2)
+        it = progress_bar(it, desc=f"augment {split}", unit="pair", mininterval=2)
     for i in it:
         if _dropped(config.seed, split, i, config.drop_fraction):
             continue

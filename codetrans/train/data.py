@@ -188,14 +188,14 @@ def _encode_sources(tasks: list[str], sources: list[str], tokenizer: Any, r: Rec
 
 
 def encode_supervised(ds: Any, tokenizer: Any, r: Recipe, desc: str = "tokenize", chunk: int = 2000) -> Encoded:
-    from codetrans.log import progress
+    from codetrans.log import progress_bar
 
     task_names = sorted(set(ds["task"]))
     index = {t: i for i, t in enumerate(task_names)}
     src: list[np.ndarray] = []
     tgt: list[np.ndarray] = []
     tasks: list[int] = []
-    for start in progress(range(0, len(ds), chunk), desc=desc, disable=not r.train.progress or len(ds) < 5 * chunk,
+    for start in progress_bar(range(0, len(ds), chunk), desc=desc, disable=not r.train.progress or len(ds) < 5 * chunk,
                       unit="chunk"):
         part = ds[start:start + chunk]
         a = _encode_sources(part["task"], part["source"], tokenizer, r)
@@ -208,11 +208,11 @@ def encode_supervised(ds: Any, tokenizer: Any, r: Recipe, desc: str = "tokenize"
 
 def encode_pretrain(ds: Any, tokenizer: Any, r: Recipe, chunk_length: int, chunk: int = 2000) -> np.ndarray:
     """Packed chunks (n, chunk_length) of the corpus text (or of sources and targets)."""
-    from codetrans.log import progress
+    from codetrans.log import progress_bar
     from codetrans.train.span_corruption import pack
 
     docs: list[list[int]] = []
-    for start in progress(range(0, len(ds), chunk), desc="tokenize", disable=not r.train.progress or len(ds) < 5 * chunk):
+    for start in progress_bar(range(0, len(ds), chunk), desc="tokenize", disable=not r.train.progress or len(ds) < 5 * chunk):
         part = ds[start:start + chunk]
         texts = part["text"] if "text" in part else [x for pair in zip(part["source"], part["target"]) for x in pair]
         docs.extend(tokenizer(list(texts), add_special_tokens=False)["input_ids"])

@@ -86,12 +86,12 @@ def _announce(eng: Engine, log: RunLog, n_params: int, resumed: Path | None, t_s
 
 def _run_loop(eng: Engine, log: RunLog) -> Loop:
     """Train up to ``train.stop_at_step`` (else ``train.steps``) or the time budget; the finished loop."""
-    from codetrans.log import progress
+    from codetrans.log import progress_bar
 
     r, st = eng.r, eng.state
     stop_at = min(r.train.steps, r.train.stop_at_step or r.train.steps)
     deadline = time.monotonic() + 60 * r.train.time_budget_min if r.train.time_budget_min else None
-    bar = progress(total=r.train.steps, initial=st.step, desc=r.name, unit="step",
+    bar = progress_bar(total=r.train.steps, initial=st.step, desc=r.name, unit="step",
                disable=not (r.train.progress and eng.rt.main), dynamic_ncols=True)
     loop = Loop(eng, log, bar, stop_at, deadline)
     loop.run()
