@@ -69,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codetrans.evaluation import DecodingOptions, evaluate, merge_tables
+    from codetrans.evaluation import DecodingOptions, EvaluateOptions, evaluate, merge_tables
 
     if args.table:
         table = merge_tables(args.table, metric=args.metric)
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.model.startswith("baseline:repo-bm25"):
             raise CodeTransError("--context applies to models and baseline:repo-bm25 (other baselines ignore exemplars)")
         common["context"], common["k"] = args.context, 1  # it answers with the nearest exemplar
-    record = evaluate(args.model, args.data, args.out, name=args.name, labels=args.labels, **common)
+    record = evaluate(args.model, args.data, args.out, EvaluateOptions(name=args.name, labels=args.labels, **common))
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"), end="")
     judged = {t: r["judged"] for t, r in record["results"].items() if "judged" in r}
     if judged:

@@ -16,7 +16,14 @@ from codetrans.evaluation.predictors import (
     make_predictor,
     resolve_model,
 )
-from codetrans.evaluation.runner import SCHEMA, evaluate, load_split, package_versions, select_tasks
+from codetrans.evaluation.runner import (
+    SCHEMA,
+    EvaluateOptions,
+    evaluate,
+    load_split,
+    package_versions,
+    select_tasks,
+)
 from codetrans.metrics.table import (
     column_label,
     load_results,
@@ -26,7 +33,7 @@ from codetrans.metrics.table import (
 )
 
 __all__ = [
-    "BASELINES", "SCHEMA", "BaselinePredictor", "DecodingOptions", "ModelPredictor",
+    "BASELINES", "SCHEMA", "BaselinePredictor", "DecodingOptions", "EvaluateOptions", "ModelPredictor",
     "Predictor", "column_label", "context_suite", "evaluate", "load_results", "load_split", "make_predictor", "merge_tables",
     "package_versions", "render_context_table", "render_table", "resolve_model", "select_tasks",
 ]

@@ -23,7 +23,7 @@ import os
 import platform
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -322,39 +322,56 @@ def _read_confidences(path: Path, n: int) -> list[float | None]:
     return out + [None] * (n - len(out))
 
 
-def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.PathLike, *,
-             split: str = "test", tasks: Sequence[str] | None = None, decoding: DecodingOptions | None = None,
-             name: str | None = None, train_split: str = "train", limit: int | None = None,
-             device: str | None = None, overwrite: bool = False, progress: bool = True,
-             executor: Executor | None = None, train_data: Any = None, backend: str = "torch",
-             context: str | None = None, k: int = 2, labels: str | os.PathLike | None = None) -> dict:
-    """Evaluate ``model`` (directory, zoo id, ``baseline:*`` or a Predictor) on ``data[split]``.
+@dataclass(frozen=True)
+class EvaluateOptions:
+    """How :func:`evaluate` runs; the command line builds one from its flags (``codetrans evaluate --help``)."""
 
-    Returns the metrics record also written to ``out_dir/metrics.json``. ``train_data`` (default:
-    ``data``'s ``train_split``) is the pool retrieval baselines search. ``backend``: how a model generates,
-    "torch" or "ct2" (a CTranslate2 export made beside the model), through the serving pipelines.
-    ``context="same-repo"``: every record gets up to ``k`` exemplars of its own repository (see
-    :mod:`codetrans.evaluation.context`); ``baseline:repo-bm25`` always runs that way (k = 1). ``labels``: a
-    judged label file (:mod:`codetrans.evaluation.judged`): each sub-task then reports judged precision at
-    coverage and lists its unlabelled texts in ``<task>.unlabelled.jsonl``.
+    split: str = "test"  #: the split evaluated
+    tasks: Sequence[str] | None = None  #: sub-task ids or task types (default: every sub-task the data holds)
+    decoding: DecodingOptions | None = None  #: beams, lengths, batch size (default: the model's tuned decoding)
+    name: str | None = None  #: the row's name in tables (default: the predictor's)
+    train_split: str = "train"  #: the pool retrieval baselines search
+    limit: int | None = None  #: items per sub-task, evenly spaced
+    device: str | None = None
+    overwrite: bool = False  #: recompute instead of resuming from earlier predictions
+    progress: bool = True
+    executor: Executor | None = None  #: scores programs by running them (AlgoLisp's by default)
+    train_data: Any = None  #: a corpus other than ``data`` for the training pool
+    backend: str = "torch"  #: "torch" or "ct2" (a CTranslate2 export made beside the model)
+    context: str | None = None  #: "same-repo": each record gets up to ``k`` exemplars of its repository
+    k: int = 2
+    labels: str | os.PathLike | None = None  #: a judged label file: judged precision at coverage
+
+
+def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.PathLike,
+             options: EvaluateOptions | None = None, **fields: Any) -> dict:
+    """Evaluate ``model`` (directory, zoo id, ``baseline:*`` or a Predictor) on ``data[options.split]``.
+
+    ``options`` (:class:`EvaluateOptions`), or any of its fields as keywords, which replace the options' own
+    (``evaluate(m, d, out, split="validation", limit=50)``). Returns the metrics record also written to
+    ``out_dir/metrics.json``. ``baseline:repo-bm25`` always runs with ``context="same-repo"`` (k = 1); with
+    ``labels`` each sub-task also reports judged precision at coverage (:mod:`codetrans.evaluation.judged`) and
+    lists its unlabelled texts in ``<task>.unlabelled.jsonl``.
     """
-    decoding = decoding or DecodingOptions()
+    o = replace(options or EvaluateOptions(), **fields)  # keywords: a call in code names only what it changes
+    split, tasks, limit, progress, executor = o.split, o.tasks, o.limit, o.progress, o.executor
+    decoding = o.decoding or DecodingOptions()
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     ds = load_split(data, split)
     task_col = ds["task"]
     chosen = select_tasks(task_col, tasks)
-    predictor = make_predictor(model, device=device, backend=backend)
-    context, k = _context_for(predictor, check_context(context), k)
+    predictor = make_predictor(model, device=o.device, backend=o.backend)
+    context, k = _context_for(predictor, check_context(o.context), o.k)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    train = _TrainSplit(train_data if train_data is not None else data, train_split)
+    train = _TrainSplit(o.train_data if o.train_data is not None else data, o.train_split)
     judged_labels = None
-    if labels is not None:
+    if o.labels is not None:
         from codetrans.evaluation.judged import load_labels
 
-        judged_labels = load_labels(labels)
-    settings = _Settings(out, split, decoding, limit, context, k, overwrite, progress, executor, judged_labels)
+        judged_labels = load_labels(o.labels)
+    settings = _Settings(out, split, decoding, limit, context, k, o.overwrite, progress, executor, judged_labels)
     dataset_info: dict[str, Any] = {
         "path": str(Path(data).resolve()) if isinstance(data, str | os.PathLike) else None,
         "split": split, "num_rows": ds.num_rows, "fingerprint": getattr(ds, "_fingerprint", None),
@@ -372,7 +389,7 @@ def evaluate(model: str | os.PathLike | Predictor, data: Any, out_dir: str | os.
 
     record = {
         "schema": SCHEMA,
-        "name": name or (predictor.name if hasattr(predictor, "name") else str(model)),
+        "name": o.name or (predictor.name if hasattr(predictor, "name") else str(model)),
         "model": predictor.identity(),
         "dataset": dataset_info,
         # baselines do not decode: a null here keeps tables from implying a beam setting
