@@ -43,7 +43,7 @@ def main() -> None:
     import datasets
     from tqdm.auto import tqdm
 
-    from codetrans.grounding.api import agreements, api_candidates, consensus, same_description
+    from codetrans.grounding.api import agreements, api_candidates, choose, consensus, same_description
     from codetrans.lang.docstrings import api_query
     from codetrans.metrics.bleu import sentence_smoothed_bleu, smoothed_bleu
     from codetrans.retrieval.exemplars import nearest
@@ -94,15 +94,11 @@ def main() -> None:
             for margin in MARGINS:
                 for exact in (False, True):
                     preds = []
-                    for (cands, agree, m), q in zip(scored, queries):  # consensus(cands, vote, margin), computed once
+                    for (cands, agree, m), q in zip(scored, queries):  # agreements computed once per (k, vote)
                         if not cands:
                             preds.append(m)
                             continue
-                        best_i = max(range(len(cands)), key=lambda i: (agree[i], -i))
-                        if cands[0].kind == "neighbour" and agree[best_i] - agree[0] < margin:
-                            best_i = 0
-                        if exact and same_description(q, cands[0]):
-                            best_i = 0
+                        best_i = 0 if exact and same_description(q, cands[0]) else choose(cands, agree, margin)
                         preds.append(cands[best_i].text)
                     name = f"consensus k={k} vote={vote:g} margin={margin:g}" + (" +same description" if exact else "")
                     table[name] = s = score(preds)
@@ -116,7 +112,7 @@ def main() -> None:
         if not cands:
             continue
         scores = agreements(cands, best[2])
-        i = 0 if exact_first and same_description(q, cands[0]) else consensus(cands, best[2], best[3])
+        i = 0 if exact_first and same_description(q, cands[0]) else choose(cands, scores, best[3])
         xs.append(max(scores[i], 0.0))
         ys.append(int(sentence_smoothed_bleu(cands[i].text, [ref]) >= 50))  # 0-100
     slope, intercept = fit_logistic(xs, ys) if xs else (0.0, 0.0)

@@ -60,9 +60,11 @@ def consensus(cands: Sequence[Candidate], model_vote: float = MODEL_VOTE, margin
     """Index of the candidate closest on average (smoothed BLEU) to the others; the earliest on ties. With
     ``margin`` the nearest pair (index 0) stays unless another agrees with the rest by that much more: the
     floor, BM25 top-1, is what an uncertain consensus falls back to."""
-    if not cands:
-        return 0
-    scores = agreements(cands, model_vote)
+    return choose(cands, agreements(cands, model_vote), margin) if cands else 0
+
+
+def choose(cands: Sequence[Candidate], scores: Sequence[float], margin: float = 0.0) -> int:
+    """:func:`consensus` given each candidate's agreement (computed once when several margins are compared)."""
     best = max(range(len(cands)), key=lambda i: (scores[i], -i))
     if cands[0].kind == "neighbour" and scores[best] - scores[0] < margin:
         return 0
@@ -98,7 +100,7 @@ def ground_api(exemplars: Sequence[Any], generated: str | None, query: str | Non
         best, agreement = cands[0], agreements(cands, 1.0)[0]
     else:
         scores = agreements(cands)
-        i = consensus(cands, MODEL_VOTE, MARGIN)
+        i = choose(cands, scores, MARGIN)  # the agreements just computed
         best, agreement = cands[i], scores[i]
     confidence = api_confidence(agreement)
     if best.kind == "generated":
@@ -112,5 +114,5 @@ def ground_api(exemplars: Sequence[Any], generated: str | None, query: str | Non
                     confidence)
 
 
-__all__ = ["API_K", "CONFIDENCE", "EXACT_FIRST", "MARGIN", "MODEL_VOTE", "agreements", "api_candidates", "api_confidence", "consensus",
+__all__ = ["API_K", "CONFIDENCE", "EXACT_FIRST", "MARGIN", "MODEL_VOTE", "agreements", "api_candidates", "api_confidence", "choose", "consensus",
            "ground_api", "same_description"]
