@@ -116,17 +116,19 @@ def _add_api_arguments(sub: argparse._SubParsersAction) -> None:
     ap.add_argument("--near-dup", type=float, default=0.8,
                     help="MinHash Jaccard threshold for near duplicates across projects (0 = exact only)")
     ap.add_argument("--seed", default="codetrans-api-pool", help="salt of the project-name hash")
+    ap.add_argument("--splits", metavar="JSON", help="evaluate exactly these projects: {\"validation\": [...], "
+                    "\"test\": [...]} or an earlier build's api_pool_report.json; every other project is train")
 
 
 def _api_pool(args: argparse.Namespace) -> int:
-    from codetrans.data.api_pool import PoolConfig, build_api_pool
+    from codetrans.data.api_pool import PoolConfig, build_api_pool, read_splits
     from codetrans.safeio import check_out_dir
 
     if args.min_pairs < 0:
         raise DataError("--min-pairs must be >= 0")
     check_out_dir(args.out)
     cfg = PoolConfig(validation=args.validation, test=args.test, min_pairs=args.min_pairs,
-                     near_dup=args.near_dup, seed=args.seed)
+                     near_dup=args.near_dup, seed=args.seed, fixed=read_splits(args.splits) if args.splits else None)
     res = build_api_pool(args.dir, args.out, cfg)
     print(f"api-pool: {res.summary()} -> {res.out}")
     return 0

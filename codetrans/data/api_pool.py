@@ -50,6 +50,9 @@ class PoolConfig:
     num_perm: int = 64
     shingle: int = 3
     seed: str = "codetrans-api-pool"
+    #: project -> "validation" / "test": exactly these projects are evaluated, every other one is train
+    #: (a build that adds projects keeps the evaluation splits of an earlier one; see :func:`read_splits`)
+    fixed: dict[str, str] | None = None
 
 
 @dataclass
@@ -142,8 +145,33 @@ def _unit(name: str, seed: str) -> int:
     return int.from_bytes(hashlib.sha1(f"{seed}\0{name}".encode()).digest()[:8], "big")
 
 
+def read_splits(path: str | os.PathLike) -> dict[str, str]:
+    """Project -> evaluation split from a JSON file: ``{"validation": [names], "test": [names]}``, or an earlier
+    build's ``api_pool_report.json`` (its ``splits``)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: not a readable JSON file of splits ({exc})") from None
+    data = data.get("splits", data) if isinstance(data, dict) else data
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: expected {{\"validation\": [...], \"test\": [...]}}")
+    fixed: dict[str, str] = {}
+    for s in ("validation", "test"):
+        names = data.get(s, [])
+        names = names.get("projects", []) if isinstance(names, dict) else names
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise DataError(f"{path}: {s!r} must be a list of project names")
+        for n in names:
+            if fixed.setdefault(n, s) != s:
+                raise DataError(f"{path}: project {n} is in both validation and test")
+    return fixed
+
+
 def assign_projects(sizes: dict[str, int], config: PoolConfig) -> dict[str, str]:
-    """Project -> split: in name-hash order, test then validation fill to their targets; the rest is train."""
+    """Project -> split: in name-hash order, test then validation fill to their targets; the rest is train.
+    With ``config.fixed`` exactly its projects are evaluated (in the split it names) and the rest is train."""
+    if config.fixed is not None:
+        return {name: config.fixed.get(name, "train") for name in sizes}
     total = sum(sizes.values())
     split = {name: "train" for name in sizes}
     order = sorted(sizes, key=lambda n: (_unit(n, config.seed), n))

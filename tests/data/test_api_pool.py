@@ -116,3 +116,22 @@ def test_reserved_project_is_refused(pool: Path, tmp_path: Path, capsys):
     (pool / "google__gson.jsonl").write_text(json.dumps(_rec("google/gson", 1)) + "\n")
     assert main(["data", "api-pool", str(pool), "--out", str(tmp_path / "o")]) == 2
     assert "reserved" in capsys.readouterr().err
+
+
+def test_fixed_splits_survive_added_projects(pool: Path, tmp_path: Path, capsys):
+    """An earlier build's evaluation projects stay evaluated when projects are added (comparable builds)."""
+    first = build_api_pool(pool, tmp_path / "a", CFG)
+    for k in range(8, 12):  # new projects: with the hash fill they could land anywhere
+        (pool / f"acme__p{k}.jsonl").write_text("".join(json.dumps(_rec(f"acme/p{k}", i)) + "\n" for i in range(5)))
+    assert main(["data", "api-pool", str(pool), "--out", str(tmp_path / "b"), "--splits",
+                 str(tmp_path / "a" / REPORT)]) == 0
+    second = json.loads((tmp_path / "b" / REPORT).read_text())["splits"]
+    for s in ("validation", "test"):
+        assert second[s]["projects"] == first.splits[s]["projects"]
+    assert {f"acme/p{k}" for k in range(8, 12)} <= set(second["train"]["projects"])
+    capsys.readouterr()
+    (tmp_path / "both.json").write_text(json.dumps({"validation": ["acme/p1"], "test": ["acme/p1"]}))
+    assert main(["data", "api-pool", str(pool), "--out", str(tmp_path / "c"), "--splits",
+                 str(tmp_path / "both.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "in both validation and test" in err
