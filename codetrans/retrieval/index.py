@@ -68,9 +68,8 @@ def build_shipped_index(corpus: str | Path | Any | Sequence[str | Path | Any], o
         metas = [{**({"h": input_key(s)} if digest else {}), **({"id": ident} if ident else {})}
                  for s, _, ident in items]
         pools[task] = Pool(inputs, full.targets, metas, kind="shipped", index=index)
-    return save_pools(out, pools, compressed=True,
-                      info={"split": split, "built": time.strftime("%Y-%m-%d"), "sizes": {t: len(p) for t, p in
-                                                                                          pools.items()}})
+    info = {"split": split, "built": time.strftime("%Y-%m-%d"), "sizes": {t: len(p) for t, p in pools.items()}}
+    return save_pools(out, pools, compressed="xz", info=info)  # it ships inside the package: every MB counts
 
 
 def load_shipped_index(path: str | Path) -> dict[str, Pool]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import lzma
 import os
 import tempfile
 import time
@@ -164,9 +165,12 @@ class Pool:
 
 
 # ------------------------------------------------------------------------------------------- files
-def save_pools(path: str | Path, pools: Mapping[str, Pool], *, compressed: bool = True,
+def save_pools(path: str | Path, pools: Mapping[str, Pool], *, compressed: bool | str = True,
                info: dict | None = None) -> Path:
-    """Write named pools (with their indexes) to one ``.npz`` file, atomically (temp file + rename)."""
+    """Write named pools (with their indexes) to one ``.npz`` file, atomically (temp file + rename).
+
+    ``compressed``: True deflates every array (numpy's ``savez_compressed``); ``"xz"`` stores each as an LZMA
+    stream instead (about 30 % smaller for an index that ships inside the package, at a second more to load)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     docs, blobs = {}, {}
@@ -177,10 +181,18 @@ def save_pools(path: str | Path, pools: Mapping[str, Pool], *, compressed: bool 
     header = {"format": POOL_FORMAT, "info": info or {}, "pools": docs}
     blobs["header"] = np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8", "surrogatepass"),
                                     dtype=np.uint8)
+    if compressed == "xz":
+        shapes = {k: [v.dtype.str, list(v.shape)] for k, v in blobs.items() if k != "header"}
+        blobs = {f"{k}{_XZ}": np.frombuffer(lzma.compress(np.ascontiguousarray(v).tobytes()), dtype=np.uint8)
+                 for k, v in blobs.items()}
+        blobs["shapes"] = np.frombuffer(json.dumps(shapes).encode(), dtype=np.uint8)
     fd, tmp = tempfile.mkstemp(prefix=".pool-", suffix=".npz", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            (np.savez_compressed if compressed else np.savez)(fh, **blobs)
+            (np.savez_compressed if compressed is True else np.savez)(fh, **blobs)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide a shipped index from other users
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -188,19 +200,36 @@ def save_pools(path: str | Path, pools: Mapping[str, Pool], *, compressed: bool 
     return path
 
 
+_XZ = "__xz"  # an array stored as an LZMA stream (save_pools(compressed="xz")); "shapes" holds dtype and shape
+
+
+def _npz_arrays(z: Any) -> dict[str, Any]:
+    """Name -> array reader of an opened pool file, LZMA streams decoded on access."""
+    if "header" + _XZ not in z.files:
+        return {k: (lambda k=k: z[k]) for k in z.files}
+    shapes = json.loads(bytes(z["shapes"]).decode())
+    shapes["header"] = ["|u1", [-1]]
+
+    def read(k: str) -> np.ndarray:
+        dtype, shape = shapes[k]
+        return np.frombuffer(lzma.decompress(bytes(z[k + _XZ])), dtype=np.dtype(dtype)).reshape(shape)
+    return {k[:-len(_XZ)]: (lambda k=k: read(k[:-len(_XZ)])) for k in z.files if k.endswith(_XZ)}
+
+
 def load_pools(path: str | Path) -> tuple[dict[str, Pool], dict]:
     """The pools of a :func:`save_pools` file and its ``info``; DataError when unreadable or stale."""
     try:
         with np.load(Path(path), allow_pickle=False) as z:
-            header = json.loads(bytes(z["header"]).decode("utf-8", "surrogatepass"))
+            arrays = _npz_arrays(z)
+            header = json.loads(bytes(arrays["header"]()).decode("utf-8", "surrogatepass"))
             if header.get("format") != POOL_FORMAT:
                 raise DataError(f"{path}: pool format {header.get('format')}, expected {POOL_FORMAT}")
             pools = {}
             for name, doc in header["pools"].items():
                 n = doc["slot"]
-                arrays = {k[len(f"{n}_"):]: z[k] for k in z.files if k.startswith(f"{n}_")}
-                pools[name] = Pool._from_state(doc, arrays)
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+                mine = {k[len(f"{n}_"):]: get() for k, get in arrays.items() if k.startswith(f"{n}_")}
+                pools[name] = Pool._from_state(doc, mine)
+    except (OSError, ValueError, KeyError, json.JSONDecodeError, EOFError, lzma.LZMAError) as exc:
         raise DataError(f"cannot read exemplar pools from {path}: {exc}") from exc
     return pools, header.get("info", {})
 

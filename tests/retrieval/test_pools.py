@@ -193,3 +193,29 @@ def test_pool_for_context(repo):
     assert pool_for_context(repo, history=True).kind == "history"
     assert len(pool_for_context([("a b", "c")])) == 1
     assert retrieval.pool_for_context is pool_for_context and "nearest" in retrieval.__all__
+
+
+def test_xz_pool_file_loads_as_the_deflated_one_and_a_damaged_one_is_a_clear_error(tmp_path):
+    """The shipped index is LZMA-compressed (package budget); files of either encoding load the same."""
+    import numpy as np
+
+    from codetrans.errors import DataError
+    from codetrans.retrieval.exemplars import nearest
+    from codetrans.retrieval.pools import load_pools, save_pools
+
+    words = ["read", "write", "file", "socket", "list", "sort", "map", "key", "line", "byte"]
+    pairs = [(" ".join(words[(i + j) % 10] for j in range(6)) + f" w{i}", f"A.m{i % 7} B.n{i % 3}") for i in range(300)]
+    pools = {"api_generation": pool_from_pairs(pairs)}
+    plain = save_pools(tmp_path / "plain.npz", pools, compressed=True, info={"n": 1})
+    xz = save_pools(tmp_path / "xz.npz", pools, compressed="xz", info={"n": 1})
+    (a, ia), (b, ib) = load_pools(plain), load_pools(xz)
+    assert ia == ib == {"n": 1}
+    pa, pb = a["api_generation"], b["api_generation"]
+    assert (pa.inputs, pa.targets, pa.metas) == (pb.inputs, pb.targets, pb.metas)
+    assert [e.target for e in nearest(pa, "sort list map", 5)] == [e.target for e in nearest(pb, "sort list map", 5)]
+    with np.load(xz) as z:  # a garbled LZMA stream: one DataError naming the file
+        blobs = {k: z[k] for k in z.files}
+    blobs["header__xz"] = blobs["header__xz"][:50]
+    np.savez(tmp_path / "bad.npz", **blobs)
+    with pytest.raises(DataError, match="bad.npz"):
+        load_pools(tmp_path / "bad.npz")
