@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The CLI's outputs on examples/ (issue #35: "no public behaviour changed"): run before and after a refactor, diff.
 #   bash scripts/cli_outputs.sh OUT_DIR [BACKEND]     (BACKEND: auto, torch or ct2; default auto)
-# Runs from the checkout it lives in; every command's stdout+stderr goes to OUT_DIR/<name>.txt, its exit status
-# to the file's last line. Uses a scratch copy of examples/ (document --write edits files).
+# Every command's stdout+stderr goes to OUT_DIR/<name>.txt, its exit status to the file's last line. The commands
+# run in a scratch folder holding a copy of examples/ (outside any repository, so two checkouts ground alike;
+# document --write edits files); the codetrans that runs is the one on PATH / PYTHONPATH.
 set -uo pipefail
 out=$(realpath -m "${1:?OUT_DIR}"); backend=${2:-auto}
-cd "$(dirname "$0")/.."
 mkdir -p "$out"; tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cp -r examples "$tmp/examples"
+cp -r "$(dirname "$0")/../examples" "$tmp/examples"
+cd "$tmp"
 b=(--backend "$backend")
 run() { local name=$1; shift; { "$@" 2>&1; echo "exit $?"; } | sed "s#$tmp#TMP#g" > "$out/$name.txt"; }
 run document_py      codetrans document examples/sample.py "${b[@]}"
@@ -20,8 +21,8 @@ run commit_diff      codetrans commit examples/change.diff "${b[@]}" --json
 run api              codetrans api "$(cat examples/api_query.txt)" "${b[@]}" --json
 run synthesize_arg   codetrans synthesize "$(cat examples/algolisp_problem.txt)" --arg 'a=[1,-2,3]' "${b[@]}"
 run synthesize_ex    codetrans synthesize "$(cat examples/algolisp_problem.txt)" --example 'a=[1,-2,3] -> 4' "${b[@]}"
-run document_check   codetrans document "$tmp/examples/shop/inventory.py" --check "${b[@]}"
-run document_write   codetrans document "$tmp/examples/shop/inventory.py" --write --no-backup --min-confidence 0 "${b[@]}"
-cp "$tmp/examples/shop/inventory.py" "$out/document_write.inventory.py"
+run document_check   codetrans document examples/shop/inventory.py --check "${b[@]}"
+run document_write   codetrans document examples/shop/inventory.py --write --no-backup --min-confidence 0 "${b[@]}"
+cp examples/shop/inventory.py "$out/document_write.inventory.py"
 run bad_input        codetrans document /nonexistent/file.py "${b[@]}"
 echo "$(ls "$out" | wc -l) outputs in $out"
