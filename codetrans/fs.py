@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from codetrans.errors import CodeTransError
@@ -64,6 +67,30 @@ def replace_dir(src: Path, dst: Path, *, keep_concurrent: bool = False, sync: bo
     if sync:
         fsync_dir(dst.parent)
     return dst
+
+
+def staging_dir(dst: str | os.PathLike) -> Path:
+    """A new empty folder ``.<name>.tmp-*`` beside ``dst`` (one filesystem: the final rename is atomic), with the
+    permissions a plain ``mkdir`` would give (not ``mkdtemp``'s 0700, which would hide the result from others)."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.tmp-", dir=dst.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)
+    return tmp
+
+
+@contextmanager
+def staged(dst: str | os.PathLike, *, keep_concurrent: bool = False, sync: bool = False) -> Iterator[Path]:
+    """Write a directory all at once: the block fills a :func:`staging_dir`, which becomes ``dst`` when the block
+    ends (:func:`replace_dir`) and is removed when it fails, so ``dst`` is never half-written."""
+    tmp = staging_dir(dst)
+    try:
+        yield tmp
+        replace_dir(tmp, Path(dst), keep_concurrent=keep_concurrent, sync=sync)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def has_weights(path: Path) -> bool:

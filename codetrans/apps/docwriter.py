@@ -189,7 +189,7 @@ def write_docs(pipe: Any, path: str | os.PathLike, text: str, lang: str, backup:
     batches with a progress bar); default ``pipe.document_file(text, functions, lang=lang, **generate)``.
     ``only``: document just the undocumented functions it accepts (``--fix``'s filters).
     ``min_confidence``: answers under it are not written but listed as "not sure" in the notes (default: the
-    pipeline's :meth:`~codetrans.serving.logic.GroundedTask.write_threshold`).
+    pipeline's :meth:`~codetrans.serving.logic.TaskLogic.write_threshold`).
     """
     from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
     from codetrans.lang.grammars import get_parser

@@ -8,12 +8,11 @@ live in one place.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 from codetrans.errors import DataError
-from codetrans.fs import replace_dir
+from codetrans.fs import staged
 
 SPLITS = ("train", "validation", "test")
 
@@ -46,13 +45,12 @@ def save_corpus(columns: dict[str, dict[str, list]], out: str | os.PathLike,
     del feats["split_hint"]
     dd = datasets.DatasetDict({s: datasets.Dataset.from_dict({c: list(columns.get(s, {}).get(c, [])) for c in cols},
                                                              features=feats) for s in SPLITS})
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    # Explicit shard counts: datasets writes no file for an empty split otherwise, and cannot load it back.
-    dd.save_to_disk(str(tmp), num_shards={s: 1 + dd[s].data.nbytes // 400_000_000 for s in SPLITS})
-    for name, text in (extra_files or {}).items():
-        (tmp / name).write_text(text, encoding="utf-8")
-    return replace_dir(tmp, out)
+    with staged(out) as tmp:
+        # Explicit shard counts: datasets writes no file for an empty split otherwise, and cannot load it back.
+        dd.save_to_disk(str(tmp), num_shards={s: 1 + dd[s].data.nbytes // 400_000_000 for s in SPLITS})
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+    return out
 
 
 def load_corpus(path: str | os.PathLike, hint: str = "") -> Any:

@@ -417,7 +417,7 @@ class GroundedPredictor:
 
 def write_threshold_of(verifier: Any, task_type: str = "") -> float | None:
     """The confidence from which an answer is written (``--write``, the LSP, the hook): the verifier's (as
-    :meth:`codetrans.serving.logic.GroundedTask.write_threshold` reads it)."""
+    :meth:`codetrans.serving.logic.TaskLogic.write_threshold` reads it)."""
     return None if verifier is None else verifier.write_threshold(task_type)
 
 

@@ -21,7 +21,7 @@ import math
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +34,7 @@ from codetrans.finetune.options import (
     DEFAULT_MINUTES,
     EPOCH_CAP,
     TASK_CHOICES,
+    FinetuneOptions,
     check_model_id,
     check_sets,
     default_model_id,
@@ -48,8 +49,8 @@ from codetrans.fs import has_weights, is_model_dir, replace_dir
 if TYPE_CHECKING:  # annotations only: the harness is imported when a run reaches it
     from codetrans.evaluation import DecodingOptions
 
-__all__ = ["DEFAULT_MINUTES", "TASK_CHOICES", "BaseModel", "FinetuneError", "FinetuneResult", "OutputExistsError",
-           "finetune", "parse_sets"]
+__all__ = ["DEFAULT_MINUTES", "TASK_CHOICES", "BaseModel", "FinetuneError", "FinetuneOptions", "FinetuneResult",
+           "OutputExistsError", "finetune", "parse_sets"]
 
 
 class OutputExistsError(FinetuneError):
@@ -255,22 +256,20 @@ def _scores(record: dict) -> dict[str, float]:
     return {t: float(r["score"]) for t, r in record["results"].items()}
 
 
-def finetune(repo: str | os.PathLike, task: str = "all", base: str | None = None, out: str | os.PathLike | None = None,
-             minutes: float | None = None, steps: int | None = None, deepspeed: str | None = None,
-             dry_run: bool = False, force: bool = False, model_id: str | None = None, beams: int = 1,
-             eval_limit: int | None = 200, threads: int = 0, sets: dict | None = None,
-             progress: bool = True, argv: list[str] | None = None, license: str = "other",
-             context: bool | None = None) -> FinetuneResult:
-    """Harvest ``repo``, fine-tune ``base`` on it, evaluate before/after and write the model to ``out``.
+def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, **fields: Any) -> FinetuneResult:
+    """Harvest ``repo``, fine-tune ``options.base`` on it, evaluate before/after and write the model to ``options.out``.
+    :class:`~codetrans.finetune.options.FinetuneOptions` fields may also be passed as keywords (``steps=3``).
 
     ``context``: train on pairs augmented with exemplars of the repository itself (:mod:`codetrans.retrieval.corpus`:
     1..4 nearest documented functions / earlier commits, a quarter left plain), so the model declares
     context support and ``codetrans document`` feeds it the repository's exemplars. Default: on when the
     base model declares context (``codetrans.json``), else off. Evaluation before/after stays without
-    context (the fine-tuned model must work without it too).
-
-    ``license``: stamped on the model (``codetrans.json``) and its card; "other" by default, since the
-    training data is a repository whose license the owner knows, not CodeTrans."""
+    context (the fine-tuned model must work without it too). ``license``: stamped on the model and its card;
+    "other" by default (the training data is a repository whose license the owner knows, not CodeTrans)."""
+    o = replace(options or FinetuneOptions(), **fields)  # keywords: a call in code names only what it changes
+    task, base, out, minutes, steps, deepspeed = o.task, o.base, o.out, o.minutes, o.steps, o.deepspeed
+    dry_run, force, model_id, beams, eval_limit, threads = o.dry_run, o.force, o.model_id, o.beams, o.eval_limit, o.threads
+    sets, progress, argv, license, context = o.sets, o.progress, o.argv, o.license, o.context
     from codetrans.data.git import repo_name
     from codetrans.serving import zoo
     from codetrans.train.recipe import load_recipe, recipe_file

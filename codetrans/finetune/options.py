@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from codetrans.errors import ConfigError
@@ -14,6 +16,30 @@ TASK_CHOICES = ("document", "comment", "summarize", "commit", "api", "all")
 ALL_TASKS = ("document", "comment", "commit", "api")
 DEFAULT_MINUTES = 10.0
 EPOCH_CAP = 20  # --minutes on a small repository: stop after this many passes over its training part
+
+
+@dataclass(frozen=True)
+class FinetuneOptions:
+    """How :func:`codetrans.finetune.finetune` runs; the command line builds one from its flags
+    (``codetrans finetune --help``)."""
+
+    task: str = "all"  #: one of :data:`TASK_CHOICES` (all = document, comment, commit, api: whatever the repo has)
+    base: str | None = None  #: the model to start from, a directory or zoo id (default: the task's shipped one)
+    out: str | os.PathLike | None = None  #: where the model goes (default: $CODETRANS_HOME/models/<id>)
+    model_id: str | None = None  #: a plain name (default: <repo>-<task>-finetuned)
+    minutes: float | None = None  #: training time budget (default :data:`DEFAULT_MINUTES`); or
+    steps: int | None = None  #: this many optimizer steps instead
+    deepspeed: str | None = None  #: a DeepSpeed config: a JSON file or a name in training/deepspeed
+    dry_run: bool = False  #: harvest and split, report the plan, stop
+    force: bool = False  #: replace an existing ``out`` (only once the new model is complete)
+    beams: int = 1  #: beam size of the before/after evaluation
+    eval_limit: int | None = 200  #: test items per sub-task evaluated (None: all)
+    threads: int = 0  #: torch threads for training (0: all cores)
+    sets: dict | None = None  #: overrides of training/finetune.yaml keys (``{"optim.lr": 1e-4}``)
+    progress: bool = True
+    argv: list[str] | None = None  #: the command line, recorded in the model's report
+    license: str = "other"  #: stamped on the model and its card (the data is the owner's repository)
+    context: bool | None = None  #: train with the repository's exemplars (default: when the base model takes them)
 
 
 def expand_tasks(task: str) -> list[str]:

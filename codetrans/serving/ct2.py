@@ -13,15 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
-from codetrans.serving.logic import (
-    ApiTask,
-    CommentTask,
-    CommitTask,
-    DocumentTask,
-    SummarizeTask,
-    SynthesizeTask,
-    TaskLogic,
-)
+from codetrans.serving.logic import TaskLogic, longest_first
 
 #: CTranslate2 weight types an export may hold; "int8" is the fast default on CPU.
 CT2_QUANTIZATIONS = ("int8", "int8_float32", "float32")
@@ -212,8 +204,10 @@ class FastPipeline(TaskLogic):
 
     backend = "ct2"
 
-    def __init__(self, export_dir: str | os.PathLike, batch_size: int = 16, threads: int | None = None,
+    def __init__(self, task: str, export_dir: str | os.PathLike, batch_size: int = 16, threads: int | None = None,
                  model_dir: str | None = None) -> None:
+        self._use_task(task)
+        self.task = self.type.pipeline  # as transformers' pipelines name theirs
         self.engine = Ct2Engine(export_dir, threads=threads)
         self.tokenizer = self.engine.tokenizer
         self.model = self.engine  # where transformers' pipelines keep theirs
@@ -227,8 +221,9 @@ class FastPipeline(TaskLogic):
         extra = {"exemplars": model_inputs["exemplars"]} if "exemplars" in model_inputs else {}
         return {"output_ids": output_ids, "subtask": model_inputs["subtask"], "source": model_inputs["source"], **extra}
 
-    def __call__(self, inputs: Any, *args: Any, batch_size: int | None = None, **kwargs: Any) -> Any:
-        """One input -> a list of result dicts (one, or ``num_return_sequences``); a list -> a list of such lists."""
+    def generate_results(self, inputs: Any, *args: Any, batch_size: int | None = None, **kwargs: Any) -> Any:
+        """The four methods over the inputs, ``batch_size`` at a time in :func:`longest_first` order of their token
+        counts; one ``translate_batch`` call per batch."""
         if args:
             raise CodeTransError("pass generation options by name, e.g. max_new_tokens=32")
         pre, fwd, post = self._sanitize_parameters(**kwargs)
@@ -242,11 +237,8 @@ class FastPipeline(TaskLogic):
         if batch_size is not None:
             batch_size = check_batch_size(batch_size)
         prepped = [self.preprocess(x, **pre) for x in items]
-        order = sorted(range(len(items)), key=lambda i: -len(prepped[i]["input_ids"]))
-        size = max(1, int(batch_size or self.batch_size))
         out: list[Any] = [None] * len(items)
-        for start in range(0, len(order), size):
-            chunk = order[start:start + size]
+        for chunk in longest_first([len(p["input_ids"]) for p in prepped], batch_size or self.batch_size):
             batch = {key: [prepped[i][key] for i in chunk] for key in ("input_ids", "subtask", "source", "exemplars")
                      if key in prepped[chunk[0]]}
             results = self.postprocess(self._forward(batch, **fwd), **post)
@@ -254,33 +246,3 @@ class FastPipeline(TaskLogic):
             for j, i in enumerate(chunk):
                 out[i] = results[j * per:(j + 1) * per]
         return out[0] if single else out
-
-
-class FastDocumentPipeline(DocumentTask, FastPipeline):
-    __doc__ = DocumentTask.__doc__
-
-
-class FastSummarizePipeline(SummarizeTask, FastPipeline):
-    __doc__ = SummarizeTask.__doc__
-
-
-class FastCommentPipeline(CommentTask, FastPipeline):
-    __doc__ = CommentTask.__doc__
-
-
-class FastCommitPipeline(CommitTask, FastPipeline):
-    __doc__ = CommitTask.__doc__
-
-
-class FastApiPipeline(ApiTask, FastPipeline):
-    __doc__ = ApiTask.__doc__
-
-
-class FastSynthesizePipeline(SynthesizeTask, FastPipeline):
-    __doc__ = SynthesizeTask.__doc__
-
-
-FAST_PIPELINES: dict[str, type[FastPipeline]] = {
-    cls.task_type: cls for cls in (FastDocumentPipeline, FastSummarizePipeline, FastCommentPipeline,
-                                   FastCommitPipeline, FastApiPipeline, FastSynthesizePipeline)
-}

@@ -16,13 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from codetrans.errors import CodeTransError
-from codetrans.fs import WEIGHT_FILES, check_model_dir, replace_dir
+from codetrans.fs import WEIGHT_FILES, check_model_dir, staged
 from codetrans.serving.ct2 import CT2_QUANTIZATIONS, DEFAULT_CT2_QUANTIZATION, METADATA
 
 logger = logging.getLogger(__name__)
@@ -159,12 +157,8 @@ def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZ
         final.parent.mkdir(parents=True, exist_ok=True)
     if not os.access(final.parent, os.W_OK):
         raise CodeTransError(f"cannot write the export in {final.parent}: it is read-only")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-    try:
-        _convert(model_dir, tmp / "out", quantization, ctranslate2)
-        replace_dir(tmp / "out", final, keep_concurrent=True)  # a concurrent export of the same model: keep theirs
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with staged(final, keep_concurrent=True) as tmp:  # a concurrent export of the same model: keep theirs
+        _convert(model_dir, tmp, quantization, ctranslate2)
     return final
 
 

@@ -2,9 +2,12 @@
 
 Each pipeline is transformers' four methods: ``_sanitize_parameters`` splits keyword arguments,
 ``preprocess`` turns raw input into the model's input (tree-sitter tokens or a normalized diff, plus
-the original task prefix), ``_forward`` calls ``generate``, ``postprocess`` decodes. The classes here
-hold all but ``_forward``; :mod:`codetrans.serving.torch_pipelines` (transformers) and
-:mod:`codetrans.serving.ct2` (CTranslate2) add it. Pre-tokenized input, as the original CodeTrans
+the original task prefix), ``_forward`` calls ``generate``, ``postprocess`` decodes. :class:`TaskLogic` holds
+all but ``_forward`` for every task: what differs between tasks is its :class:`~codetrans.serving.strategies.
+TaskStrategy` (sub-task, input preparation, result fields, and the post-processing steps around generation:
+a whole file, grounding, execution-guided choice). One class per backend adds ``_forward`` and batched
+generation: :class:`codetrans.serving.torch_pipelines.CodeTransPipeline` (transformers) and
+:class:`codetrans.serving.ct2.FastPipeline` (CTranslate2). Pre-tokenized input, as the original CodeTrans
 expected, is accepted too (``pretokenized=True``, or an input that already starts with the task prefix).
 
 Repository context: a call may pass ``context=`` (a path -> its repository's documented functions, or for
@@ -20,18 +23,18 @@ This module imports neither torch nor transformers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from codetrans.errors import CodeTransError
 from codetrans.serving.exemplars import ExemplarInput
+from codetrans.serving.strategies import TaskStrategy, strategy_for
 from codetrans.tasks import (
     API,
     SubTask,
     TaskType,
     format_input,
-    get_subtask,
     get_task_type,
-    serving_subtask,
     strip_prefix,
 )
 
@@ -58,19 +61,48 @@ def check_text(inputs: Any) -> str:
     return inputs
 
 
-class TaskLogic(ExemplarInput):
-    """What every task pipeline does whatever the backend: subclasses set ``task_type`` and may override
-    :meth:`subtask`, :meth:`prepare` and :meth:`finish`. Backend classes (``CodeTransPipeline`` for
-    torch, :class:`FastPipeline` for CTranslate2) add ``_forward``, ``_model_inputs`` and batching.
-    What the model's ``codetrans.json`` decides (decoding defaults, exemplars) comes from the mixins
-    :class:`~codetrans.serving.settings.ModelSettings` and :class:`~codetrans.serving.exemplars.ExemplarInput`."""
+def longest_first(lengths: Sequence[int], batch_size: int | None = None) -> Iterator[list[int]]:
+    """Indices of the inputs, longest first, in batches of ``batch_size`` (None: one batch): batches hold inputs
+    of similar length, so padding is small. The one batching order of both backends; callers put results
+    back in their caller's order."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    size = max(1, int(batch_size or len(order) or 1))
+    for start in range(0, len(order), size):
+        yield order[start:start + size]
 
-    task_type: str = ""
+
+class TaskLogic(ExemplarInput):
+    """A task pipeline whatever the backend: the task's :class:`~codetrans.serving.strategies.TaskStrategy`
+    (``strategy``) decides what differs between tasks; the backend class adds ``_forward``, ``_model_inputs``
+    and :meth:`generate_results` (batched). What the model's ``codetrans.json`` decides (decoding defaults, exemplars)
+    comes from the mixins :class:`~codetrans.serving.settings.ModelSettings` and
+    :class:`~codetrans.serving.exemplars.ExemplarInput`."""
+
+    strategy: TaskStrategy
     backend: str = ""
+
+    def _use_task(self, task: str) -> None:
+        self.strategy = strategy_for(task)
+
+    @property
+    def task_type(self) -> str:
+        return self.strategy.task_type
 
     @property
     def type(self) -> TaskType:
         return get_task_type(self.task_type)
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """One input -> a list of result dicts (one, or ``num_return_sequences``); a list -> a list of such
+        lists, in the caller's order. The task's steps (:mod:`codetrans.serving.steps`) wrap generation."""
+        call: Callable[..., Any] = self.generate_results
+        for step in reversed(self.strategy.steps):
+            call = _bind(step, self, call)
+        return call(inputs, *args, **kwargs)
+
+    def generate_results(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The model's results for one input or a list (the backend's batching, in :func:`longest_first` order)."""
+        raise NotImplementedError
 
     def _sanitize_parameters(self, lang: str | None = None, pretokenized: bool | None = None,
                              max_input_length: int | None = None, context: Any = None, k: int | None = None,
@@ -95,14 +127,10 @@ class TaskLogic(ExemplarInput):
 
         return preprocess, check_generate_options(generate_kwargs), {}
 
-    # -- the task-specific part ------------------------------------------------------------------
+    # -- the task-specific part (the strategy's) ---------------------------------------------------
     def subtask(self, lang: str | None, text: str) -> SubTask:
         """The sub-task (language) an input belongs to."""
-        return get_subtask(self.task_type, lang)
-
-    def prepare(self, text: str, subtask: SubTask) -> str:
-        """Raw input -> the model's source text (without prefix)."""
-        return " ".join(text.split())
+        return self.strategy.subtask(self.task_type, lang, text)
 
     def parse_input(self, inputs: Any, lang: str | None = None, pretokenized: bool = False) -> tuple[SubTask, str]:
         """(sub-task, model-format source without prefix) of one raw or model-format input."""
@@ -111,7 +139,7 @@ class TaskLogic(ExemplarInput):
         if found is not None and found.task_type == self.task_type:
             return found, rest  # already in model format, prefix included
         subtask = self.subtask(lang, text)
-        return subtask, text.strip() if pretokenized else self.prepare(text, subtask)
+        return subtask, text.strip() if pretokenized else self.strategy.prepare(text, subtask)
 
     # -- transformers' four methods (``_forward`` is the backend's) --------------------------------
     def preprocess(self, inputs: Any, lang: str | None = None, pretokenized: bool = False,
@@ -155,8 +183,8 @@ class TaskLogic(ExemplarInput):
         return results
 
     def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
-        """One decoded output -> the result dict (subclasses add fields)."""
-        return {"generated_text": text, "task": subtask_id}
+        """One decoded output -> the result dict (with the fields the task derives from its text)."""
+        return {"generated_text": text, "task": subtask_id, **self.strategy.fields(text)}
 
     def _max_input_length(self) -> int:
         limit = getattr(self.tokenizer, "model_max_length", None)
@@ -164,85 +192,11 @@ class TaskLogic(ExemplarInput):
             limit = 512
         return int(limit)
 
-
-class CodeTask(TaskLogic):
-    """Pipelines whose input is source code (document, summarize, comment)."""
-
-    def subtask(self, lang: str | None, text: str) -> SubTask:
-        from codetrans.lang.tokenize import language_of
-
-        return get_subtask(self.task_type, language_of(lang, None, text))
-
-    def prepare(self, text: str, subtask: SubTask) -> str:
-        from codetrans.lang.tokenize import tokenize_code
-
-        result = tokenize_code(text, subtask.lang, drop_docstrings=True)
-        if result.partial:
-            logger.warning("the %s input does not parse cleanly; using the parser's error recovery", subtask.lang)
-        return result.text
-
-
-class GroundedTask(TaskLogic):
-    """Documentation, comments, commit subjects and API sequences: a call with ``context=`` (a repository path, a pool, or
-    pairs) is grounded in it with any model — for code (:mod:`codetrans.grounding.documentation`) the nearest
-    documented functions, edited to the function; for diffs (:mod:`codetrans.grounding.commit`) the
-    changelog entries the diff adds and the nearest earlier commits, edited — and the model's text, one
-    chosen (API sequences: :class:`ApiTask`, the model's index); every result says where its text came from (``provenance``; ``origin``; ``model_text``: the
-    model's own). ``ground=False`` keeps the model's text (with exemplars, for models trained on them)."""
-
-    def __call__(self, inputs: Any, *args: Any, context: Any = None, k: int | None = None, ground: bool = True,
-                 names: list[str] | None = None, **kwargs: Any) -> Any:
-        passed = {key: v for key, v in (("context", context), ("k", k)) if v is not None}
-        # with a verifier, an answer outside any repository is still chosen by truth (the model's text, or a
-        # description built from the code when that text is not trustworthy)
-        if context is False or not ground or (context is None and not self.grounds_without_pool
-                                              and self.verifier() is None):
-            results = super().__call__(inputs, *args, **passed, **kwargs)
-            return self._with_confidence(inputs, results, kwargs)
-        from codetrans.serving.context import find_exemplars
-
-        pool = self._grounding_pool(context) if context is not None else None
-        single = not isinstance(inputs, (list, tuple))
-        items = [inputs] if single else list(inputs)
-        if not items:
-            return []
-        parsed = [self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized"))) for x in items]
-        neighbours = [find_exemplars(pool, src, st.lang, self.ground_k, query=self.type.input_kind == "text")
-                      if pool is not None else [] for st, src in parsed]
-        reads = pool is not None and self.context_spec() is not None
-        if not reads:
-            passed = {}  # the model reads no exemplars (codetrans.serving.context's policy)
-            if pool is not None and not getattr(self, "_context_noted", False):
-                logger.info("this model was not trained with exemplars (no 'context' in its codetrans.json): "
-                            "its candidate is its text without them; the answer is still grounded")
-                self._context_noted = True
-        results = super().__call__(items, *args, **passed, **kwargs)
-        chooser = self.chooser()
-        verifier = self.verifier()
-        extra = self.ground_context(pool)
-        # the functions' qualified names when the caller knows them (a file: Cart.__init__ names its class)
-        for (st, src), exs, res, name in zip(parsed, neighbours, results, names or [""] * len(parsed)):
-            r = res[0]
-            answer = self.ground_one(src, st, exs, r["generated_text"], chooser, verifier, name=name, **extra)
-            r.setdefault("exemplars", 0)
-            r.update({"model_text": r["generated_text"], "generated_text": answer.text, **answer.as_json(),
-                      **self.fields_of(answer.text)})
-        return results[0] if single else results
-
-    def fields_of(self, text: str) -> dict[str, Any]:
-        """Result fields derived from the text (``finish`` made them from the model's): redone for the answer."""
-        return {}
-
-    def ground_context(self, pool: Any) -> dict[str, Any]:
-        """What every input of one call shares for grounding beyond its neighbours (commits: the branch's issue)."""
-        return {}
-
-    #: the verifier's part for this task type (None: its answers carry no confidence)
-    verifier_kind: str | None = "doc"
-
+    # -- what grounding reads from the model directory (loaded once per pipeline) ------------------
     def verifier(self) -> Any:
-        """The model directory's verifier (:mod:`codetrans.grounding.verifier`), loaded once; None without one."""
-        if self.verifier_kind is None:
+        """The model directory's verifier (:mod:`codetrans.grounding.verifier`), loaded once; None without one
+        or for a task whose answers it does not judge."""
+        if self.strategy.verifier_kind is None:
             return None
         if not hasattr(self, "_verifier"):
             from codetrans.grounding.verifier import load_verifier
@@ -256,55 +210,26 @@ class GroundedTask(TaskLogic):
         verifier = self.verifier()
         return None if verifier is None else verifier.write_threshold(self.task_type)
 
-    def _with_confidence(self, inputs: Any, results: Any, kwargs: dict) -> Any:
-        """The model's text alone (no grounding) still says how sure the verifier is of it."""
-        verifier = self.verifier()
-        if verifier is None or not results:
-            return results
-        from codetrans.grounding.documentation import text_confidence
+    def chooser(self) -> Any:
+        """The chooser among candidates (the model's own file, else the package's), loaded once."""
+        if getattr(self, "_chooser", None) is None:
+            from codetrans.grounding import grounder
 
-        single = not isinstance(inputs, (list, tuple))
-        items, batch = ([inputs], [results]) if single else (list(inputs), list(results))
-        for x, res in zip(items, batch):
-            rows = res if isinstance(res, list) else [res]
-            if not rows or not isinstance(rows[0], dict) or "generated_text" not in rows[0]:
-                continue
-            st, src = self.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized")))
-            for r in rows:
-                r["confidence"] = round(text_confidence(verifier, src, st.lang or "", r["generated_text"],
-                                                        kind=self.verifier_kind), 3)
-        return results
+            self._chooser = grounder(self.task_type).load_chooser(self._model_dir())
+        return self._chooser
 
-    #: whether an input is grounded with no pool at all (a diff in its own changelog entry)
-    grounds_without_pool = False
-
-    @property
-    def ground_k(self) -> int:
-        """Neighbours considered per input (what the grounder was fit or tuned with)."""
-        from codetrans.grounding import grounder
-
-        return grounder(self.task_type).k()
-
-    def ground_one(self, source: str, subtask: SubTask, exemplars: list, generated: str, chooser: Any,
-                   verifier: Any = None, name: str = "", **extra: Any) -> Any:
-        """The grounded answer for one input (a :class:`~codetrans.grounding.candidate.Grounded`), by the task
-        type's grounder (:func:`codetrans.grounding.grounder`, shared with the evaluation harness)."""
-        from codetrans.grounding import grounder
-
-        return grounder(self.task_type).ground(source, subtask.lang or "", exemplars, generated, chooser=chooser,
-                                               verifier=verifier, name=name, **extra)
-
-    def load_chooser(self) -> Any:
-        from codetrans.grounding import grounder
-
-        return grounder(self.task_type).load_chooser(self._model_dir())
-
-    def _grounding_pool(self, context: Any) -> Any:
+    def grounding_pool(self, context: Any) -> Any:
         """The pool of a ``context=`` argument, or None when it holds nothing to draw from (then the
         model's text is the answer, after one logged note)."""
         if context is True:
-            raise CodeTransError(f"{self.type.title} is grounded in a repository: pass context=PATH (or a pool, "
-                                 "or (input, target) pairs), not True")
+            if not self.strategy.own_index:
+                raise CodeTransError(f"{self.type.title} is grounded in a repository: pass context=PATH (or a "
+                                     "pool, or (input, target) pairs), not True")
+            index = self.context_index()
+            if not index or API not in index:
+                raise CodeTransError("context=True needs a model that ships an index of its training pairs "
+                                     "(context_index.npz with API sequences); pass (input, target) pairs instead")
+            return index[API]
         from codetrans.serving.context import resolve_pool
 
         pool = resolve_pool(context, self.task_type)
@@ -313,34 +238,7 @@ class GroundedTask(TaskLogic):
             return None
         return pool
 
-    def chooser(self) -> Any:
-        """The chooser among candidates (the model's own file, else the package's), loaded once."""
-        if getattr(self, "_chooser", None) is None:
-            self._chooser = self.load_chooser()
-        return self._chooser
-
-
-class DocumentTask(GroundedTask, CodeTask):
-    """Function -> docstring summary. A whole file documents each of its functions (``whole_file``).
-
-    Languages without a documentation sub-task use the registry's fallback (C#: its summarization
-    sub-task, see :data:`codetrans.tasks.FALLBACK_SUBTASKS`).
-    """
-
-    task_type = "document"
-
-    def subtask(self, lang: str | None, text: str) -> SubTask:
-        from codetrans.lang.tokenize import language_of
-
-        return serving_subtask(self.task_type, language_of(lang, None, text))
-
-    def __call__(self, inputs: Any, *args: Any, whole_file: bool | None = None, **kwargs: Any) -> Any:
-        if isinstance(inputs, str) and whole_file is not False:
-            functions = self._functions(inputs, kwargs.get("lang"))
-            if whole_file or len(functions) > 1:
-                return self.document_file(inputs, functions, **kwargs)
-        return super().__call__(inputs, *args, **kwargs)
-
+    # -- a whole source file (documentation) -------------------------------------------------------
     def _functions(self, text: str, lang: str | None) -> list[dict]:
         from codetrans.lang.extract import EXTRACT_LANGUAGES, list_functions
         from codetrans.lang.tokenize import detect_language
@@ -353,6 +251,8 @@ class DocumentTask(GroundedTask, CodeTask):
 
     def document_file(self, text: str, functions: list[dict] | None = None, **kwargs: Any) -> list[dict]:
         """Every function of a source file -> ``{func_name, start_line, end_line, documented, generated_text}``."""
+        if self.type.input_kind != "code":
+            raise CodeTransError(f"{self.type.title} does not read source files function by function")
         lang = kwargs.pop("lang", None)
         if functions is None:
             functions = self._functions(text, lang)
@@ -363,168 +263,15 @@ class DocumentTask(GroundedTask, CodeTask):
             raise CodeTransError(no_functions_message(text, lang or detect_language(code=text)))
         subtask = self.subtask(lang, text)
         sources = [format_input(subtask, " ".join(f["code_tokens"])) for f in functions]
-        results = self(sources, names=[f["func_name"] for f in functions], **kwargs)
+        from codetrans.serving.steps import ground
+
+        named = {"names": [f["func_name"] for f in functions]} if ground in self.strategy.steps else {}
+        results = self(sources, **named, **kwargs)
         return [{"func_name": f["func_name"], "start_line": f["start_line"], "end_line": f["end_line"],
                  "documented": f["documented"], **r[0]} for f, r in zip(functions, results)]
 
 
-class SummarizeTask(CodeTask):
-    task_type = "summarize"
-
-
-class CommentTask(GroundedTask, CodeTask):
-    task_type = "comment"
-
-    def subtask(self, lang: str | None, text: str) -> SubTask:
-        return get_subtask(self.task_type, lang or "java")
-
-
-class CommitTask(GroundedTask):
-    """A unified diff (``git diff`` output) -> commit subject; with ``context=`` (a repository: its history)
-    grounded in the diff's changelog entries and the earlier commits (:mod:`codetrans.grounding.commit`)."""
-
-    task_type = "commit"
-    grounds_without_pool = True  # no history (outside a repository, the demo): still the diff's changelog entry
-
-    verifier_kind = "commit"
-
-    def ground_context(self, pool: Any) -> dict[str, Any]:
-        """The issue the checked-out branch names (``fix/1234-npe``: ``#1234``), for a history pool of a repository."""
-        if pool is None or getattr(pool, "kind", "") != "history" or not getattr(pool, "root", ""):
-            return {}
-        from codetrans.data.git import current_branch
-        from codetrans.lang.diff_facts import branch_reference
-
-        return {"reference": branch_reference(current_branch(pool.root))}
-
-    def prepare(self, text: str, subtask: SubTask) -> str:
-        from codetrans.lang.diff import normalize_diff
-
-        source = normalize_diff(text)
-        if not source:
-            raise CodeTransError("the diff has no changed lines")
-        return source
-
-
-class ApiTask(GroundedTask):
-    """A natural-language query -> a ``Class.method`` call sequence. With ``context=True`` (the CLI's
-    default when the model ships an index of its training pairs) the answer is the consensus of the
-    nearest training pairs' sequences and the model's text (:mod:`codetrans.grounding.api`)."""
-
-    task_type = "api"
-
-    verifier_kind = None  # sequences are judged by the index's consensus, not by a text verifier
-
-    def prepare(self, text: str, subtask: SubTask) -> str:
-        """A description as the pool's queries are written: first sentence, lower-cased word tokens (so
-        "Reads a line of a java.io.File." and "read a line of a java io file" find the same pairs)."""
-        from codetrans.lang.docstrings import api_query
-
-        query = api_query(text)
-        if not query:
-            raise CodeTransError(f"the description {text.strip()[:60]!r} has no words to look up")
-        return query
-
-    def _grounding_pool(self, context: Any) -> Any:
-        if context is not True:
-            return super()._grounding_pool(context)  # a path makes no sense here, but pairs or a pool do
-        index = self.context_index()
-        if not index or API not in index:
-            raise CodeTransError("context=True needs a model that ships an index of its training pairs "
-                                 "(context_index.npz with API sequences); pass (input, target) pairs instead")
-        return index[API]
-
-    def finish(self, text: str, subtask_id: str) -> dict[str, Any]:
-        return {**super().finish(text, subtask_id), **self.fields_of(text)}
-
-    def fields_of(self, text: str) -> dict[str, Any]:
-        return {"api_sequence": text.split()}
-
-
-class SynthesizeTask(TaskLogic):
-    """A problem description -> an AlgoLisp program, chosen by execution among the model's candidates.
-
-    The beams' ``candidates`` programs (default :data:`CANDIDATES`) are checked in the model's order
-    (:func:`codetrans.algolisp.guided.choose`): with ``examples`` (``'a=[1,2,3] -> 6'`` strings or
-    ``{"input": ..., "output": ...}`` tests; for a list of descriptions, one list per description) the
-    first that returns every example's output; without, the first that runs on sample inputs of the
-    argument types the description names. ``check=False`` returns the model's best as it is. Results say
-    how the program was checked (``provenance``, ``passed``, ``candidate``) and, with ``args``, its value.
-    """
-
-    task_type = "synthesize"
-    CANDIDATES = 8
-
-    def __call__(self, inputs: Any, *args: Any, examples: Any = None, check: bool = True,
-                 candidates: int | None = None, **kwargs: Any) -> Any:
-        single = not isinstance(inputs, (list, tuple))
-        items = [inputs] if single else list(inputs)
-        per_item = self._examples_per_item(examples, len(items), single)
-        if not check and examples is None:
-            return super().__call__(inputs, *args, **kwargs)
-        from codetrans.algolisp.guided import as_examples, choose
-        from codetrans.generation import check_int
-
-        per_item = [as_examples(e) if e is not None else None for e in per_item]  # refused before decoding
-        n = check_int("candidates", candidates, 1) if candidates is not None else self.CANDIDATES
-        beams = max(int(kwargs.pop("num_beams", None) or 0), n)
-        kwargs.pop("num_return_sequences", None)
-        run_args = kwargs.pop("args", None)
-        results = super().__call__(items, *args, num_beams=beams, num_return_sequences=n, **kwargs) if items else []
-        out = []
-        for text, exs, group in zip(items, per_item, results):
-            choice = choose([r["generated_text"] for r in group], exs, text if isinstance(text, str) else "")
-            best = {**group[choice.index], **choice.as_json()}
-            best["program"] = best["generated_text"]
-            if run_args is not None:
-                best.update(self._run(best["program"], run_args))
-            out.append([best])
-        return out[0] if single else out
-
-    @staticmethod
-    def _examples_per_item(examples: Any, n_items: int, single: bool) -> list[Any]:
-        if examples is None:
-            return [None] * n_items
-        if isinstance(examples, str) or not isinstance(examples, (list, tuple)):
-            raise CodeTransError("examples must be a list ('a=[1,2,3] -> 6' strings or {'input', 'output'} tests)")
-        if single:
-            return [list(examples)]
-        if len(examples) != n_items or not all(isinstance(e, (list, tuple)) or e is None for e in examples):
-            raise CodeTransError(f"for {n_items} descriptions, examples must be {n_items} lists (one per description)")
-        return [list(e) if e is not None else None for e in examples]
-
-    def _sanitize_parameters(self, args: dict | None = None, **kwargs: Any):
-        pre, fwd, post = super()._sanitize_parameters(**kwargs)
-        if args is not None:
-            post["args"] = args
-        return pre, fwd, post
-
-    def prepare(self, text: str, subtask: SubTask) -> str:
-        import re
-
-        return " ".join(re.findall(r"\w+|[^\w\s]", text.lower()))
-
-    def postprocess(self, model_outputs: dict[str, Any], args: dict | None = None) -> list[dict[str, Any]]:
-        results = super().postprocess(model_outputs)
-        for r in results:
-            r["program"] = r["generated_text"]
-            if args is not None:
-                r.update(self._run(r["program"], args))
-        return results
-
-    @staticmethod
-    def _run(program: str, args: dict) -> dict[str, Any]:
-        """``{"result": value}`` of the program on ``args``, or ``{"error": why}``."""
-        from codetrans.algolisp import run as run_program
-
-        try:
-            return {"result": run_program(program, args)}
-        except CodeTransError as exc:
-            return {"error": str(exc)}
-        except RecursionError:
-            return {"error": "the program or its input is nested too deeply"}
-
-
-TASKS: dict[str, type[TaskLogic]] = {
-    cls.task_type: cls for cls in (DocumentTask, SummarizeTask, CommentTask, CommitTask, ApiTask, SynthesizeTask)
-}
+def _bind(step: Callable[..., Any], pipe: TaskLogic, nxt: Callable[..., Any]) -> Callable[..., Any]:
+    def call(inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        return step(pipe, nxt, inputs, *args, **kwargs)
+    return call

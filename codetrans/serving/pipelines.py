@@ -58,16 +58,16 @@ def pipeline(task: str, model: Any = None, backend: str | None = "auto", quantiz
         unknown = set(kwargs) - {"batch_size", "threads"}
         if unknown:
             raise CodeTransError(f"option(s) {', '.join(sorted(unknown))} are not supported by the ct2 backend")
-        from codetrans.serving.ct2 import FAST_PIPELINES, CorruptExportError
+        from codetrans.serving.ct2 import CorruptExportError, FastPipeline
 
         try:
-            return FAST_PIPELINES[ttype.name](export_dir, model_dir=model, **kwargs)
+            return FastPipeline(ttype.name, export_dir, model_dir=model, **kwargs)
         except CorruptExportError as exc:  # a damaged export is never reused: rebuilt elsewhere, once
             from codetrans.serving.backends import rebuild_export
 
             try:
                 export_dir = rebuild_export(model, export_dir, quantization, export_root)
-                return FAST_PIPELINES[ttype.name](export_dir, model_dir=model, **kwargs)
+                return FastPipeline(ttype.name, export_dir, model_dir=model, **kwargs)
             except (CodeTransError, OSError) as again:
                 if backend == "ct2":
                     raise exc from None

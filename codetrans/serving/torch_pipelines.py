@@ -1,9 +1,10 @@
-"""The torch backend: the six ``codetrans-*`` task pipelines as ``transformers.Pipeline`` subclasses.
+"""The torch backend: one ``transformers.Pipeline`` class for the six ``codetrans-*`` tasks.
 
 Importing this module imports torch and transformers; :func:`codetrans.serving.pipelines.pipeline`
 and the package's registration hook (``codetrans/__init__.py``) import it only when a torch pipeline
 is wanted. :func:`register` adds the six names to transformers' pipeline registry, so
-``transformers.pipeline("codetrans-document", model=DIR, lang="python")`` works.
+``transformers.pipeline("codetrans-document", model=DIR, lang="python")`` works; the task name transformers
+passes picks the task's strategy (:mod:`codetrans.serving.strategies`).
 """
 
 from __future__ import annotations
@@ -15,28 +16,22 @@ from transformers import AutoModelForSeq2SeqLM, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 
 from codetrans.errors import CodeTransError
-from codetrans.serving.logic import (
-    ApiTask,
-    CodeTask,
-    CommentTask,
-    CommitTask,
-    DocumentTask,
-    SummarizeTask,
-    SynthesizeTask,
-    TaskLogic,
-    check_text,
-)
-from codetrans.tasks import get_task_type
+from codetrans.serving.logic import TaskLogic, check_text, longest_first
+from codetrans.tasks import TASK_TYPES
 
 
 class CodeTransPipeline(TaskLogic, Pipeline):
-    """Base of the six torch task pipelines (``transformers.Pipeline``)."""
+    """A codetrans task pipeline on a torch model (``transformers.Pipeline``); ``task`` names the task."""
 
     backend = "torch"
     _load_processor = False
     _load_image_processor = False
     _load_feature_extractor = False
     _load_tokenizer = True
+
+    def __init__(self, *args: Any, task: str = "", **kwargs: Any) -> None:
+        self._use_task(task)  # before Pipeline.__init__, which may already sanitize options
+        super().__init__(*args, task=task, **kwargs)
 
     def _model_inputs(self, ids: list[int]) -> dict[str, Any]:
         input_ids = torch.tensor([ids], dtype=torch.long)
@@ -60,61 +55,23 @@ class CodeTransPipeline(TaskLogic, Pipeline):
             output_ids = output_ids.reshape(in_b, output_ids.shape[0] // in_b, *output_ids.shape[1:])
         return {"output_ids": output_ids, "subtask": subtask, "source": source, **extra}
 
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        """One input -> a list of result dicts (one, or ``num_return_sequences``); a list -> a list of such lists.
-
-        Lists are processed longest-first (so batches hold inputs of similar length and padding is
-        small) and returned in the caller's order.
-        """
+    def generate_results(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """transformers' own loop (it batches by ``batch_size``) over the inputs in :func:`longest_first` order."""
         if "batch_size" in kwargs and kwargs["batch_size"] is not None:
             from codetrans.generation import check_batch_size
 
             kwargs["batch_size"] = check_batch_size(kwargs["batch_size"])
-        if isinstance(inputs, (list, tuple)):
-            if not inputs:
-                return []
-            items = [check_text(x) for x in inputs]
-            order = sorted(range(len(items)), key=lambda i: -len(items[i]))
-            results = super().__call__([items[i] for i in order], *args, **kwargs)
-            out: list[Any] = [None] * len(items)
-            for rank, i in enumerate(order):
-                out[i] = results[rank]
-            return out
-        return super().__call__(inputs, *args, **kwargs)
-
-
-class CodePipeline(CodeTask, CodeTransPipeline):
-    """Pipelines whose input is source code (document, summarize, comment)."""
-
-
-class DocumentPipeline(DocumentTask, CodeTransPipeline):
-    __doc__ = DocumentTask.__doc__
-
-
-class SummarizePipeline(SummarizeTask, CodeTransPipeline):
-    __doc__ = SummarizeTask.__doc__
-
-
-class CommentPipeline(CommentTask, CodeTransPipeline):
-    __doc__ = CommentTask.__doc__
-
-
-class CommitPipeline(CommitTask, CodeTransPipeline):
-    __doc__ = CommitTask.__doc__
-
-
-class ApiPipeline(ApiTask, CodeTransPipeline):
-    __doc__ = ApiTask.__doc__
-
-
-class SynthesizePipeline(SynthesizeTask, CodeTransPipeline):
-    __doc__ = SynthesizeTask.__doc__
-
-
-PIPELINES: dict[str, type[CodeTransPipeline]] = {
-    cls.task_type: cls for cls in (DocumentPipeline, SummarizePipeline, CommentPipeline, CommitPipeline,
-                                   ApiPipeline, SynthesizePipeline)
-}
+        if not isinstance(inputs, (list, tuple)):
+            return Pipeline.__call__(self, inputs, *args, **kwargs)
+        if not inputs:
+            return []
+        items = [check_text(x) for x in inputs]
+        order = next(longest_first([len(x) for x in items]))  # one batch: transformers cuts it
+        results = Pipeline.__call__(self, [items[i] for i in order], *args, **kwargs)
+        out: list[Any] = [None] * len(items)
+        for rank, i in enumerate(order):
+            out[i] = results[rank]
+        return out
 
 
 def register() -> None:
@@ -122,10 +79,9 @@ def register() -> None:
     hook only (``codetrans/__init__.py``), the one registration call site."""
     from codetrans.serving.zoo import default_model
 
-    for name, cls in PIPELINES.items():
-        task = get_task_type(name).pipeline
-        if task not in PIPELINE_REGISTRY.supported_tasks:
+    for name, ttype in TASK_TYPES.items():
+        if ttype.pipeline not in PIPELINE_REGISTRY.supported_tasks:
             shipped = default_model(name)  # transformers.pipeline(task) with no model= loads the shipped one
             default = {"model": (shipped.location, "main")} if shipped else None
-            PIPELINE_REGISTRY.register_pipeline(task, pipeline_class=cls, pt_model=AutoModelForSeq2SeqLM,
-                                                default=default, type="text")
+            PIPELINE_REGISTRY.register_pipeline(ttype.pipeline, pipeline_class=CodeTransPipeline,
+                                                pt_model=AutoModelForSeq2SeqLM, default=default, type="text")

@@ -3,7 +3,7 @@
 A checkpoint is a folder ``checkpoints/step-00000100``. It is written under a temporary name, every
 file is fsynced, a ``manifest.json`` records each file's size and SHA-256, and only then is the folder
 renamed into place (an atomic rename on POSIX) and the parent directory fsynced. A crash mid-write
-leaves a ``.tmp-*`` folder that is ignored and swept. Loading verifies the manifest; a checkpoint that
+leaves a ``.step-N.tmp-*`` folder that is ignored and swept. Loading verifies the manifest; a checkpoint that
 fails (truncated file, missing manifest, unloadable state) is reported and the previous one is tried.
 """
 
@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from codetrans.fs import fsync_dir, fsync_file, replace_dir
+from codetrans.fs import fsync_dir, fsync_file, replace_dir, staging_dir
 
 log = logging.getLogger("codetrans.train")
 
@@ -48,12 +47,7 @@ def list_checkpoints(root: Path) -> list[Path]:
 
 def begin(root: Path, step: int) -> Path:
     """A fresh temporary folder to write a checkpoint into."""
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{checkpoint_name(step)}-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    return tmp
+    return staging_dir(root / checkpoint_name(step))
 
 
 def commit(tmp: Path, root: Path, step: int, keep: int) -> Path:
@@ -71,7 +65,7 @@ def commit(tmp: Path, root: Path, step: int, keep: int) -> Path:
     final = replace_dir(tmp, root / checkpoint_name(step), sync=True)  # re-saving a step (after a resume) replaces it
     for p in list_checkpoints(root)[keep:]:
         shutil.rmtree(p, ignore_errors=True)
-    for p in root.glob(".tmp-*"):  # partial writes of crashed runs
+    for p in [*root.glob(".tmp-*"), *root.glob(f".{PREFIX}*.tmp-*")]:  # partial writes of crashed runs
         if p != tmp:
             shutil.rmtree(p, ignore_errors=True)
     return final

@@ -7,12 +7,11 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-from codetrans.fs import fsync_file, replace_dir
+from codetrans.fs import fsync_file, staged
 from codetrans.meta import ModelMeta
 from codetrans.train.run import Engine
 from codetrans.train.runtime import Runtime
@@ -33,19 +32,17 @@ def save_pretrained(model: Any, tokenizer: Any, out: Path, rt: Runtime) -> None:
     with ctx:
         if not rt.main:
             return
-        tmp = out.parent / f".tmp-{out.name}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        sd = {k: v.detach().float().cpu() for k, v in net.state_dict().items()}
-        net.config.use_cache = True
-        net.save_pretrained(str(tmp), state_dict=sd)
-        net.config.use_cache = False
-        tokenizer.save_pretrained(str(tmp))
-        spm = Path(getattr(tokenizer, "name_or_path", "") or ".") / "spiece.model"
-        if spm.is_file():  # the raw SentencePiece model, for tools that want it (not needed to load)
-            shutil.copy2(spm, tmp / "spiece.model")
-    for p in tmp.iterdir():
-        fsync_file(p)
-    replace_dir(tmp, out, sync=True)
+        with staged(out, sync=True) as tmp:
+            sd = {k: v.detach().float().cpu() for k, v in net.state_dict().items()}
+            net.config.use_cache = True
+            net.save_pretrained(str(tmp), state_dict=sd)
+            net.config.use_cache = False
+            tokenizer.save_pretrained(str(tmp))
+            spm = Path(getattr(tokenizer, "name_or_path", "") or ".") / "spiece.model"
+            if spm.is_file():  # the raw SentencePiece model, for tools that want it (not needed to load)
+                shutil.copy2(spm, tmp / "spiece.model")
+            for p in tmp.iterdir():
+                fsync_file(p)
 
 
 def run_metrics(eng: Engine, n_params: int, finished: bool, steps: int) -> dict:

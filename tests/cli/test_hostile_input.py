@@ -293,19 +293,19 @@ def _many_functions(n):
 
 
 def test_big_input_streams_per_batch_and_ctrl_c_keeps_partial(tmp_path, capsys, constant_model_dir, monkeypatch):
-    from codetrans.serving.logic import DocumentTask
+    from codetrans.serving.logic import TaskLogic
 
     src = tmp_path / "big.py"
     src.write_text(_many_functions(20))
     calls = {"n": 0}
     printed_after = []
-    original = DocumentTask.document_file
+    original = TaskLogic.document_file
 
     def counting(self, *a, **k):
         calls["n"] += 1
         return original(self, *a, **k)
 
-    monkeypatch.setattr(DocumentTask, "document_file", counting)
+    monkeypatch.setattr(TaskLogic, "document_file", counting)
     real_print = print
 
     def spy_print(*a, **k):
@@ -328,7 +328,7 @@ def test_big_input_streams_per_batch_and_ctrl_c_keeps_partial(tmp_path, capsys, 
         return original(self, *a, **k)
 
     calls["n"] = 0
-    monkeypatch.setattr(DocumentTask, "document_file", interrupting)
+    monkeypatch.setattr(TaskLogic, "document_file", interrupting)
     rc, out, err = run_cli(["document", str(src), "--model", constant_model_dir, "--backend", "torch",
                             "--batch-size", "4", "--max-new-tokens", "4"], capsys)
     assert rc == 130 and len(out.splitlines()) == 8
