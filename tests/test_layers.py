@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "errors": 0, "version": 0, "log": 0,
     "fs": 1, "safeio": 1, "generation": 1, "tasks": 1,
     "meta": 2,  # codetrans.json, written through safeio
+    "records": 2,  # the schemas of the two metrics.json records
     "lang": 3, "algolisp": 3,
     "metrics": 4,  # execution accuracy names algolisp's executor (a string import, resolved lazily)
     "data": 4,

@@ -269,7 +269,10 @@ GROUNDED_RUNS = ("no-context", "repo-bm25", "repo-bm25-edited", "grounded", "ora
 def grounded_records(folder: str | Path) -> list[dict]:
     """The records of a `codetrans evaluate --context` output folder, in column order (absent runs left out)."""
     root = Path(folder)
-    found = [_read_json(root / run / "metrics.json") for run in GROUNDED_RUNS if (root / run / "metrics.json").is_file()]
+    from codetrans.records import EVALUATION, check_record
+
+    found = [check_record(_read_json(root / run / "metrics.json"), EVALUATION, str(root / run / "metrics.json"))
+             for run in GROUNDED_RUNS if (root / run / "metrics.json").is_file()]
     if not found:
         raise CodeTransError(f"{root} holds no `codetrans evaluate --context` results")
     return found
@@ -283,6 +286,10 @@ def card_from_dirs(model_dir: str | Path, eval_results: list[str | Path] = (), m
     model_dir = check_model_dir(model_dir)
     recipe = yaml.safe_load((model_dir / "recipe.yaml").read_text()) if (model_dir / "recipe.yaml").is_file() else {}
     training = _read_json(model_dir / "metrics.json") if (model_dir / "metrics.json").is_file() else {}
+    if training:
+        from codetrans.records import TRAINING, check_record
+
+        check_record(training, TRAINING, str(model_dir / "metrics.json"))
     meta = ModelMeta.read(model_dir)  # a broken description stops the card (one line), as before
     from codetrans.metrics.table import load_results
 

@@ -34,9 +34,10 @@ from codetrans.evaluation.context import attach_exemplars, check_context
 from codetrans.evaluation.predictors import DecodingOptions, Predictor, make_predictor
 from codetrans.metrics import Executor, score
 from codetrans.metrics.table import column_label, render_table
+from codetrans.records import EVALUATION
 from codetrans.tasks import GLOBAL_POOL_TYPES, SUBTASKS, TASK_TYPES, get_subtask
 
-SCHEMA = "codetrans.eval/1"
+SCHEMA = EVALUATION  # the record this module owns (codetrans.records)
 _PACKAGES = ("codetrans", "torch", "transformers", "tokenizers", "sentencepiece", "datasets", "sacrebleu",
              "numpy")
 

@@ -39,7 +39,10 @@ def _guess_size(path: Path, cfg: dict) -> str:
     if size in SIZES:
         return size
     try:
-        size = json.loads((path / "metrics.json").read_text(encoding="utf-8")).get("size")
+        from codetrans.records import TRAINING, schema_of
+
+        training = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
+        size = training.get("size") if schema_of(training) == TRAINING else None
     except (OSError, ValueError, AttributeError):
         size = None
     if size in SIZES:

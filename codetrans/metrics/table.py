@@ -51,8 +51,9 @@ def load_results(paths: Iterable[str | Path]) -> list[dict]:
             raise
         except (ValueError, RecursionError) as exc:  # JSON or UTF-8
             raise CodeTransError(f"{path} is not a metrics JSON: {' '.join(str(exc).split())[:200]}") from None
-        if not isinstance(rec, dict) or "results" not in rec:
-            raise CodeTransError(f"{path} is not a metrics JSON written by `codetrans evaluate`")
+        from codetrans.records import EVALUATION, check_record
+
+        check_record(rec, EVALUATION, str(path))
         if label:
             rec = {**rec, "name": label}
         out.append(rec)

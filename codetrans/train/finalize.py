@@ -46,10 +46,13 @@ def save_pretrained(model: Any, tokenizer: Any, out: Path, rt: Runtime) -> None:
 
 
 def run_metrics(eng: Engine, n_params: int, finished: bool, steps: int) -> dict:
-    """What ``metrics.json`` holds (read by the model card and ``codetrans finetune``'s report)."""
+    """What ``metrics.json`` holds (schema :data:`codetrans.records.TRAINING`; read by the model card and
+    ``codetrans finetune``'s report)."""
+    from codetrans.records import TRAINING
+
     r, rt, st = eng.r, eng.rt, eng.state
     return {
-        "name": r.name, "strategy": r.strategy, "size": r.model.size, "params": n_params,
+        "schema": TRAINING, "name": r.name, "strategy": r.strategy, "size": r.model.size, "params": n_params,
         "step": st.step, "steps": steps, "finished": finished,
         "stopped_early": st.stopped_early, "precision": rt.precision,
         "deepspeed_zero_stage": rt.deepspeed.get("zero_optimization", {}).get("stage", 0) if rt.deepspeed else None,
