@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -119,39 +119,6 @@ def subtoken_terms(text: str) -> list[str]:
     return out
 
 
-def stem(word: str) -> str:
-    """A crude stem that one verb or noun shares in its forms: plurals first (``entries`` -> ``entry``, ``files`` ->
-    ``file``), then ``-ing`` / ``-ed``, then a final ``e`` (so ``parse``, ``parses``, ``parsed``, ``parsing`` ->
-    ``pars``). Words of three letters or fewer stay. Only ever compared with other stems, never shown."""
-    w = word
-    if len(w) <= 3:
-        return w
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith("sses"):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    for ending in ("ing", "ed"):
-        if w.endswith(ending) and len(w) - len(ending) >= 3:
-            w = w[: -len(ending)]
-            break
-    if w.endswith("e") and len(w) > 3:
-        w = w[:-1]
-    return w
-
-
-def text_terms(text: str) -> list[str]:
-    """BM25 terms of a natural-language description (API queries): :func:`subtoken_terms`, stemmed. On the API
-    pool's by-project validation split this lifted BM25 top-1 from 19.3 to 21.1 smoothed BLEU-4 (600 queries)
-    (docs/data/api_pool.md, "Retrieval at this size")."""
-    return [stem(w) for w in subtoken_terms(text)]
-
-
-#: Term functions a saved pool may name (its index was built with it, so its queries must use it too).
-TERMS: dict[str, Callable[[str], list[str]]] = {"subtoken": subtoken_terms, "text": text_terms}
-
-
 class BM25:
     """Okapi BM25 (k1 = 1.2, b = 0.75, Lucene's non-negative idf) over token lists."""
 
@@ -227,4 +194,4 @@ class BM25:
         return [(int(i), float(s[i])) for i in order]
 
 
-__all__ = ["BM25", "TERMS", "code_terms", "split_identifier", "stem", "subtoken_terms", "text_terms"]
+__all__ = ["BM25", "code_terms", "split_identifier", "subtoken_terms"]

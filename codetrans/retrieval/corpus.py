@@ -66,12 +66,11 @@ def _date(meta: str) -> str:
     return str(obj.get("date") or "") if isinstance(obj, dict) else ""
 
 
-def _pool(rows: dict[str, list], idx: Sequence[int], split: str, kind: str, *, text: bool = False):
+def _pool(rows: dict[str, list], idx: Sequence[int], split: str, kind: str):
     """A pool over rows ``idx`` of a split; meta ``id`` = ``split#row`` (what leave-one-out excludes)."""
     import numpy as np
 
     from codetrans.retrieval.augment import signature_of
-    from codetrans.retrieval.bm25 import subtoken_terms, text_terms
     from codetrans.retrieval.pools import Pool, parse_time
 
     metas = [{"id": f"{split}#{i}", "lang": rows["lang"][i] if "lang" in rows else "",
@@ -84,8 +83,7 @@ def _pool(rows: dict[str, list], idx: Sequence[int], split: str, kind: str, *, t
         _, rank = np.unique(np.where(np.isnan(ts), np.inf, ts), return_inverse=True)
         for m, t, r in zip(metas, ts, rank):
             m.update({"ts": None if np.isnan(t) else float(t), "pos": int(r)})
-    return Pool([rows["source"][i] for i in idx], [rows["target"][i] for i in idx], metas, kind=kind,
-                terms=text_terms if text else subtoken_terms)  # descriptions (API queries) or code
+    return Pool([rows["source"][i] for i in idx], [rows["target"][i] for i in idx], metas, kind=kind)
 
 
 def sample_rows(rows: dict[str, list], split: str, config: AugmentConfig) -> list[int] | None:
@@ -157,8 +155,7 @@ def split_exemplars(rows: dict[str, list], split: str, config: AugmentConfig, *,
         if key is None and task in global_idx:
             key = ("global", task)
             if key not in pools:
-                pools[key] = _pool(train_rows, global_idx[task], "train", "tree",
-                                   text=SUBTASKS[task].type.input_kind == "text")
+                pools[key] = _pool(train_rows, global_idx[task], "train", "tree")
         if key is None:
             continue
         unit = {"input": rows["source"][i], "id": f"{split}#{i}", "lang": rows["lang"][i] if "lang" in rows else ""}

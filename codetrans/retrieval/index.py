@@ -59,18 +59,15 @@ def build_shipped_index(corpus: str | Path | Any | Sequence[str | Path | Any], o
                 elif max_per_subtask is not None and len(bucket) >= max_per_subtask:
                     continue
                 bucket.append((source, target, ident))
-    from codetrans.retrieval.bm25 import subtoken_terms, text_terms
-
     pools = {}
     for task, items in sorted(rows.items()):
-        terms = text_terms if task == API else subtoken_terms  # descriptions, not code
-        full = Pool([s for s, _, _ in items], [t for _, t, _ in items], terms=terms)
+        full = Pool([s for s, _, _ in items], [t for _, t, _ in items])
         index = full.bm25
         inputs = [" ".join(s.split()[:max_input_tokens]) for s, _, _ in items]
         digest = task != API  # code inputs: the unit itself is recognised by its digest; a query has none
         metas = [{**({"h": input_key(s)} if digest else {}), **({"id": ident} if ident else {})}
                  for s, _, ident in items]
-        pools[task] = Pool(inputs, full.targets, metas, kind="shipped", terms=terms, index=index)
+        pools[task] = Pool(inputs, full.targets, metas, kind="shipped", index=index)
     info = {"split": split, "built": time.strftime("%Y-%m-%d"), "sizes": {t: len(p) for t, p in pools.items()}}
     return save_pools(out, pools, compressed="xz", info=info)  # it ships inside the package: every MB counts
 

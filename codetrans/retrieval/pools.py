@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from codetrans.errors import DataError
-from codetrans.retrieval.bm25 import BM25, TERMS, subtoken_terms
+from codetrans.retrieval.bm25 import BM25, subtoken_terms
 
 logger = logging.getLogger(__name__)  # progress and summary lines: shown by the CLI (codetrans.log)
 
@@ -143,11 +143,6 @@ class Pool:
     def _state(self) -> tuple[dict, dict[str, np.ndarray]]:
         doc = {"kind": self.kind, "root": self.root, "note": self.note, "inputs": self.inputs,
                "targets": self.targets, "metas": self.metas, "skipped": self.skipped}
-        terms = next((name for name, fn in TERMS.items() if fn is self.terms), None)
-        if terms is None:
-            raise DataError("a pool with its own term function cannot be saved (its queries could not match)")
-        if terms != "subtoken":  # files of pools with the default terms stay as they were
-            doc["terms"] = terms
         arrays: dict[str, np.ndarray] = {}
         if self.bm25 is not None:
             arrays = dict(self.bm25.arrays())
@@ -160,11 +155,8 @@ class Pool:
         if doc.get("vocab") is not None and "indptr" in arrays:
             index = BM25.from_arrays({"vocab": doc["vocab"], **{k: arrays[k] for k in
                                                                 ("indptr", "post_gap", "post_tf", "doc_len")}})
-        terms = TERMS.get(doc.get("terms", "subtoken"))
-        if terms is None:
-            raise DataError(f"pool file: unknown term function {doc.get('terms')!r}")
         pool = cls(doc["inputs"], doc["targets"], None, kind=doc["kind"], root=doc.get("root", ""),
-                   note=doc.get("note", ""), terms=terms, index=index)
+                   note=doc.get("note", ""), index=index)
         if len(doc["metas"]) != len(pool):
             raise DataError("pool file: metas and inputs differ in length")
         pool.metas = doc["metas"]  # freshly parsed: no defensive copy (it costs ms on the cached path)
@@ -558,10 +550,8 @@ def history_pool(path: str | Path, *, max_commits: int | None = 500, filters: An
 
 
 # -------------------------------------------------------------------------------------- pairs/shipped
-def pool_from_pairs(pairs: Iterable[tuple[str, str]] | Iterable[Mapping[str, Any]],
-                    terms: Callable[[str], list[str]] = subtoken_terms) -> Pool:
-    """A pool of a caller's own pairs: ``(input, target)`` tuples or dicts with input/target(/meta); ``terms``:
-    :func:`~codetrans.retrieval.bm25.text_terms` when the inputs are descriptions (API queries)."""
+def pool_from_pairs(pairs: Iterable[tuple[str, str]] | Iterable[Mapping[str, Any]]) -> Pool:
+    """A pool of a caller's own pairs: ``(input, target)`` tuples or dicts with input/target(/meta)."""
     inputs, targets, metas = [], [], []
     for p in pairs:
         if isinstance(p, Mapping):
@@ -573,23 +563,20 @@ def pool_from_pairs(pairs: Iterable[tuple[str, str]] | Iterable[Mapping[str, Any
             inputs.append(str(a))
             targets.append(str(b))
             metas.append({})
-    return Pool(inputs, targets, metas, kind="pairs", terms=terms)
+    return Pool(inputs, targets, metas, kind="pairs")
 
 
 def pool_for_context(context: str | Path | Pool | Iterable[Any], *, history: bool = False,
-                     explicit: bool = True, text: bool = False) -> Pool:
+                     explicit: bool = True) -> Pool:
     """What a ``context=`` argument means: a :class:`Pool` as is; a path -> its repository's pool
-    (``history=True``: its git history, for commit messages); anything else -> (input, target) pairs
-    (``text``: descriptions, searched by :func:`~codetrans.retrieval.bm25.text_terms`).
+    (``history=True``: its git history, for commit messages); anything else -> (input, target) pairs.
     ``explicit``: the user named the path (the larger budget, :data:`EXPLICIT_TREE`)."""
     if isinstance(context, Pool):
         return context
     if isinstance(context, str | os.PathLike):
         return history_pool(context) if history else repository_pool(context, EXPLICIT_TREE if explicit
                                                                        else TreeOptions())
-    from codetrans.retrieval.bm25 import text_terms
-
-    return pool_from_pairs(context, terms=text_terms if text else subtoken_terms)
+    return pool_from_pairs(context)
 
 
 __all__ = ["Exemplar", "Pool", "TreeOptions", "cache_dir", "content_key", "context_root",

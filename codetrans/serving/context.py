@@ -104,10 +104,7 @@ def resolve_pool(context: Any, task_type: str, *, explicit: bool = True) -> Any:
 
     if isinstance(context, str | os.PathLike) and not os.path.exists(context):
         raise CodeTransError(f"context path {context} does not exist")
-    from codetrans.tasks import get_task_type
-
-    return pool_for_context(_checked_context(context), history=task_type == "commit", explicit=explicit,
-                            text=get_task_type(task_type).input_kind == "text")
+    return pool_for_context(_checked_context(context), history=task_type == "commit", explicit=explicit)
 
 
 _CONTEXT_KINDS = "a path, a Pool, or (input, target) pairs of strings"

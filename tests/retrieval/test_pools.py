@@ -219,25 +219,3 @@ def test_xz_pool_file_loads_as_the_deflated_one_and_a_damaged_one_is_a_clear_err
     np.savez(tmp_path / "bad.npz", **blobs)
     with pytest.raises(DataError, match="bad.npz"):
         load_pools(tmp_path / "bad.npz")
-
-
-def test_description_pools_match_word_forms_and_keep_their_terms_when_saved(tmp_path):
-    """API descriptions are searched with stemmed terms (text_terms); a saved pool remembers which terms built it."""
-    from codetrans.retrieval.bm25 import stem, text_terms
-    from codetrans.retrieval.exemplars import nearest
-    from codetrans.retrieval.pools import load_pools, save_pools
-
-    forms = [("returns", "returned", "returning", "return"), ("files", "file"), ("parse", "parses", "parsing"),
-             ("entries", "entry"), ("classes", "class"), ("status",), ("this",)]
-    assert all(len({stem(w) for w in group}) == 1 for group in forms)
-    assert stem("status") == "status" and stem("bus") == "bus" and stem("is") == "is"
-    pairs = [("return the lines of a file", "Files.readAllLines"), ("opens a socket", "Socket.new"),
-             ("sorting the values", "Collections.sort")]
-    plain, text = pool_from_pairs(pairs), pool_from_pairs(pairs, terms=text_terms)
-    # no word in common, only word forms: code terms find nothing, description terms the right pair
-    assert nearest(plain, "returning files", 1) == [] and nearest(plain, "sorted value", 1) == []
-    assert nearest(text, "returning files", 1)[0].target == "Files.readAllLines"
-    assert nearest(text, "sorted value", 1)[0].target == "Collections.sort"
-    loaded = load_pools(save_pools(tmp_path / "p.npz", {"api_generation": text}, compressed="xz"))[0]["api_generation"]
-    assert loaded.terms is text_terms and nearest(loaded, "sorted value", 1)[0].target == "Collections.sort"
-    assert load_pools(save_pools(tmp_path / "q.npz", {"x": plain}))[0]["x"].terms is plain.terms
