@@ -121,7 +121,7 @@ def test_tables_merge_rows_by_name_in_paper_layout(tmp_path):
     served = merge_tables([f"served={paths[0]}", f"served={paths[2]}"]).splitlines()
     assert served[2].startswith("| served |") and len(served) == 5  # header, rule, one row, blank, note
     (tmp_path / "junk.json").write_text("[1, 2]")
-    with pytest.raises(CodeTransError, match="not a metrics JSON"):
+    with pytest.raises(CodeTransError, match="junk.json holds no record CodeTrans writes, not an evaluation record"):
         load_results([tmp_path / "junk.json"])
 
 
