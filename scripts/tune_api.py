@@ -24,6 +24,19 @@ KS = (4, 8)  # api_candidates takes at most API_K (8) neighbours
 MARGINS = (0.0, 0.05, 0.1, 0.2)  # how much more the consensus must agree than the nearest pair
 
 
+def _exact_index(rule: str, query: str, cands: list, agree: list[float], margin: float) -> int:
+    """The answer's index under a same-description rule ("", " +same description", " +unique same description")."""
+    from codetrans.grounding.api import choose, same_description, unique_description
+
+    if rule == " +same description" and same_description(query, cands[0]):
+        return 0
+    if rule == " +unique same description":
+        j = unique_description(query, cands)
+        if j is not None:
+            return j
+    return choose(cands, agree, margin)
+
+
 def fit_logistic(x: list[float], y: list[int], steps: int = 3000, lr: float = 0.5) -> tuple[float, float]:
     """(slope, intercept) by gradient descent on the log loss: two parameters need no library."""
     a, b = 0.0, 0.0
@@ -43,7 +56,7 @@ def main() -> None:
     import datasets
     from tqdm.auto import tqdm
 
-    from codetrans.grounding.api import agreements, api_candidates, choose, consensus, same_description
+    from codetrans.grounding.api import agreements, api_candidates
     from codetrans.lang.docstrings import api_query
     from codetrans.metrics.bleu import sentence_smoothed_bleu, smoothed_bleu
     from codetrans.retrieval.exemplars import nearest
@@ -92,27 +105,26 @@ def main() -> None:
             groups = [(api_candidates(ex(n, k), m), m) for n, m in zip(neighbours, model)]
             scored = [(cands, agreements(cands, vote), m) for cands, m in groups]
             for margin in MARGINS:
-                for exact in (False, True):
+                for exact in ("", " +same description", " +unique same description"):
                     preds = []
                     for (cands, agree, m), q in zip(scored, queries):  # agreements computed once per (k, vote)
                         if not cands:
                             preds.append(m)
                             continue
-                        best_i = 0 if exact and same_description(q, cands[0]) else choose(cands, agree, margin)
-                        preds.append(cands[best_i].text)
-                    name = f"consensus k={k} vote={vote:g} margin={margin:g}" + (" +same description" if exact else "")
+                        preds.append(cands[_exact_index(exact, q, cands, agree, margin)].text)
+                    name = f"consensus k={k} vote={vote:g} margin={margin:g}{exact}"
                     table[name] = s = score(preds)
                     if s > best[4]:
-                        best = ("consensus" + (" +same description" if exact else ""), k, vote, margin, s)
+                        best = ("consensus" + exact, k, vote, margin, s)
     # the confidence of the chosen rule: agreement of its answer -> close to the reference (BLEU >= 0.5)
     xs, ys = [], []
-    exact_first = best[0].endswith("+same description")
+    exact_first = best[0][len("consensus"):]
     for n, m, ref, q in zip(neighbours, model, refs, queries):
         cands = api_candidates(ex(n, best[1]), m)
         if not cands:
             continue
         scores = agreements(cands, best[2])
-        i = 0 if exact_first and same_description(q, cands[0]) else choose(cands, scores, best[3])
+        i = _exact_index(exact_first, q, cands, scores, best[3])
         xs.append(max(scores[i], 0.0))
         ys.append(int(sentence_smoothed_bleu(cands[i].text, [ref]) >= 50))  # 0-100
     slope, intercept = fit_logistic(xs, ys) if xs else (0.0, 0.0)
@@ -121,7 +133,7 @@ def main() -> None:
         cands = api_candidates(ex(neighbours[j], best[1]), model[j])
         if not cands:
             continue
-        c = cands[0 if exact_first and same_description(queries[j], cands[0]) else consensus(cands, best[2], best[3])]
+        c = cands[_exact_index(exact_first, queries[j], cands, agreements(cands, best[2]), best[3])]
         where = f"pair '{c.origin[0]}' ({c.origin[3].get('id', '')})" if c.kind == "neighbour" else "generated"
         shown.append({"description": queries[j], "reference": refs[j], "served": c.text, "provenance": where,
                       "top-1": cands[0].text if cands[0].kind == "neighbour" else "", "model": model[j]})

@@ -90,6 +90,13 @@ def same_description(query: str | None, cand: Candidate) -> bool:
     return bool(query) and cand.kind == "neighbour" and api_query(str(cand.origin[0])) == api_query(str(query))
 
 
+def unique_description(query: str | None, cands: Sequence[Candidate]) -> int | None:
+    """Index of the one neighbour written for this very description, when exactly one among the candidates is (a
+    sentence several pairs share with other sequences, like "returns the value", says too little: consensus)."""
+    same = [i for i, c in enumerate(cands) if same_description(query, c)]
+    return same[0] if len(same) == 1 else None
+
+
 def ground_api(exemplars: Sequence[Any], generated: str | None, query: str | None = None) -> Grounded:
     """The consensus sequence for one query, with where it came from and how sure it is. ``query``: the
     description as the index stores them; a pair written for the same description answers as it is."""
@@ -98,8 +105,11 @@ def ground_api(exemplars: Sequence[Any], generated: str | None, query: str | Non
         return Grounded(generated or "", "generated", None)
     # one neighbour and the model: no consensus to find; the nearest pair (BM25 top-1 beats the model
     # alone on validation); likewise a pair for the same description
-    if (len(cands) == 2 and cands[1].kind == "generated") or (EXACT_FIRST and same_description(query, cands[0])):
+    exact = unique_description(query, cands) if EXACT_FIRST else None
+    if len(cands) == 2 and cands[1].kind == "generated":
         best, agreement = cands[0], agreements(cands, 1.0)[0]
+    elif exact is not None:
+        best, agreement = cands[exact], agreements(cands, 1.0)[exact]
     else:
         scores = agreements(cands)
         i = choose(cands, scores, MARGIN)  # the agreements just computed
@@ -116,5 +126,5 @@ def ground_api(exemplars: Sequence[Any], generated: str | None, query: str | Non
                     confidence)
 
 
-__all__ = ["API_K", "CONFIDENCE", "EXACT_FIRST", "MARGIN", "MODEL_VOTE", "agreements", "api_candidates", "api_confidence", "choose", "consensus",
+__all__ = ["API_K", "CONFIDENCE", "EXACT_FIRST", "MARGIN", "MODEL_VOTE", "agreements", "api_candidates", "api_confidence", "choose", "consensus", "unique_description",
            "ground_api", "same_description"]
