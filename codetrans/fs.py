@@ -69,16 +69,21 @@ def replace_dir(src: Path, dst: Path, *, keep_concurrent: bool = False, sync: bo
     return dst
 
 
-def staging_dir(dst: str | os.PathLike) -> Path:
-    """A new empty folder ``.<name>.tmp-*`` beside ``dst`` (one filesystem: the final rename is atomic), with the
-    permissions a plain ``mkdir`` would give (not ``mkdtemp``'s 0700, which would hide the result from others)."""
-    dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dst.name}.tmp-", dir=dst.parent))
+def as_created(path: str | os.PathLike) -> Path:
+    """``path`` with the permissions a plain ``mkdir`` / ``open`` would have given it under the umask: the temporary
+    names of ``mkdtemp`` / ``mkstemp`` are 0700 / 0600, which would hide a finished result from other users."""
+    path = Path(path)
     umask = os.umask(0)
     os.umask(umask)
-    tmp.chmod(0o777 & ~umask)
-    return tmp
+    path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+    return path
+
+
+def staging_dir(dst: str | os.PathLike) -> Path:
+    """A new empty folder ``.<name>.tmp-*`` beside ``dst`` (one filesystem: the final rename is atomic)."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    return as_created(tempfile.mkdtemp(prefix=f".{dst.name}.tmp-", dir=dst.parent))
 
 
 @contextmanager

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from codetrans.errors import DataError
+from codetrans.fs import as_created
 from codetrans.retrieval.bm25 import BM25, subtoken_terms
 
 logger = logging.getLogger(__name__)  # progress and summary lines: shown by the CLI (codetrans.log)
@@ -190,10 +191,7 @@ def save_pools(path: str | Path, pools: Mapping[str, Pool], *, compressed: bool 
     try:
         with os.fdopen(fd, "wb") as fh:
             (np.savez_compressed if compressed is True else np.savez)(fh, **blobs)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide a shipped index from other users
-        os.replace(tmp, path)
+        os.replace(as_created(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 from codetrans.errors import CodeTransError
@@ -97,7 +98,7 @@ class TaskLogic(ExemplarInput):
         lists, in the caller's order. The task's steps (:mod:`codetrans.serving.steps`) wrap generation."""
         call: Callable[..., Any] = self.generate_results
         for step in reversed(self.strategy.steps):
-            call = _bind(step, self, call)
+            call = partial(step, self, call)  # step(pipe, generate, inputs, ...): each wraps the next
         return call(inputs, *args, **kwargs)
 
     def generate_results(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
@@ -270,8 +271,3 @@ class TaskLogic(ExemplarInput):
         return [{"func_name": f["func_name"], "start_line": f["start_line"], "end_line": f["end_line"],
                  "documented": f["documented"], **r[0]} for f, r in zip(functions, results)]
 
-
-def _bind(step: Callable[..., Any], pipe: TaskLogic, nxt: Callable[..., Any]) -> Callable[..., Any]:
-    def call(inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        return step(pipe, nxt, inputs, *args, **kwargs)
-    return call
