@@ -53,6 +53,13 @@ def check_batch_size(value: Any) -> int:
     return min(check_int("batch_size", value, 1), MAX_BATCH_SIZE)
 
 
+def check_k(k: Any) -> int:
+    """Exemplars per input: 0 to 16 (what the ``<ex>`` format and the models were trained with)."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 16:
+        raise CodeTransError(f"k (exemplars per input) must be a whole number from 0 to 16, got {k!r}")
+    return k
+
+
 def check_generate_options(options: dict[str, Any], ceiling: int = MAX_NEW_TOKENS_CEILING) -> dict[str, Any]:
     """Validated (and capped) copy of ``generate`` keyword arguments; CodeTransError for a bad value."""
     out = dict(options)

@@ -10,13 +10,12 @@ The model comes from ``--model`` (a directory or zoo id) or the task's default m
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from codetrans.errors import CodeTransError
+from codetrans.apps.commands import Inputs, Request
 from codetrans.tasks import get_task_type
 
 
@@ -68,29 +67,6 @@ def add_arguments(parser: argparse.ArgumentParser, own: Callable[[argparse.Argum
                         "dynamic int8 quantization (default: float)")
 
 
-def read_inputs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
-    from codetrans.cli._source import read_source
-
-    if _input_kind(args.command) == "text":
-        words = args.text
-        if not words or words == ["-"]:
-            from codetrans.safeio import read_input
-
-            return [(None, read_input("-")[0])]
-        return [(None, " ".join(words))]
-    inputs = []
-    seen: set[str] = set()
-    for path in args.files:
-        if path != "-":  # f.py and ./f.py are one file: read (and with --write, rewrite) it once
-            key = os.path.realpath(path)
-            if key in seen:
-                continue
-            seen.add(key)
-        text, name = read_source(path)
-        inputs.append((name, text))
-    return inputs
-
-
 def quiet_transformers() -> None:
     """Weight-loading bars and notices are noise on a CLI; without importing transformers (slow) if the
     CTranslate2 backend never needs it."""
@@ -105,102 +81,31 @@ def quiet_transformers() -> None:
         os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
 
-def generation_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The pipeline call's options from the flags, checked before the model loads. Options not given stay
-    unset: the pipeline fills in the model's (or task's) decoding defaults."""
-    from codetrans.generation import check_batch_size, check_generate_options
-
-    generate: dict[str, Any] = {k: v for k, v in (("max_new_tokens", args.max_new_tokens), ("num_beams", args.beams),
-                                                  ("no_repeat_ngram_size", args.no_repeat_ngram)) if v is not None}
-    generate = check_generate_options(generate)
-    generate["batch_size"] = check_batch_size(args.batch_size)
-    if getattr(args, "k", None) is not None:
-        from codetrans.serving.context import check_k
-
-        generate["k"] = check_k(args.k)
-    if getattr(args, "context", None) and getattr(args, "no_context", False):
-        raise CodeTransError("--context and --no-context contradict each other")
-    min_confidence = getattr(args, "min_confidence", None)
-    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
-        raise CodeTransError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
-    return generate
+def request(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> Request:
+    """The command's request from its flags (checked by the library before the model loads)."""
+    return Request(command=args.command, inputs=args.text if _input_kind(args.command) == "text" else args.files,
+                   model=args.model, backend=args.backend, quantization=args.quantization,
+                   lang=getattr(args, "lang", None), context=getattr(args, "context", None),
+                   no_context=getattr(args, "no_context", False), k=getattr(args, "k", None),
+                   min_confidence=getattr(args, "min_confidence", None), max_new_tokens=args.max_new_tokens,
+                   num_beams=args.beams, no_repeat_ngram_size=args.no_repeat_ngram, batch_size=args.batch_size,
+                   as_json=args.json, message=getattr(args, "message", False), extra=extra or {})
 
 
-def open_pipeline(args: argparse.Namespace) -> tuple[Any, float | None, Any]:
-    """(pipeline, the confidence from which answers count as sure, the context policy) of a command."""
-    from codetrans.serving.context_policy import ContextPolicy
-    from codetrans.serving.pipelines import pipeline
-
-    pipe = pipeline(args.command, model=args.model, backend=args.backend, quantization=args.quantization)
-    min_confidence = getattr(args, "min_confidence", None)
-    threshold = min_confidence if min_confidence is not None else pipe.write_threshold()
-    pools = ContextPolicy(pipe, args.command, explicit=getattr(args, "context", None),
-                          off=getattr(args, "no_context", False), k=getattr(args, "k", None), notify=_note)
-    return pipe, threshold, pools
+def out(line: str) -> None:
+    """A result line on stdout, shown at once (results stream while the rest is generated)."""
+    print(line, flush=True)
 
 
-def input_options(args: argparse.Namespace, generate: dict[str, Any], pools: Any, name: str | None,
-                  text: str) -> dict[str, Any]:
-    """One input's call options: the command's, its repository context and its language."""
-    kwargs = dict(generate)
-    pool = pools.get(name)
-    if pool is not None:
-        kwargs["context"] = pool
-    elif args.command == "commit" and getattr(args, "no_context", False):
-        kwargs["ground"] = False  # a commit is grounded in its own changelog entry even with no history
-    if getattr(args, "lang", None) or (name and _input_kind(args.command) == "code"):
-        from codetrans.lang.tokenize import language_of
-
-        kwargs["lang"] = language_of(getattr(args, "lang", None), name, text)
-    return kwargs
+def note(line: str) -> None:
+    """A remark on stderr (where a pool came from, what was skipped)."""
+    print(line, file=sys.stderr)
 
 
-def print_result(args: argparse.Namespace, name: str | None, r: dict[str, Any], threshold: float | None) -> None:
-    if name:
-        r = {"path": name, **r}
-    if args.json:
-        print(json.dumps(r, ensure_ascii=False, default=str))
-        return
-    line = tagged(r, getattr(args, "message", False), threshold)
-    if "result" in r:
-        line += f"  => {r['result']}"
-    elif "error" in r:
-        line += f"  (error: {r['error']})"
-    print(line)
+def run(args: argparse.Namespace, extra: dict[str, Any] | None = None, inputs: Inputs | None = None) -> int:
+    """A generation command (:func:`codetrans.apps.commands.run`): each input's results printed, text with its
+    provenance or JSON lines. ``extra``: the command's own call options; ``inputs``: read by the command itself."""
+    from codetrans.apps.commands import run as run_request
 
-
-def run(args: argparse.Namespace, extra: dict[str, Any] | None = None,
-        inputs: list[tuple[str | None, str]] | None = None) -> int:
-    """A generation command: each input's results printed (text with its provenance, or JSON lines).
-    ``extra``: the command's own call options; ``inputs``: read by the command itself."""
     quiet_transformers()
-    generate = {**generation_options(args), **(extra or {})}
-    inputs = read_inputs(args) if inputs is None else inputs  # bad input fails before the model loads
-    pipe, threshold, pools = open_pipeline(args)
-    for name, text in inputs:
-        for r in pipe(text, **input_options(args, generate, pools, name, text)):
-            print_result(args, name, r, threshold)
-    return 0
-
-
-def tagged(result: dict[str, Any], message: bool, threshold: float | None = None) -> str:
-    """The text with where it came from: ``  [provenance; confidence]``, or for ``--message`` a ``#`` line git
-    drops. Under the confidence threshold the text is "not sure": for ``--message`` (what the hook writes)
-    it goes into the comment only, so that it never becomes the subject unless the user keeps it."""
-    from codetrans.apps.docwriter import answer_tag, not_sure
-
-    tag = answer_tag(result)
-    text = result["generated_text"]
-    if not_sure(result, threshold):
-        if message:
-            return f"\n# codetrans: not sure ({tag}); a candidate subject, uncomment it to keep it:\n# {text}"
-        return f"(not sure) {text}  [{tag}]"
-    if not tag:
-        return text
-    return text + (f"\n# codetrans: {tag}" if message else f"  [{tag}]")
-
-
-def _note(text: str) -> None:
-    print(f"context: {text}", file=sys.stderr)
-
-
+    return run_request(request(args, extra), out, note, inputs)

@@ -35,7 +35,7 @@ def check_context(context: str | None) -> str | None:
 
 def parse_ks(text: str | Sequence[int]) -> list[int]:
     """``"1,2,4"`` -> ``[1, 2, 4]`` (each 1..16)."""
-    from codetrans.serving.context import check_k
+    from codetrans.generation import check_k
 
     items = text.split(",") if isinstance(text, str) else list(text)
     try:

@@ -131,12 +131,6 @@ def _checked_context(context: Any) -> Any:
     return pairs
 
 
-def check_k(k: Any) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 16:
-        raise CodeTransError(f"k (exemplars per input) must be a whole number from 0 to 16, got {k!r}")
-    return k
-
-
 def augment_source(subtask: Any, source: str, exemplars: Sequence[Any], *, k: int, budget: int,
                    tokenizer: Any = None) -> tuple[str, int]:
     """(model input with prefix, exemplars kept): the sub-task's prefix, the code and up to ``k``
@@ -160,5 +154,5 @@ def find_exemplars(pool: Any, source: str, lang: str | None, k: int, *, query: b
     return nearest(pool, unit, k, same_input=query)
 
 
-__all__ = ["CONTEXT_FORMAT", "INDEX_FILE", "ContextSpec", "augment_source", "model_index", "check_k", "context_spec", "find_exemplars",
+__all__ = ["CONTEXT_FORMAT", "INDEX_FILE", "ContextSpec", "augment_source", "model_index", "context_spec", "find_exemplars",
            "parse_context", "read_model_meta", "resolve_pool"]

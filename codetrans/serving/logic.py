@@ -113,7 +113,7 @@ class TaskLogic(ExemplarInput):
             # resolved once per call (a path becomes a pool here), shared by every item of a list
             preprocess["context"] = self._context_pool(context)
             if k is not None:
-                from codetrans.serving.context import check_k
+                from codetrans.generation import check_k
 
                 preprocess["k"] = check_k(k)
         if lang is not None:
