@@ -1,8 +1,9 @@
 """The route of one argument through the package (issue #35): the functions that receive it, or a value made
 from it, in the order the code is written, each with its layer (the ranks of ARCHITECTURE.md, kept in
-tests/test_layers.py); and how often the route returns to a layer it had already left for a lower one.
+tests/test_layers.py); and how often the route returns to a layer of the flow it had already left for a lower
+one (the shared foundation, ranks 0-2, is shown but not counted as a layer the route passes through).
 
-    python scripts/route.py codetrans/cli/document.py:run:args [--json]
+    python scripts/route.py [codetrans/cli/document.py:run:args] [--root CHECKOUT] [--json]
 
 Read from the source alone, nothing is run. Every branch is followed in the order it is written (so one
 route covers all the command's modes); the value follows assignments, loops and calls whose arguments name it
@@ -22,11 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "codetrans"
 
 
-def _layers() -> dict[str, int]:
-    spec = importlib.util.spec_from_file_location("_test_layers", ROOT / "tests" / "test_layers.py")
+#: Ranks 0-2 (errors, version, log, fs, safeio, generation, tasks, meta, records): shared by all layers
+#: (ARCHITECTURE.md). A lookup in the task registry or a read through safeio is shown on the route, but coming
+#: back from it is not a return to an earlier layer of the flow.
+FOUNDATION = 2
+
+
+def _layers(root: Path) -> dict[str, int]:
+    spec = importlib.util.spec_from_file_location("_test_layers", root / "tests" / "test_layers.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.LAYERS
@@ -42,10 +48,10 @@ class Module:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> "codetrans.x" or "codetrans.x:name"
 
 
-def _load() -> dict[str, Module]:
+def _load(package: Path) -> dict[str, Module]:
     modules: dict[str, Module] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(PACKAGE)
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package)
         if "recipes" in rel.parts:
             continue
         parts = ["codetrans", *rel.with_suffix("").parts]
@@ -228,13 +234,15 @@ class Router:
         return out
 
 
-def route(start: str) -> dict:
-    """``FILE:FUNCTION:PARAM`` -> the stops of its route and the returns to an earlier layer."""
+def route(start: str, root: Path = ROOT) -> dict:
+    """``FILE:FUNCTION:PARAM`` (FILE relative to ``root``) -> the stops of its route and the returns to an
+    earlier layer."""
     file, func, param = start.split(":")
-    rel = Path(file).resolve().relative_to(PACKAGE).with_suffix("")
-    parts = ["codetrans", *rel.parts]
+    parts = ["codetrans", *Path(file).with_suffix("").parts[1:]]
     module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-    router = Router(_load(), _layers())
+    router = Router(_load(root / "codetrans"), _layers(root))
+    if module not in router.modules or func not in router.modules[module].functions:
+        raise SystemExit(f"route.py: no function {func} in {file} of {root}")
     router.follow(module, func, {param})
     stops: list[dict] = []
     for mod, fn, p in router.events:  # consecutive calls within one module are one stop
@@ -242,13 +250,18 @@ def route(start: str) -> dict:
             stops[-1]["functions"].append(fn)
             continue
         stops.append({"module": mod, "layer": router.layer(mod), "functions": [fn], "as": p})
-    returns, visited = 0, set()
+    flow = []  # the stops in the layers of the flow (the foundation left out), one per module in a row
+    for stop in stops:
+        if stop["layer"] > FOUNDATION and not (flow and flow[-1]["module"] == stop["module"]):
+            flow.append(stop)
+    visited: set[str] = set()
     for i, stop in enumerate(stops):
         stop["back_up"] = i > 0 and stop["layer"] > stops[i - 1]["layer"]
         stop["again"] = stop["module"] in visited
-        returns += stop["back_up"]
         visited.add(stop["module"])
-    return {"start": start, "stops": stops, "modules": len(visited), "returns_to_an_earlier_layer": returns,
+    back = [f"{a['module']} -> {b['module']}" for a, b in zip(flow, flow[1:]) if b["layer"] > a["layer"]]
+    return {"start": start, "stops": stops, "modules": len(visited), "returns_to_an_earlier_layer": len(back),
+            "returns": back, "returns_with_the_foundation": sum(s["back_up"] for s in stops),
             "module_revisits": sum(s["again"] for s in stops)}
 
 
@@ -256,18 +269,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("start", nargs="?", default="codetrans/cli/document.py:run:args",
                         help="FILE:FUNCTION:PARAM (default: %(default)s)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to read (default: this one)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = route(args.start)
+    result = route(args.start, args.root.resolve())
     if args.json:
         print(json.dumps(result, indent=1))
         return
     for i, s in enumerate(result["stops"], 1):
         mark = "back up" if s["back_up"] else ""
+        mark = "(shared)" if s["layer"] <= FOUNDATION else mark
         print(f"{i:3d}  layer {s['layer']:2d}  {s['module']:40s} {mark:8s} {', '.join(dict.fromkeys(s['functions']))}"
               f"  ({s['as']})")
-    print(f"{len(result['stops'])} stops in {result['modules']} modules; returns to an earlier layer: "
-          f"{result['returns_to_an_earlier_layer']}; returns to a module already left: {result['module_revisits']}")
+    print(f"{len(result['stops'])} stops in {result['modules']} modules; returns to an earlier layer of the flow: "
+          f"{result['returns_to_an_earlier_layer']} ({'; '.join(result['returns']) or 'none'}); counting the "
+          f"shared foundation as layers too: {result['returns_with_the_foundation']}; returns to a module already "
+          f"left: {result['module_revisits']}")
 
 
 if __name__ == "__main__":

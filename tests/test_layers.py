@@ -230,3 +230,20 @@ def test_library_modules_show_progress_only_through_log():
             drawing += [f"{name}:{node.lineno} imports {m}" for m in mods if m.split(".")[0] == "tqdm"
                         or (m.split(".")[0] == "rich" and name not in _RICH_TABLES_TO_MOVE)]
     assert not drawing, "\n".join(drawing)
+
+
+def test_codetrans_document_hands_its_arguments_down_the_layers():
+    """Issue #35's route: the command builds one request and calls the library once; the request then goes
+    down through the layers, returning to a layer it had left at most 4 times (scripts/route.py prints it)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("_route", PACKAGE.parent / "scripts" / "route.py")
+    route = sys.modules[spec.name] = importlib.util.module_from_spec(spec)  # its dataclasses look it up there
+    spec.loader.exec_module(route)
+    found = route.route("codetrans/cli/document.py:run:args")
+    layers = [s["layer"] for s in found["stops"]]
+    assert len(found["stops"]) > 20 and min(layers) <= 3  # followed down to the languages, not lost at the CLI
+    assert found["returns_to_an_earlier_layer"] <= 4, found["returns"]
+    left_cli = next(i for i, s in enumerate(found["stops"]) if not s["module"].startswith("codetrans.cli"))
+    assert all(not s["module"].startswith("codetrans.cli") for s in found["stops"][left_cli:])

@@ -75,13 +75,6 @@ def prepare(request: Request, note: Lines | None = None, lenient: bool = False) 
     if get_task_type(request.command).input_kind == "text":  # a query / description: words, or stdin
         words = request.inputs
         return generate, [(None, read_input("-")[0] if not words or words == ["-"] else " ".join(words))]
-    if lenient:
-        from codetrans.apps.doccheck import read_checked
-
-        inputs, skipped = read_checked(request.inputs)
-        for line in skipped:
-            (note or _ignore)(line)
-        return generate, inputs
     inputs, seen = [], set()
     for path in request.inputs:
         if path != "-":  # f.py and ./f.py are one file: read (and with --write, rewrite) it once
@@ -89,7 +82,14 @@ def prepare(request: Request, note: Lines | None = None, lenient: bool = False) 
             if key in seen:
                 continue
             seen.add(key)
-        text, name = read_input(path)
+        if lenient and path != "-" and os.path.lexists(path):  # a missing file is an error, as everywhere
+            try:
+                text, name = read_input(path)
+            except CodeTransError as exc:  # binary, oversized, unreadable, not a regular file
+                (note or _ignore)(f"{path}: skipped: {exc}")
+                continue
+        else:
+            text, name = read_input(path)
         inputs.append((name, text))
     return generate, inputs
 

@@ -10,7 +10,8 @@ Filters (:class:`CheckOptions`): languages; private functions (a leading ``_`` o
 name, Java/PHP ``private``); test functions (``test_*``/``Test*`` names, files under test folders or named
 like tests); functions shorter than a number of lines.
 
-Files it cannot judge never hide the others' findings (:func:`read_checked`, :func:`parse_problem`):
+Files it cannot judge never hide the others' findings (``lenient`` reading in
+:func:`codetrans.apps.commands.prepare`, :func:`parse_problem`):
 
 * a binary, oversized (over :data:`codetrans.safeio.MAX_INPUT_BYTES`), unreadable or non-regular file is
   reported on stderr as ``PATH: skipped: WHY`` and the other files are checked; it does not change the exit
@@ -22,7 +23,6 @@ Files it cannot judge never hide the others' findings (:func:`read_checked`, :fu
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -75,26 +75,6 @@ def to_check(text: str, lang: str, path: str, options: CheckOptions) -> list[dic
     return [f for f in (undocumented(text, lang) or []) if wanted(f, lang, path, options)]
 
 
-def read_checked(paths: list[str]) -> tuple[list[tuple[str | None, str]], list[str]]:
-    """(name, text) of each file ``--check`` can read, and one ``PATH: skipped: WHY`` line for each it cannot
-    (binary, oversized, unreadable, not a regular file). A missing file raises, as every command does."""
-    from codetrans.errors import CodeTransError
-    from codetrans.safeio import read_input
-
-    inputs: list[tuple[str | None, str]] = []
-    skipped: list[str] = []
-    for path in paths:
-        if path != "-" and not os.path.lexists(path):
-            read_input(path)  # raises the usual one-line error
-        try:
-            text, name = read_input(path)
-        except CodeTransError as exc:
-            skipped.append(f"{path}: skipped: {exc}")
-            continue
-        inputs.append((name, text))
-    return inputs, skipped
-
-
 def parse_problem(text: str, lang: str) -> str | None:
     """``LINE: not checked: syntax error`` for a file the parser does not accept, else None."""
     from codetrans.lang.grammars import get_parser
@@ -124,5 +104,5 @@ def finding_line(path: str, func: dict, result: dict) -> str:
     return f"{path}:{func['start_line']} {func['func_name']}: undocumented; suggested: {result['generated_text']}{tag}"
 
 
-__all__ = ["CheckOptions", "finding_line", "is_private", "is_test", "parse_problem", "read_checked", "to_check",
+__all__ = ["CheckOptions", "finding_line", "is_private", "is_test", "parse_problem", "to_check",
            "wanted"]

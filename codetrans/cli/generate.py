@@ -83,7 +83,7 @@ def quiet_transformers() -> None:
 
 def request(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> Request:
     """The command's request from its flags (checked by the library before the model loads)."""
-    return Request(command=args.command, inputs=args.text if _input_kind(args.command) == "text" else args.files,
+    return Request(command=args.command, inputs=args.text if "text" in vars(args) else args.files,
                    model=args.model, backend=args.backend, quantization=args.quantization,
                    lang=getattr(args, "lang", None), context=getattr(args, "context", None),
                    no_context=getattr(args, "no_context", False), k=getattr(args, "k", None),

@@ -35,6 +35,7 @@ from codetrans.finetune.options import (
     EPOCH_CAP,
     TASK_CHOICES,
     FinetuneOptions,
+    FinetuneRun,
     check_model_id,
     check_sets,
     default_model_id,
@@ -217,18 +218,18 @@ class _Evaluations:
         self.timings["eval_grounded_s"] = round(time.perf_counter() - t0, 1)
 
 
-def _train_overrides(model_id: str, base_model: BaseModel, train_dir: Path, train_tasks: list[str], has_dev: bool,
-                     work: Path, steps: int | None, cap: int, minutes: float | None, ds_path: Any, threads: int,
-                     progress: bool, sets: dict) -> dict[str, Any]:
+def _train_overrides(run: FinetuneRun, train_dir: Path) -> dict[str, Any]:
     """The packaged ``finetune`` recipe's settings for this run; ``--set`` values come last and win."""
+    base, steps = run.base, run.options.steps
     return {
-        "name": slug(model_id), "strategy": "tf" if len(train_tasks) == 1 else "mt",
-        "model.init_from": str(base_model.path), "model.size": base_model.size if base_model.size != "custom" else "tiny",
-        "data.path": str(train_dir), "data.tasks": train_tasks, "data.dev_split": "validation" if has_dev else None,
-        "train.output_dir": str(work / "run"), "train.resume": "auto",
-        "train.steps": steps or cap, "train.time_budget_min": None if steps else minutes,
-        "train.early_stopping_patience": 4 if has_dev else 0,
-        "train.deepspeed": ds_path, "train.threads": threads, "train.progress": progress, **sets,
+        "name": slug(run.model_id), "strategy": "tf" if len(run.train_tasks) == 1 else "mt",
+        "model.init_from": str(base.path), "model.size": base.size if base.size != "custom" else "tiny",
+        "data.path": str(train_dir), "data.tasks": run.train_tasks,
+        "data.dev_split": "validation" if run.has_dev else None,
+        "train.output_dir": str(run.work / "run"), "train.resume": "auto",
+        "train.steps": steps or run.cap, "train.time_budget_min": None if steps else run.minutes,
+        "train.early_stopping_patience": 4 if run.has_dev else 0, "train.deepspeed": run.deepspeed,
+        "train.threads": run.options.threads, "train.progress": run.options.progress, **run.sets,
     }
 
 
@@ -243,12 +244,11 @@ def _train(recipe_path: Any, overrides: dict[str, Any], budget: str, timings: di
     return trained
 
 
-def _run_report(model_id: str, argv: list[str] | None, h: Harvest, base_model: BaseModel, train_tasks: list[str],
-                eval_tasks: list[str], steps: int | None, decoding: DecodingOptions, timings: dict) -> dict:
+def _run_report(run: FinetuneRun, steps: int | None, decoding: DecodingOptions, timings: dict) -> dict:
     """``finetune.json``'s record of the run (its before/after scores are filled in by the report writer)."""
-    return {"id": model_id, "command": argv, "repo": h.summary(),
-            "base": {**asdict(base_model), "path": str(base_model.path)}, "train_tasks": train_tasks,
-            "eval_tasks": eval_tasks, "steps": steps, "decoding": decoding.as_dict(), "before": None,
+    return {"id": run.model_id, "command": run.options.argv, "repo": run.harvest.summary(),
+            "base": {**asdict(run.base), "path": str(run.base.path)}, "train_tasks": run.train_tasks,
+            "eval_tasks": run.eval_tasks, "steps": steps, "decoding": decoding.as_dict(), "before": None,
             "after": None, "timings": timings, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
@@ -267,40 +267,35 @@ def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, **
     context (the fine-tuned model must work without it too). ``license``: stamped on the model and its card;
     "other" by default (the training data is a repository whose license the owner knows, not CodeTrans)."""
     o = replace(options or FinetuneOptions(), **fields)  # keywords: a call in code names only what it changes
-    task, base, out, minutes, steps, deepspeed = o.task, o.base, o.out, o.minutes, o.steps, o.deepspeed
-    dry_run, force, model_id, beams, eval_limit, threads = o.dry_run, o.force, o.model_id, o.beams, o.eval_limit, o.threads
-    sets, progress, argv, license, context = o.sets, o.progress, o.argv, o.license, o.context
     from codetrans.data.git import repo_name
     from codetrans.serving import zoo
     from codetrans.train.recipe import load_recipe, recipe_file
 
     t_start = time.perf_counter()
-    minutes = _check_budget(minutes, steps, beams, sets)
-    task_types, root = expand_tasks(task), find_repository(repo)
-    model_id = check_model_id(model_id) if model_id is not None else default_model_id(repo_name(root), task)
-    out_dir = (Path(out).expanduser() if out else zoo.home() / "models" / model_id).absolute()
-    _check_out(out_dir, root, dry_run, force)
-    base_model = _base_or_none(base, task_types) if dry_run else check_base(base, task_types)
-    ds_path, sets, work = resolve_deepspeed(deepspeed), dict(sets or {}), work_dir_for(out_dir)
-    if context is None:
-        context = _declares_context(base_model)
-    sig = signature(root, task_types, base_model) if base_model and not dry_run else None
+    minutes = _check_budget(o.minutes, o.steps, o.beams, o.sets)
+    task_types, root = expand_tasks(o.task), find_repository(repo)
+    model_id = check_model_id(o.model_id) if o.model_id is not None else default_model_id(repo_name(root), o.task)
+    out_dir = (Path(o.out).expanduser() if o.out else zoo.home() / "models" / model_id).absolute()
+    _check_out(out_dir, root, o.dry_run, o.force)
+    base_model = _base_or_none(o.base, task_types) if o.dry_run else check_base(o.base, task_types)
+    ds_path, sets, work = resolve_deepspeed(o.deepspeed), dict(o.sets or {}), work_dir_for(out_dir)
+    context = _declares_context(base_model) if o.context is None else o.context
+    sig = signature(root, task_types, base_model) if base_model and not o.dry_run else None
     if sig is not None and context:
         sig["context"] = True
 
     t0 = time.perf_counter()
-    h = _harvest_or_continue(root, work, task_types, sig, progress)
+    h = _harvest_or_continue(root, work, task_types, sig, o.progress)
     timings = {"harvest_s": round(time.perf_counter() - t0, 1)}
     R.print_harvest(h)
-    train_tasks, eval_tasks = h.tasks_in("train"), h.tasks_in("test")
-    has_dev = bool(set(h.tasks_in("validation")) & set(train_tasks))
-    cap = max(50, math.ceil(EPOCH_CAP * len(h.split_rows("train")) / int(sets.get("train.batch_size", 16))))
-    budget = f"{steps} steps" if steps else f"{minutes:g} minutes of training (at most {cap} steps = {EPOCH_CAP} epochs)"
-    plan = R.plan_rows(root, h, base_model, train_tasks, eval_tasks, eval_limit, beams, budget, ds_path, work,
-                       model_id, out_dir)
+    train_tasks = h.tasks_in("train")
+    run = FinetuneRun(o, root, h, base_model, model_id, out_dir, work, ds_path, sets, minutes, train_tasks,
+                      h.tasks_in("test"), has_dev=bool(set(h.tasks_in("validation")) & set(train_tasks)),
+                      cap=max(50, math.ceil(EPOCH_CAP * len(h.split_rows("train")) / int(sets.get("train.batch_size", 16)))))
+    plan = R.plan_rows(run)
     plan.insert(3, ("context", f"train with up to {CONTEXT_K} exemplars of the repository per pair" if context
                     else "no (--context trains the model to use the repository's exemplars)"))
-    if dry_run:
+    if o.dry_run:
         R.print_examples(h)
         R.print_plan(plan, "dry run: what finetune would use (nothing was written)")
         return FinetuneResult(None, model_id, h, timings=timings)
@@ -309,28 +304,25 @@ def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, **
 
     recipe_path = recipe_file("finetune")
     recipe = load_recipe(recipe_path)
-    decoding = _decoding(recipe, sets, beams)
+    decoding = _decoding(recipe, sets, o.beams)
     data_dir = work / "data"
-    evals = _Evaluations(data_dir, work, eval_tasks, decoding, eval_limit, progress, timings)
+    evals = _Evaluations(data_dir, work, run.eval_tasks, decoding, o.eval_limit, o.progress, timings)
     evals.run("before", str(base_model.path), f"before: {base_model.ref}")
     train_dir = (_augment(data_dir, work / "data-context", base_model,
                           int(sets.get("data.max_source_length", recipe.data.max_source_length))) if context else data_dir)
-    trained = _train(recipe_path, _train_overrides(model_id, base_model, train_dir, train_tasks, has_dev, work, steps,
-                                                   cap, minutes, ds_path, threads, progress, sets), budget, timings)
+    trained = _train(recipe_path, _train_overrides(run, train_dir), run.budget, timings)
     evals.run("after", str(trained.model_dir), f"after: {model_id}")
     evals.grounded(str(trained.model_dir), model_id)
     timings = {k: timings[k] for k in _TIMING_KEYS if k in timings}
 
-    run_report = _run_report(model_id, argv, h, base_model, train_tasks, eval_tasks, trained.step, decoding, timings)
+    run_report = _run_report(run, trained.step, decoding, timings)
     model_dir, records = work / "model", evals.records
-    table = R.write_model_dir(model_dir, trained.model_dir, work, h, base_model, model_id, train_tasks, records,
-                              run_report, trained.metrics, argv, license)
+    table = R.write_model_dir(run, model_dir, trained.model_dir, records, run_report, trained.metrics)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _check_out(out_dir, root, dry_run=False, force=force)  # it may have appeared or changed during the run
+    _check_out(out_dir, root, dry_run=False, force=o.force)  # it may have appeared or changed during the run
     replace_dir(model_dir, out_dir)  # --force: the old model goes only now that the new one is complete
     shutil.rmtree(work, ignore_errors=True)
     timings["total_s"] = round(time.perf_counter() - t_start, 1)
-    R.print_finished(table, base_model, timings, trained.step, out_dir, model_id, train_tasks,
-                     in_home=out_dir.parent == (zoo.home() / "models").absolute())
+    R.print_finished(run, table, timings, trained.step, in_home=out_dir.parent == (zoo.home() / "models").absolute())
     return FinetuneResult(out_dir, model_id, h, _scores(records["before"]), _scores(records["after"]), timings,
                           trained.step)

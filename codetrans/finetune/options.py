@@ -7,8 +7,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codetrans.errors import ConfigError
+
+if TYPE_CHECKING:  # annotations only
+    from codetrans.data.repository import Harvest
+    from codetrans.finetune.base import BaseModel
 
 TASK_CHOICES = ("document", "comment", "summarize", "commit", "api", "all")
 #: What ``--task all`` means. ``summarize`` relabels the Python documentation pairs (the repository
@@ -40,6 +45,34 @@ class FinetuneOptions:
     argv: list[str] | None = None  #: the command line, recorded in the model's report
     license: str = "other"  #: stamped on the model and its card (the data is the owner's repository)
     context: bool | None = None  #: train with the repository's exemplars (default: when the base model takes them)
+
+
+@dataclass
+class FinetuneRun:
+    """What one fine-tune resolved before it trains, read by the steps after it (plan, training, model
+    directory, summary): the options, the repository and its harvest, the base model, the model's id and
+    folders, the sub-tasks and the training budget."""
+
+    options: FinetuneOptions
+    root: Path  #: the repository's root
+    harvest: Harvest
+    base: BaseModel | None  #: None only in a dry run without a base model
+    model_id: str
+    out_dir: Path
+    work: Path  #: the stable work dir beside ``out_dir`` (an interrupted run continues there)
+    deepspeed: str | None  #: the resolved config's path
+    sets: dict  #: ``--set`` overrides of the finetune recipe
+    minutes: float | None  #: the time budget (None with ``options.steps``)
+    train_tasks: list[str]
+    eval_tasks: list[str]
+    has_dev: bool  #: a validation part for early stopping
+    cap: int  #: most steps a time budget may take (:data:`EPOCH_CAP` epochs)
+
+    @property
+    def budget(self) -> str:
+        steps = self.options.steps
+        return f"{steps} steps" if steps else (f"{self.minutes:g} minutes of training (at most {self.cap} steps = "
+                                               f"{EPOCH_CAP} epochs)")
 
 
 def expand_tasks(task: str) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from codetrans.data.repository import Harvest
 from codetrans.finetune.base import BaseModel
+from codetrans.finetune.options import FinetuneRun
 from codetrans.tasks import COMMIT
 
 
@@ -119,9 +120,8 @@ def write_card(model_dir: Path, model_id: str, tasks: list[str], base: BaseModel
 
 
 
-def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: BaseModel, model_id: str,
-                    train_tasks: list[str], records: dict[str, dict], report: dict, training: dict,
-                    argv: list[str] | None, license: str = "other") -> list[tuple]:
+def write_model_dir(run: FinetuneRun, model_dir: Path, final: Path, records: dict[str, dict], report: dict,
+                    training: dict) -> list[tuple]:
     """Assemble the fine-tuned model directory in the work dir: weights, both evaluation records (with the
     predictions they were computed from), ``codetrans.json``, ``finetune.json`` and the card. Returns the
     before/after table."""
@@ -129,6 +129,8 @@ def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: 
     import shutil
 
     from codetrans.meta import ModelMeta
+
+    h, base, work = run.harvest, run.base, run.work
 
     before = {t: float(r["score"]) for t, r in records["before"]["results"].items()}
     after = {t: float(r["score"]) for t, r in records["after"]["results"].items()}
@@ -145,12 +147,12 @@ def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: 
         for f in [rec_dir / "results.md", *rec_dir.glob("*.pred.txt"), *rec_dir.glob("*.ref.txt")]:
             if f.is_file():  # predictions beside references: what the figures were computed from
                 shutil.copy2(f, dest / f.name)
-    meta = ModelMeta(id=model_id, tasks=train_tasks, size=base.size, strategy="finetune",
+    meta = ModelMeta(id=run.model_id, tasks=run.train_tasks, size=base.size, strategy="finetune",
                      metrics={t: {"metric": metric_of[t], "score": round(after[t], 4),
                                   "before": None if t not in before else round(before[t], 4),
                                   "n": records["after"]["results"][t]["n"], "split": f"{h.repo} held-out test part"}
                               for t in after},
-                     base=base.ref, repo=h.repo, head=h.head, license=license)
+                     base=base.ref, repo=h.repo, head=h.head, license=run.options.license)
     # trained on exemplar-augmented pairs: it takes repository context
     meta.context = ModelMeta.read(final).context or None
     meta.write(model_dir)
@@ -162,32 +164,31 @@ def write_model_dir(model_dir: Path, final: Path, work: Path, h: Harvest, base: 
         report["grounded"] = grounded
         (model_dir / "finetune.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     table = before_after_table(h.counts(), before, after, metric_of, grounded)
-    write_card(model_dir, model_id, train_tasks, base, h, table, training, argv)
+    write_card(model_dir, run.model_id, run.train_tasks, base, h, table, training, run.options.argv)
     return table
 
 
-def plan_rows(root: Path, h: Harvest, base: BaseModel | None, train_tasks: list[str], eval_tasks: list[str],
-              eval_limit: int | None, beams: int, budget: str, deepspeed: str | None, work: Path, model_id: str,
-              out_dir: Path) -> list[tuple[str, str]]:
-    return [("repository", f"{root} ({h.repo}, HEAD {h.head[:10] if h.head else 'none'})"),
+def plan_rows(run: FinetuneRun) -> list[tuple[str, str]]:
+    h, base, o = run.harvest, run.base, run.options
+    return [("repository", f"{run.root} ({h.repo}, HEAD {h.head[:10] if h.head else 'none'})"),
             ("base model", f"{base.path} (size {base.size}, vocab {base.vocab_size})" if base
              else "none given and none shipped: --base DIR or ID is required to train"),
-            ("train on", ", ".join(train_tasks)),
-            ("evaluate on", ", ".join(eval_tasks) + f" (test part, at most {eval_limit} items each, "
-                                                    f"{'greedy' if beams == 1 else f'beam {beams}'})"),
-            ("budget", budget), ("deepspeed", deepspeed or "no"), ("work dir", str(work)),
-            ("model id", model_id), ("output", str(out_dir) + (" (replaced at the end: --force)" if out_dir.exists() else ""))]
+            ("train on", ", ".join(run.train_tasks)),
+            ("evaluate on", ", ".join(run.eval_tasks) + f" (test part, at most {o.eval_limit} items each, "
+                                                        f"{'greedy' if o.beams == 1 else f'beam {o.beams}'})"),
+            ("budget", run.budget), ("deepspeed", run.deepspeed or "no"), ("work dir", str(run.work)),
+            ("model id", run.model_id),
+            ("output", str(run.out_dir) + (" (replaced at the end: --force)" if run.out_dir.exists() else ""))]
 
 
-def print_finished(table: list[tuple], base: BaseModel, timings: dict, steps: int, out_dir: Path, model_id: str,
-                   train_tasks: list[str], in_home: bool) -> None:
+def print_finished(run: FinetuneRun, table: list[tuple], timings: dict, steps: int, in_home: bool) -> None:
     from codetrans.tasks import SUBTASKS
 
-    print_before_after(table, base.ref)
+    print_before_after(table, run.base.ref)
     con = console()
     con.print("time: " + ", ".join(f"{k[:-2].replace('_', ' ')} {v:.0f} s" for k, v in timings.items())
               + f"; {steps} steps")
-    ref = model_id if in_home else str(out_dir)
-    first = SUBTASKS[train_tasks[0]].task_type
-    con.print(f"saved [b]{out_dir}[/b]" + (f" (id {model_id})" if in_home else "")
+    ref = run.model_id if in_home else str(run.out_dir)
+    first = SUBTASKS[run.train_tasks[0]].task_type
+    con.print(f"saved [b]{run.out_dir}[/b]" + (f" (id {run.model_id})" if in_home else "")
               + f"; try: codetrans {first} --model {ref} {'FILE' if first != 'commit' else '< DIFF'}")
