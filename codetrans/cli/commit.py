@@ -27,13 +27,14 @@ def run(args: argparse.Namespace) -> int:
     G.quiet_transformers()
     if args.install_hook:
         return _install_hook(args)
-    if not args.staged:
-        return G.run(args)
-    from codetrans.data.git import staged_diff
+    inputs = None
+    if args.staged:
+        from codetrans.data.git import staged_diff
 
-    if args.files != ["-"]:
-        raise CodeTransError("--staged reads the staged changes: give no diff files")
-    return G.run(args, inputs=[(None, staged_diff("."))])
+        if args.files != ["-"]:
+            raise CodeTransError("--staged reads the staged changes: give no diff files")
+        inputs = [(None, staged_diff("."))]
+    return G.run(args, inputs=inputs)
 
 
 def _install_hook(args: argparse.Namespace) -> int:

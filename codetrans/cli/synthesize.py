@@ -25,23 +25,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codetrans.algolisp.guided import as_examples
-
     if args.example and args.no_check:
         raise CodeTransError("--example and --no-check contradict each other")
+    return G.run(args, _call_options(args))
+
+
+def _call_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The pipeline's own options of ``synthesize``: the examples to meet, the inputs to run on, the check."""
+    from codetrans.algolisp.guided import as_examples, parse_arg_value
+
     extra: dict[str, Any] = {"examples": as_examples(args.example) or None, "check": not args.no_check}
     if args.arg:
-        extra["args"] = _parse_args(args.arg)
-    return G.run(args, extra)
-
-
-def _parse_args(pairs: list[str]) -> dict[str, Any]:
-    from codetrans.algolisp.guided import parse_arg_value
-
-    out = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise CodeTransError(f"--arg takes NAME=JSON, got {pair!r}")
-        out[name] = parse_arg_value(name, value)  # JSON, or a bare word string; broken JSON is refused
-    return out
+        extra["args"] = {}
+        for pair in args.arg:
+            name, sep, value = pair.partition("=")
+            if not sep:
+                raise CodeTransError(f"--arg takes NAME=JSON, got {pair!r}")
+            extra["args"][name] = parse_arg_value(name, value)  # JSON, or a bare word string; broken JSON is refused
+    return extra

@@ -130,16 +130,15 @@ def default_root(model_dir: str | os.PathLike) -> Path | None:
 
 def export_ct2(model: str | os.PathLike, quantization: str = DEFAULT_CT2_QUANTIZATION,
                force: bool = False, root: str | os.PathLike | None = None) -> Path:
-    """Convert ``model`` (a directory or zoo id) for CTranslate2; returns the export directory.
+    """Convert ``model``, a model directory (an id is resolved by the caller: :func:`codetrans.serving.zoo.resolve`,
+    once), for CTranslate2; returns the export directory.
 
     An up-to-date export is reused unless ``force``. ``root``: keep the export in this cache directory
     instead of beside the model (see :func:`export_path`); default :func:`default_root`.
     """
     if quantization not in CT2_QUANTIZATIONS:
         raise CodeTransError(f"unknown quantization {quantization!r}; choose from {', '.join(CT2_QUANTIZATIONS)}")
-    from codetrans.serving import zoo
-
-    model_dir = Path(zoo.resolve(str(model)))
+    model_dir = Path(model)
     check_model_dir(model_dir, weights=True)
     if root is None:
         root = default_root(model_dir)
