@@ -21,14 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from codetrans.cli._source import read_source
     from codetrans.lang.api import extract_api_sequences
     from codetrans.lang.extract import EXTRACT_LANGUAGES, extract_functions
     from codetrans.lang.tokenize import language_of
+    from codetrans.safeio import read_input
 
     stats: Counter = Counter()
     for path in args.files:
-        code, name = read_source(path)
+        code, name = read_input(path)
         lang = language_of(args.lang, name, code)
         if args.api:
             if lang != "java":

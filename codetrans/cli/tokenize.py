@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from codetrans.cli._source import read_source
+from codetrans.safeio import read_input
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from codetrans.lang.tokenize import language_of, tokenize_code
 
     for path in args.files:
-        code, name = read_source(path)
+        code, name = read_input(path)
         lang = language_of(args.lang, name, code)
         result = tokenize_code(code, lang, drop_docstrings=args.drop_docstrings)
         if args.json:
