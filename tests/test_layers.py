@@ -212,14 +212,9 @@ def test_task_facts_are_not_copied_outside_tasks_py():
     assert not copied, "\n".join(copied)
 
 
-#: Library modules that still print rich tables themselves (corpus and fine-tuning summaries, the AlgoLisp
-#: statistics): to move into cli/ with issue #35 item 6. No module may join this list.
-_RICH_TABLES_TO_MOVE = frozenset({"codetrans.data.build", "codetrans.finetune.report", "codetrans.algolisp.dataset"})
-
-
 def test_library_modules_show_progress_only_through_log():
     """tqdm/rich output in library code bypasses the logging rules (tests/test_log.py): only ``codetrans.log``
-    (``progress_bar``) and the command line may draw it."""
+    (``progress_bar``) and the command line (tables: ``cli/tables.py``) may draw it."""
     drawing = []
     for name, path in _modules().items():
         if name in ("codetrans.log",) or name.startswith("codetrans.cli"):
@@ -228,7 +223,7 @@ def test_library_modules_show_progress_only_through_log():
             mods = ([a.name for a in node.names] if isinstance(node, ast.Import)
                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             drawing += [f"{name}:{node.lineno} imports {m}" for m in mods if m.split(".")[0] == "tqdm"
-                        or (m.split(".")[0] == "rich" and name not in _RICH_TABLES_TO_MOVE)]
+                        or m.split(".")[0] == "rich"]
     assert not drawing, "\n".join(drawing)
 
 

@@ -191,20 +191,15 @@ def statistics(problems: list[dict]) -> dict[str, Any]:
     }
 
 
-def statistics_table(splits: dict[str, list[dict]]):
-    """A rich Table with one column per split plus the union."""
-    from rich.table import Table
-
+def statistics_table(splits: dict[str, list[dict]]) -> tuple[list[str], list[tuple[str, ...]], dict]:
+    """(columns, rows, statistics): one column per split plus the union, one row per statistic (the command
+    line draws it as a table)."""
     stats = {name: statistics(problems) for name, problems in splits.items()}
-    all_problems = [p for problems in splits.values() for p in problems]
-    stats["all"] = statistics(all_problems)
-    table = Table(title="AlgoLisp dataset")
-    table.add_column("statistic")
-    for name in stats:
-        table.add_column(name, justify="right")
+    stats["all"] = statistics([p for problems in splits.values() for p in problems])
+    rows: list[tuple[str, ...]] = []
 
     def row(label: str, fn) -> None:
-        table.add_row(label, *[str(fn(s)) for s in stats.values()])
+        rows.append((label, *[str(fn(s)) for s in stats.values()]))
 
     row("problems", lambda s: s["problems"])
     row("distinct programs", lambda s: s["distinct_programs"])
@@ -219,4 +214,4 @@ def statistics_table(splits: dict[str, list[dict]]):
     row("mean text tokens", lambda s: s["mean_text_tokens"])
     row("mean code tokens", lambda s: s["mean_code_tokens"])
     row("mean tests", lambda s: s["mean_tests"])
-    return table, stats
+    return ["statistic", *stats], rows, stats

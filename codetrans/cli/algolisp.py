@@ -70,12 +70,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_stats(splits: dict[str, list[dict]], as_json: bool = False) -> None:
-    from rich.console import Console
-
     from codetrans.algolisp.dataset import statistics_table
+    from codetrans.cli.tables import console, table
 
-    table, stats = statistics_table(splits)
-    Console().print(table)
+    columns, rows, stats = statistics_table(splits)
+    console().print(table("AlgoLisp dataset", columns, rows, right=tuple(columns[1:])))
     if as_json:
         print(json.dumps({k: {n: v for n, v in s.items() if not n.startswith("_")} for k, s in stats.items()}))
 

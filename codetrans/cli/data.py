@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from codetrans.errors import DataError
 
@@ -191,12 +192,19 @@ def _build(args: argparse.Namespace) -> int:
     from codetrans.safeio import check_out_dir
 
     check_out_dir(args.out)
-    build_corpus(sources, args.out, cfg, progress=not args.no_progress)
+    _summary(build_corpus(sources, args.out, cfg, progress=not args.no_progress))
     return 0
 
 
+def _summary(result: Any) -> None:
+    from codetrans.cli.tables import corpus_summary
+
+    corpus_summary(result.counts, result.skipped, result.examples, result.dedup, result.seconds)
+
+
 def _stats(args: argparse.Namespace) -> int:
-    from codetrans.data.build import corpus_stats, print_summary
+    from codetrans.cli.tables import corpus_summary
+    from codetrans.data.build import corpus_stats
 
     st = corpus_stats(args.dir)
     if args.json:
@@ -209,7 +217,7 @@ def _stats(args: argparse.Namespace) -> int:
     if report.exists():
         r = json.loads(report.read_text())
         skipped, examples, dedup = Counter(r.get("skipped", {})), r.get("examples", {}), Counter(r.get("dedup", {}))
-    print_summary(st["counts"], skipped, examples, dedup)
+    corpus_summary(st["counts"], skipped, examples, dedup)
     for task, m in sorted(st["mean_tokens"].items()):
         print(f"{task}: mean tokens source {m['source']}, target {m['target']}")
     return 0
@@ -230,7 +238,7 @@ def _harvest(args: argparse.Namespace) -> int:
         from codetrans.data.build import BuildConfig, build_corpus, default_num_proc
 
         specs = [s["spec"] for s in res.sources] + list(args.extra)
-        build_corpus(specs, args.build, BuildConfig(num_proc=args.num_proc or default_num_proc()))
+        _summary(build_corpus(specs, args.build, BuildConfig(num_proc=args.num_proc or default_num_proc())))
     return 0
 
 

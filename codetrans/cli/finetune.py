@@ -40,11 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     argv = ["codetrans", "finetune"] + sys.argv[2:] if sys.argv[1:2] == ["finetune"] else None
+    from codetrans.cli.tables import FinetuneConsole
     from codetrans.finetune import FinetuneOptions, finetune, parse_sets
 
     finetune(args.repo, FinetuneOptions(
         task=args.task, base=args.base, out=args.out, minutes=args.minutes, steps=args.steps, deepspeed=args.deepspeed,
         dry_run=args.dry_run, force=args.force, model_id=args.model_id, beams=args.beams,
         eval_limit=args.eval_limit or None, threads=args.threads, sets=parse_sets(args.sets),
-        progress=not args.no_progress, argv=argv, license=args.license, context=args.context))
+        progress=not args.no_progress, argv=argv, license=args.license, context=args.context), view=FinetuneConsole())
     return 0

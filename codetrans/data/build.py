@@ -18,8 +18,8 @@
    validation. Projects reserved for independent evaluation are refused (:mod:`codetrans.data.reserved`).
 4. Duplicates removed across and within splits: exact (normalised text) and near (MinHash Jaccard on
    token shingles >= ``near_dup_threshold``); the evaluation splits win, train copies go.
-5. A per-task / per-language count table, a summary of skipped items by reason, and
-   ``build_report.json`` beside the saved dataset.
+5. ``build_report.json`` beside the saved dataset and a :class:`BuildResult`: counts per task, language and
+   split (:func:`count_table`), skipped items by reason (the command line draws them as tables).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 import zlib
@@ -445,40 +444,9 @@ def count_table(counts: dict) -> list[tuple[str, str, int, int, int]]:
     return rows
 
 
-def print_summary(counts: dict, skipped: Counter, examples: dict, dedup: Counter, seconds: float | None = None,
-                  file=None) -> None:
-    """The per-task / per-language count table and the skipped-items summary (rich when available)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=file or sys.stdout, width=140)
-    t = Table(title="corpus: pairs per task and language")
-    for col in ("task", "lang", "train", "validation", "test", "total"):
-        t.add_column(col, justify="left" if col in ("task", "lang") else "right")
-    tot = Counter()
-    for task, lang, tr, va, te in count_table(counts):
-        t.add_row(task, lang, f"{tr:,}", f"{va:,}", f"{te:,}", f"{tr + va + te:,}")
-        tot.update({"train": tr, "validation": va, "test": te})
-    t.add_row("[b]all[/b]", "", f"{tot['train']:,}", f"{tot['validation']:,}", f"{tot['test']:,}",
-              f"{sum(tot.values()):,}")
-    console.print(t)
-    if dedup:
-        console.print("duplicates removed: " + ", ".join(f"{k} {v:,}" for k, v in dedup.most_common()))
-    if skipped:
-        s = Table(title="skipped, by reason")
-        s.add_column("reason")
-        s.add_column("count", justify="right")
-        s.add_column("e.g.")
-        for reason, n in skipped.most_common():
-            s.add_row(reason, f"{n:,}", "; ".join(examples.get(reason, [])[:1])[:70])
-        console.print(s)
-    if seconds is not None:
-        console.print(f"built in {seconds:.1f} s")
-
-
 # ------------------------------------------------------------------------------------------- build
 def build_corpus(sources: list[str | SourceSpec], out: str | Path, config: BuildConfig | None = None,
-                 progress: bool = True, quiet: bool = False) -> BuildResult:
+                 progress: bool = True) -> BuildResult:
     """Build and save a ``DatasetDict`` (train/validation/test) from ``sources`` into ``out``."""
     import datasets
 
@@ -539,8 +507,6 @@ def build_corpus(sources: list[str | SourceSpec], out: str | Path, config: Build
     from codetrans.safeio import safe_write
 
     safe_write(out / "build_report.json", json.dumps(report, indent=1))
-    if not quiet:
-        print_summary(counts, skipped, examples, dedup, result.seconds)
     return result
 
 
@@ -572,5 +538,5 @@ def default_num_proc() -> int:
     return max(1, min(4, (os.cpu_count() or 1)))
 
 
-__all__ = ["BuildConfig", "BuildResult", "build_corpus", "corpus_stats", "print_summary",
+__all__ = ["BuildConfig", "BuildResult", "build_corpus", "corpus_stats", "count_table",
            "assign_splits", "source_name"]

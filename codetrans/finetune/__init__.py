@@ -45,13 +45,14 @@ from codetrans.finetune.options import (
     slug,
     work_dir_for,
 )
+from codetrans.finetune.report import RunView
 from codetrans.fs import has_weights, is_model_dir, replace_dir
 
 if TYPE_CHECKING:  # annotations only: the harness is imported when a run reaches it
     from codetrans.evaluation import DecodingOptions
 
 __all__ = ["DEFAULT_MINUTES", "TASK_CHOICES", "BaseModel", "FinetuneError", "FinetuneOptions", "FinetuneResult",
-           "OutputExistsError", "finetune", "parse_sets"]
+           "OutputExistsError", "RunView", "finetune", "parse_sets"]
 
 
 class OutputExistsError(FinetuneError):
@@ -89,7 +90,8 @@ def _check_replaceable(out_dir: Path) -> None:
                                 "--force only replaces a model or an empty folder: choose another --out")
 
 
-def _harvest_or_continue(root: Path, work: Path, task_types: list[str], sig: dict | None, progress: bool) -> Harvest:
+def _harvest_or_continue(root: Path, work: Path, task_types: list[str], sig: dict | None, progress: bool,
+                         view: RunView) -> Harvest:
     """The harvest a previous, interrupted run of the same command left in ``work``, or a fresh one."""
     if sig is not None and work.is_dir():
         try:
@@ -97,9 +99,9 @@ def _harvest_or_continue(root: Path, work: Path, task_types: list[str], sig: dic
         except (OSError, ValueError):
             old = None
         if old == sig and (work / "data" / "harvest.json").is_file():
-            R.console().print(f"continuing the unfinished run in {work} (delete it to start over)")
+            view.note(f"continuing the unfinished run in {work} (delete it to start over)")
             return load_harvest(work / "data")
-        R.console().print(f"note: discarding {work}: it was left by a run with other settings")
+        view.note(f"note: discarding {work}: it was left by a run with other settings")
         shutil.rmtree(work)
     h = harvest_repository(root, task_types, progress=progress)
     if sig is not None:
@@ -113,7 +115,7 @@ def _harvest_or_continue(root: Path, work: Path, task_types: list[str], sig: dic
 CONTEXT_K = 4
 
 
-def _augment(data_dir: Path, out: Path, base: BaseModel, max_source_length: int) -> Path:
+def _augment(data_dir: Path, out: Path, base: BaseModel, max_source_length: int, view: RunView) -> Path:
     """The harvested corpus augmented with the repository's own exemplars, measured in the base model's
     tokens so that prefix, code and exemplars fit ``max_source_length`` (the trainer never cuts them)."""
     from codetrans.retrieval.corpus import AugmentConfig, augment_corpus
@@ -124,7 +126,7 @@ def _augment(data_dir: Path, out: Path, base: BaseModel, max_source_length: int)
     prefix = max(len(tok(st.prefix, add_special_tokens=False)["input_ids"]) for st in SUBTASKS.values())
     budget = max(16, max_source_length - prefix - 1)
     shutil.rmtree(out, ignore_errors=True)
-    R.console().print(f"augmenting the training pairs with repository exemplars (up to {CONTEXT_K} each)")
+    view.note(f"augmenting the training pairs with repository exemplars (up to {CONTEXT_K} each)")
     augment_corpus(str(data_dir), out, AugmentConfig(k=CONTEXT_K, vary_k=True, drop_fraction=0.25, budget=budget),
                    tokenizer=tok, progress=False)
     return out
@@ -186,14 +188,15 @@ class _Evaluations:
     limit: int | None
     progress: bool
     timings: dict
+    view: RunView
     records: dict = field(default_factory=dict)
 
     def run(self, which: str, model: str, name: str) -> None:
         """Evaluate ``model`` as ``which`` ("before": the base model, "after": the fine-tuned one)."""
         from codetrans.evaluation import evaluate
 
-        R.console().print(f"[b]evaluating the {'base' if which == 'before' else 'fine-tuned'} model[/b] on "
-                          + ", ".join(self.tasks))
+        self.view.note(f"evaluating the {'base' if which == 'before' else 'fine-tuned'} model on "
+                       + ", ".join(self.tasks))
         t0 = time.perf_counter()
         self.records[which] = evaluate(model, str(self.data_dir), self.work / f"eval-{which}", split="test",
                                        tasks=self.tasks, decoding=self.decoding, name=name, limit=self.limit,
@@ -233,11 +236,11 @@ def _train_overrides(run: FinetuneRun, train_dir: Path) -> dict[str, Any]:
     }
 
 
-def _train(recipe_path: Any, overrides: dict[str, Any], budget: str, timings: dict) -> Any:
+def _train(recipe_path: Any, overrides: dict[str, Any], budget: str, timings: dict, view: RunView) -> Any:
     """Run the training engine (it resumes a checkpoint in the work dir); the ``TrainResult``."""
     from codetrans.train import train
 
-    R.console().print(f"[b]fine-tuning[/b] ({budget}); interrupted? rerun the same command to continue")
+    view.note(f"fine-tuning ({budget}); interrupted? rerun the same command to continue")
     t0 = time.perf_counter()
     trained = train(recipe_path, overrides, budget_ends_run=True)  # the time budget closes the run at its step
     timings["train_s"] = round(time.perf_counter() - t0, 1)
@@ -256,7 +259,8 @@ def _scores(record: dict) -> dict[str, float]:
     return {t: float(r["score"]) for t, r in record["results"].items()}
 
 
-def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, **fields: Any) -> FinetuneResult:
+def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, *, view: RunView | None = None,
+             **fields: Any) -> FinetuneResult:
     """Harvest ``repo``, fine-tune ``options.base`` on it, evaluate before/after and write the model to ``options.out``.
     :class:`~codetrans.finetune.options.FinetuneOptions` fields may also be passed as keywords (``steps=3``).
 
@@ -267,6 +271,7 @@ def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, **
     context (the fine-tuned model must work without it too). ``license``: stamped on the model and its card;
     "other" by default (the training data is a repository whose license the owner knows, not CodeTrans)."""
     o = replace(options or FinetuneOptions(), **fields)  # keywords: a call in code names only what it changes
+    view = view or RunView()
     from codetrans.data.git import repo_name
     from codetrans.serving import zoo
     from codetrans.train.recipe import load_recipe, recipe_file
@@ -285,9 +290,9 @@ def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, **
         sig["context"] = True
 
     t0 = time.perf_counter()
-    h = _harvest_or_continue(root, work, task_types, sig, o.progress)
+    h = _harvest_or_continue(root, work, task_types, sig, o.progress, view)
     timings = {"harvest_s": round(time.perf_counter() - t0, 1)}
-    R.print_harvest(h)
+    view.harvest(h)
     train_tasks = h.tasks_in("train")
     run = FinetuneRun(o, root, h, base_model, model_id, out_dir, work, ds_path, sets, minutes, train_tasks,
                       h.tasks_in("test"), has_dev=bool(set(h.tasks_in("validation")) & set(train_tasks)),
@@ -296,21 +301,22 @@ def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, **
     plan.insert(3, ("context", f"train with up to {CONTEXT_K} exemplars of the repository per pair" if context
                     else "no (--context trains the model to use the repository's exemplars)"))
     if o.dry_run:
-        R.print_examples(h)
-        R.print_plan(plan, "dry run: what finetune would use (nothing was written)")
+        view.examples(h)
+        view.plan(plan, "dry run: what finetune would use (nothing was written)")
         return FinetuneResult(None, model_id, h, timings=timings)
     assert base_model is not None
-    R.print_plan(plan, "fine-tuning plan")
+    view.plan(plan, "fine-tuning plan")
 
     recipe_path = recipe_file("finetune")
     recipe = load_recipe(recipe_path)
     decoding = _decoding(recipe, sets, o.beams)
     data_dir = work / "data"
-    evals = _Evaluations(data_dir, work, run.eval_tasks, decoding, o.eval_limit, o.progress, timings)
+    evals = _Evaluations(data_dir, work, run.eval_tasks, decoding, o.eval_limit, o.progress, timings, view)
     evals.run("before", str(base_model.path), f"before: {base_model.ref}")
     train_dir = (_augment(data_dir, work / "data-context", base_model,
-                          int(sets.get("data.max_source_length", recipe.data.max_source_length))) if context else data_dir)
-    trained = _train(recipe_path, _train_overrides(run, train_dir), run.budget, timings)
+                          int(sets.get("data.max_source_length", recipe.data.max_source_length)), view)
+                 if context else data_dir)
+    trained = _train(recipe_path, _train_overrides(run, train_dir), run.budget, timings, view)
     evals.run("after", str(trained.model_dir), f"after: {model_id}")
     evals.grounded(str(trained.model_dir), model_id)
     timings = {k: timings[k] for k in _TIMING_KEYS if k in timings}
@@ -323,6 +329,6 @@ def finetune(repo: str | os.PathLike, options: FinetuneOptions | None = None, **
     replace_dir(model_dir, out_dir)  # --force: the old model goes only now that the new one is complete
     shutil.rmtree(work, ignore_errors=True)
     timings["total_s"] = round(time.perf_counter() - t_start, 1)
-    R.print_finished(run, table, timings, trained.step, in_home=out_dir.parent == (zoo.home() / "models").absolute())
+    view.finished(run, table, timings, trained.step, in_home=out_dir.parent == (zoo.home() / "models").absolute())
     return FinetuneResult(out_dir, model_id, h, _scores(records["before"]), _scores(records["after"]), timings,
                           trained.step)

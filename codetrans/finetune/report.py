@@ -1,58 +1,66 @@
-"""What ``codetrans finetune`` prints and writes about a run: harvest counts, the plan, the before/after
-table (terminal and Markdown) and the model card section of a fine-tune."""
+"""What ``codetrans finetune`` shows and writes about a run: harvest counts, the plan, the before/after table
+(rows for a terminal, Markdown for the card), the model directory and the model card section of a fine-tune.
+Shown through a :class:`RunView`: lines on the logger here, tables at the command line."""
 
 from __future__ import annotations
 
-import sys
+import logging
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from codetrans.data.repository import Harvest
 from codetrans.finetune.base import BaseModel
 from codetrans.finetune.options import FinetuneRun
 from codetrans.tasks import COMMIT
 
-
-def console() -> Any:
-    from rich.console import Console
-
-    return Console(file=sys.stdout, width=140)
+logger = logging.getLogger("codetrans.finetune")
 
 
-def print_harvest(h: Harvest) -> None:
-    from codetrans.data.build import print_summary
+class RunView:
+    """What a fine-tune shows as it runs. This one logs plain lines (logger ``codetrans.finetune``: library code
+    never prints); ``codetrans finetune`` draws the same as tables (:class:`codetrans.cli.tables.FinetuneConsole`)."""
 
-    print_summary(h.counts(), h.skipped, h.examples, h.dedup, h.seconds)
-    con = console()
-    for note in h.notes:
-        con.print(f"note: {note}")
+    def note(self, text: str) -> None:
+        logger.info(text)
+
+    def harvest(self, h: Harvest) -> None:
+        """The harvest's pairs per sub-task, language and split, and its notes."""
+        from codetrans.data.build import count_table
+
+        for task, lang, tr, va, te in count_table(h.counts()):
+            self.note(f"{task} {lang}: train {tr}, validation {va}, test {te}")
+        for note in h.notes:
+            self.note(f"note: {note}")
+
+    def examples(self, h: Harvest) -> None:
+        """One training pair per sub-task (:func:`example_rows`)."""
+        for row in example_rows(h):
+            self.note(" | ".join(row))
+
+    def plan(self, rows: list[tuple[str, str]], title: str) -> None:
+        self.note(title)
+        for k, v in rows:
+            self.note(f"  {k}: {v}")
+
+    def finished(self, run: FinetuneRun, table: list[tuple], timings: dict, steps: int, in_home: bool) -> None:
+        """The before/after table, the durations and where the model went."""
+        self.note(markdown_before_after(table))
+        for line in finished_lines(run, timings, steps, in_home):
+            self.note(line)
 
 
-def print_examples(h: Harvest, n: int = 1) -> None:
-    from rich.table import Table
+EXAMPLE_COLUMNS = ("sub-task", "file / commit", "input (start)", "target")
 
-    t = Table(title="what the model will learn (one training pair per sub-task)")
-    for col in ("sub-task", "file / commit", "input (start)", "target"):
-        t.add_column(col, overflow="fold")
-    shown: Counter = Counter()
+
+def example_rows(h: Harvest, n: int = 1) -> list[tuple[str, str, str, str]]:
+    """What the model will learn: ``n`` training pairs per sub-task, cut for a terminal (:data:`EXAMPLE_COLUMNS`)."""
+    rows, shown = [], Counter()
     for r in h.rows:
         if r["split_hint"] == "train" and shown[r["task"]] < n:
             shown[r["task"]] += 1
-            where = r["id"][:10] if r["task"] == COMMIT else r["path"]
-            t.add_row(r["task"], where, r["source"][:70], r["target"][:70])
-    console().print(t)
-
-
-def print_plan(rows: list[tuple[str, str]], title: str) -> None:
-    from rich.table import Table
-
-    t = Table(title=title, show_header=False)
-    t.add_column("what")
-    t.add_column("value", overflow="fold")
-    for k, v in rows:
-        t.add_row(k, v)
-    console().print(t)
+            rows.append((r["task"], r["id"][:10] if r["task"] == COMMIT else r["path"], r["source"][:70],
+                         r["target"][:70]))
+    return rows
 
 
 def before_after_table(h_counts: dict, before: dict, after: dict, metrics: dict,
@@ -68,27 +76,21 @@ def before_after_table(h_counts: dict, before: dict, after: dict, metrics: dict,
     return rows
 
 
-def _cell(v: float | None, signed: bool = False) -> str:
+def cell(v: float | None, signed: bool = False) -> str:
     return "-" if v is None else (f"{v:+.2f}" if signed else f"{v:.2f}")
 
 
-def print_before_after(rows: list[tuple], base_ref: str) -> None:
-    from rich.table import Table
-
-    t = Table(title="before/after fine-tuning, on the held-out test part", caption=f"before = the base model {base_ref}")
-    for col, j in (("sub-task", "left"), ("metric", "left"), ("test items", "right"), ("before", "right"),
-                   ("after", "right"), ("change", "right"), ("after, grounded", "right")):
-        t.add_column(col, justify=j)
-    for task, metric, n, b, a, d, g in rows:
-        t.add_row(task, metric, str(n), _cell(b), f"{a:.2f}", _cell(d, signed=True), _cell(g))
-    console().print(t)
+def before_after_cells(row: tuple) -> tuple[str, ...]:
+    """One row of :func:`before_after_table` as the terminal table shows it."""
+    task, metric, n, b, a, d, g = row
+    return task, metric, str(n), cell(b), f"{a:.2f}", cell(d, signed=True), cell(g)
 
 
 def markdown_before_after(rows: list[tuple]) -> str:
     lines = ["| sub-task | metric | test items | before | after | change | after, grounded in the repository |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for task, metric, n, b, a, d, g in rows:
-        lines.append(f"| {task} | {metric} | {n} | {_cell(b)} | {a:.2f} | {_cell(d, signed=True)} | {_cell(g)} |")
+        lines.append(f"| {task} | {metric} | {n} | {cell(b)} | {a:.2f} | {cell(d, signed=True)} | {cell(g)} |")
     return "\n".join(lines)
 
 
@@ -181,14 +183,12 @@ def plan_rows(run: FinetuneRun) -> list[tuple[str, str]]:
             ("output", str(run.out_dir) + (" (replaced at the end: --force)" if run.out_dir.exists() else ""))]
 
 
-def print_finished(run: FinetuneRun, table: list[tuple], timings: dict, steps: int, in_home: bool) -> None:
+def finished_lines(run: FinetuneRun, timings: dict, steps: int, in_home: bool) -> list[str]:
+    """The durations and where the model went, with a command to try it."""
     from codetrans.tasks import SUBTASKS
 
-    print_before_after(table, run.base.ref)
-    con = console()
-    con.print("time: " + ", ".join(f"{k[:-2].replace('_', ' ')} {v:.0f} s" for k, v in timings.items())
-              + f"; {steps} steps")
     ref = run.model_id if in_home else str(run.out_dir)
     first = SUBTASKS[run.train_tasks[0]].task_type
-    con.print(f"saved [b]{run.out_dir}[/b]" + (f" (id {run.model_id})" if in_home else "")
-              + f"; try: codetrans {first} --model {ref} {'FILE' if first != 'commit' else '< DIFF'}")
+    return ["time: " + ", ".join(f"{k[:-2].replace('_', ' ')} {v:.0f} s" for k, v in timings.items()) + f"; {steps} steps",
+            f"saved {run.out_dir}" + (f" (id {run.model_id})" if in_home else "")
+            + f"; try: codetrans {first} --model {ref} {'FILE' if first != 'commit' else '< DIFF'}"]

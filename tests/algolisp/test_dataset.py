@@ -81,6 +81,7 @@ def test_write_load_dataset_dict_and_statistics(tmp_path):
     stats = statistics(splits["train"])
     assert stats["problems"] == 30 and sum(stats["depths"].values()) == 30
     assert stats["text_vocab"] > 20 and stats["code_vocab"] > 10
-    table, all_stats = statistics_table(splits)
+    columns, rows, all_stats = statistics_table(splits)
     assert all_stats["all"]["problems"] == 50
-    assert len(table.columns) == 5
+    assert columns == ["statistic", *splits, "all"] and len(columns) == 5
+    assert rows[0] == ("problems", *[str(len(p)) for p in splits.values()], "50")

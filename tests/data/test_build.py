@@ -72,7 +72,7 @@ def _tree(tmp_path):
 def test_build_tiny_tree(tmp_path):
     out = tmp_path / "corpus"
     cfg = BuildConfig(validation=0.3, test=0.3, num_proc=1)
-    res = build_corpus(_tree(tmp_path), out, cfg, progress=False, quiet=True)
+    res = build_corpus(_tree(tmp_path), out, cfg, progress=False)
     dd = datasets.load_from_disk(str(out))
     assert set(dd) == {"train", "validation", "test"}
     rows = [r | {"split": s} for s in dd for r in dd[s]]
@@ -124,9 +124,9 @@ def test_near_duplicates_removed_across_splits():
 def test_empty_sources_give_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="no records.*empty_source"):
-        build_corpus([str(tmp_path / "empty")], tmp_path / "out", BuildConfig(), progress=False, quiet=True)
+        build_corpus([str(tmp_path / "empty")], tmp_path / "out", BuildConfig(), progress=False)
     with pytest.raises(DataError, match="unknown task"):
-        build_corpus([str(tmp_path / "empty")], tmp_path / "out", BuildConfig(tasks=("nope",)), quiet=True)
+        build_corpus([str(tmp_path / "empty")], tmp_path / "out", BuildConfig(tasks=("nope",)))
 
 
 def test_repository_without_commits_is_counted(tmp_path):
@@ -134,7 +134,7 @@ def test_repository_without_commits_is_counted(tmp_path):
     repo.mkdir()
     _git(repo, "init", "-q")
     (repo / "mod.py").write_text(PY % {"n": 1})
-    res = build_corpus([str(repo)], tmp_path / "out", BuildConfig(), progress=False, quiet=True)
+    res = build_corpus([str(repo)], tmp_path / "out", BuildConfig(), progress=False)
     assert res.skipped["repo_without_commits"] == 1
     assert res.counts["code_documentation_generation_python"]["python"]
 
@@ -239,8 +239,7 @@ def test_a_folder_of_algolisp_files_keeps_each_files_split(tmp_path):
     folder.mkdir()
     for name, records in zip(("train", "dev", "test"), generate(60, 20, 20, seed=3).values()):
         (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    build_corpus([str(folder)], tmp_path / "c", BuildConfig(num_proc=1, tasks=("synthesize",)), progress=False,
-                 quiet=True)
+    build_corpus([str(folder)], tmp_path / "c", BuildConfig(num_proc=1, tasks=("synthesize",)), progress=False)
     dd = load_corpus(tmp_path / "c")
     for split, file in (("train", "train.jsonl"), ("validation", "dev.jsonl"), ("test", "test.jsonl")):
         assert dd[split].num_rows and {i.split(":")[0] for i in dd[split]["id"]} == {file}, split

@@ -188,11 +188,12 @@ MICRO = ["--set", "train.batch_size=8", "--set", "train.batch_tokens=1024", "--s
          "--threads", "1", "--eval-limit", "4", "--no-progress"]
 
 
-def test_dry_run_harvests_splits_and_writes_nothing(repo: Path, tmp_path: Path, capsys):
+def test_dry_run_harvests_splits_and_writes_nothing(repo: Path, tmp_path: Path, capsys, caplog):
     from codetrans.finetune import finetune
 
     out = tmp_path / "model"
-    res = finetune(repo, task="all", out=out, dry_run=True, progress=False)
+    with caplog.at_level("INFO", logger="codetrans.finetune"):  # the library's view: plain lines, never print()
+        res = finetune(repo, task="all", out=out, dry_run=True, progress=False)
     assert not out.exists() and not any(tmp_path.iterdir())  # nothing written, not even a work dir
     h = res.harvest
     tasks = {r["task"] for r in h.rows}
@@ -225,9 +226,10 @@ def test_dry_run_harvests_splits_and_writes_nothing(repo: Path, tmp_path: Path, 
     train_dates = [date(r) for r in commits if r["split_hint"] == "train"]
     assert test_dates and train_dates and min(test_dates) > max(train_dates)
     assert {r["target"] for r in commits if r["split_hint"] == "test"} == {"Add a helper to join path parts"}
-    printed = capsys.readouterr().out
-    assert "corpus: pairs per task and language" in printed and "dry run" in printed
-    assert "codetrans-t5-tiny" in printed and "required to train" not in printed  # no --base: the shipped model
+    shown = caplog.text
+    assert "code_documentation_generation_go go: train" in shown and "dry run: what finetune would use" in shown
+    assert "codetrans-t5-tiny" in shown and "required to train" not in shown  # no --base: the shipped model
+    assert capsys.readouterr().out == ""
 
     # summarize (asked for by name) relabels the Python documentation pairs; api pairs come from Java.
     summ = finetune(repo, task="summarize", out=out, dry_run=True, progress=False).harvest
@@ -236,7 +238,9 @@ def test_dry_run_harvests_splits_and_writes_nothing(repo: Path, tmp_path: Path, 
     # The CLI: same dry run, exit 0.
     assert cli_main(["finetune", "--repo", str(repo), "--task", "document", "--dry-run", "--out",
                      str(out), "--no-progress"]) == 0
-    assert "code_documentation_generation_go" in capsys.readouterr().out
+    printed = capsys.readouterr().out  # the command's view: tables
+    assert "corpus: pairs per task and language" in printed and "code_documentation_generation_go" in printed
+    assert "what the model will learn" in printed and "dry run: what finetune would use" in printed
     assert not out.exists()
 
 

@@ -108,7 +108,7 @@ def test_built_corpus_commits_carry_their_dates_for_history_exemplars(tmp_path):
                date=f"2024-04-0{i + 1}T08:00:00+00:00")
     out = tmp_path / "corpus"
     build_corpus([str(r)], out, BuildConfig(tasks=("commit",), validation=0.0, test=0.0, min_eval=0),
-                 progress=False, quiet=True)
+                 progress=False)
     dd = datasets.load_from_disk(str(out))
     rows = [x for s in dd for x in dd[s]]
     assert len(rows) == 5 and all(json.loads(x["meta"])["date"].startswith("2024-04-0") for x in rows)
