@@ -49,6 +49,8 @@ class ModelCard:
     grounded_command: str = ""
     evaluation_notes: str = ""  # ... and to the Evaluation section (e.g. which quality bars are met)
     quality: dict = field(default_factory=dict)  # judged truth, verifier recall, reliability (docs/quality/results.json)
+    #: sections of the card's own (title, Markdown body), after Evaluation: e.g. a fine-tune's data and before/after
+    sections: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def primary(self):
@@ -135,6 +137,7 @@ class ModelCard:
             "reproduce": self.reproduce or "`codetrans train "
             + self.recipe.get("source", f"training/{self.recipe.get('name', '?')}.yaml") + "`",
             "evaluation": self._evaluation_section(),
+            "sections": "".join(f"\n## {title}\n\n{body.strip()}\n" for title, body in self.sections),
             "limitations": "Trained on public code; it writes plausible but unverified text. Check generated "
                            "documentation before committing it. Figures above are from the evaluation harness on the "
                            "splits named there; they are not comparable with other splits." + self._collapse_note(),

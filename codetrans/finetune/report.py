@@ -9,7 +9,6 @@ from collections import Counter
 from pathlib import Path
 
 from codetrans.data.repository import Harvest
-from codetrans.finetune.base import BaseModel
 from codetrans.finetune.options import FinetuneRun
 from codetrans.tasks import COMMIT
 
@@ -94,11 +93,14 @@ def markdown_before_after(rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def write_card(model_dir: Path, model_id: str, tasks: list[str], base: BaseModel, h: Harvest, table: list[tuple],
-                training: dict, argv: list[str] | None) -> None:
+def write_card(run: FinetuneRun, model_dir: Path, table: list[tuple], training: dict) -> None:
+    """The fine-tuned model's card: the template's sections, and one of its own on the repository's data and
+    the before/after table."""
     from codetrans.cards.card import card_from_dirs
 
-    card = card_from_dirs(model_dir, [model_dir / "eval" / "after" / "metrics.json"], model_id=model_id, tasks=tasks)
+    h, base, argv = run.harvest, run.base, run.options.argv
+    card = card_from_dirs(model_dir, [model_dir / "eval" / "after" / "metrics.json"], model_id=run.model_id,
+                          tasks=run.train_tasks)
     card.size = base.size
     card.strategy = f"fine-tuned on one repository ({training.get('strategy', '?')})"
     card.datasets = [f"{h.repo} (documented functions and commits of one repository)"]
@@ -107,19 +109,16 @@ def write_card(model_dir: Path, model_id: str, tasks: list[str], base: BaseModel
                           f"{sum(v.get('validation', 0) for v in d.values())} | {sum(v.get('test', 0) for v in d.values())} |"
                           for t, d in sorted(counts.items()))
     cmd = " ".join(argv) if argv else "codetrans finetune"
-    extra = (f"\n\n## Fine-tuning on {h.repo}\n\n"
-             f"Base model: `{base.ref}`. Repository `{h.repo}` at `{h.head or 'no commit'}`, harvested by "
-             f"`{cmd}`. Documentation pairs are split by file, commits by time (the newest are the test part); "
-             f"duplicates across splits were removed.\n\n"
-             "| sub-task | train | validation | test |\n|---|---:|---:|---:|\n" + data_rows +
-             "\n\nHeld-out test part, the base model before and this model after fine-tuning:\n\n"
-             + markdown_before_after(table) + "\n")
+    card.sections = [(f"Fine-tuning on {h.repo}",
+                      f"Base model: `{base.ref}`. Repository `{h.repo}` at `{h.head or 'no commit'}`, harvested by "
+                      f"`{cmd}`. Documentation pairs are split by file, commits by time (the newest are the test part); "
+                      f"duplicates across splits were removed.\n\n"
+                      "| sub-task | train | validation | test |\n|---|---:|---:|---:|\n" + data_rows +
+                      "\n\nHeld-out test part, the base model before and this model after fine-tuning:\n\n"
+                      + markdown_before_after(table))]
     card.reproduce = f"`{cmd}` (see below)"  # a fine-tune is reproduced by the command, not the bare recipe
     text = card.render()
-    marker = "\n## Limitations"
-    text = text.replace(marker, extra + marker, 1) if marker in text else text + extra
     (model_dir / "README.md").write_text(text, encoding="utf-8")
-
 
 
 def write_model_dir(run: FinetuneRun, model_dir: Path, final: Path, records: dict[str, dict], report: dict,
@@ -166,7 +165,7 @@ def write_model_dir(run: FinetuneRun, model_dir: Path, final: Path, records: dic
         report["grounded"] = grounded
         (model_dir / "finetune.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     table = before_after_table(h.counts(), before, after, metric_of, grounded)
-    write_card(model_dir, run.model_id, run.train_tasks, base, h, table, training, run.options.argv)
+    write_card(run, model_dir, table, training)
     return table
 
 

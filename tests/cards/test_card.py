@@ -97,3 +97,14 @@ def test_card_renders_the_truth_section_from_measured_results(trained, tmp_path)
     assert "at or above **0.9**" in section and "Reproduce: `codetrans evaluate ... --labels L`" in section
     assert "| verifier | 47.0 |" in section and "![reliability of confidence](reliability.png)" in section
     assert "### Truth" not in card_from_dirs(model_dir, [results_json], model_id="m").render()
+
+
+def test_a_card_takes_sections_of_its_own_between_evaluation_and_limitations():
+    py = "code_documentation_generation_python"
+    plain = ModelCard(model_id="m", tasks=[py]).render()
+    card = ModelCard(model_id="m", tasks=[py], sections=[("Fine-tuning on acme/app", "| a | b |\n|---|---|\n| 1 | 2 |\n")])
+    body = card.render()
+    assert "\n## Evaluation\n" in plain and "\n{sections}" not in plain and "\n\n\n## Limitations" not in plain
+    evaluation, rest = body.split("\n## Fine-tuning on acme/app\n\n")
+    assert "## Evaluation" in evaluation and rest.startswith("| a | b |\n|---|---|\n| 1 | 2 |\n\n## Limitations")
+    assert body.replace("\n## Fine-tuning on acme/app\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", "") == plain
