@@ -85,6 +85,9 @@ class TaskType:
     # "history" (its earlier commits) or "train" (the sub-task's training split: no repository to draw on).
     pool: str = "train"
     grounded: bool = False  # served retrieve-edit-choose from the repository (grounding/documentation.py)
+    # What the verifier judges an answer as ("doc": does it describe the function, "commit": the diff), and so
+    # where answers carry a confidence, "not sure" and --min-confidence; "": no verifier for this type.
+    verifier_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ TASK_TYPES: dict[str, TaskType] = {
                  "write the docstring summary of a function (or of every function in a file).",
                  "def area(width, height):\n    return width * height", _DEMO_DOCUMENT,
                  decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 48},
-                 pool="tree", grounded=True),
+                 pool="tree", grounded=True, verifier_kind="doc"),
         TaskType("summarize", "codetrans-summarize", "source code summarization", "code",
                  "smoothed_bleu", "source_code_summarization", "tree", "Summarization",
                  "summarize a code snippet in one line, like a question title.",
@@ -147,7 +150,7 @@ TASK_TYPES: dict[str, TaskType] = {
                  "public boolean isEmpty() { return size == 0; }",
                  (("java", "public boolean isEmpty() {\n    return size == 0;\n}\n"),),
                  decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 48},
-                 pool="tree", grounded=True),
+                 pool="tree", grounded=True, verifier_kind="doc"),
         TaskType("commit", "codetrans-commit", "git commit message generation", "diff",
                  "corpus_bleu", "commit_generation", "history", "Commit message",
                  "propose a commit subject for a staged diff.",
@@ -155,7 +158,7 @@ TASK_TYPES: dict[str, TaskType] = {
                  (("", "--- a/README.md\n+++ b/README.md\n@@ -1,2 +1,2 @@\n # Project\n-Instal with pip.\n"
                        "+Install with pip.\n"),),
                  decoding={"num_beams": 4, "no_repeat_ngram_size": 3, "length_penalty": 1.0, "max_new_tokens": 32},
-                 pool="history", grounded=True),
+                 pool="history", grounded=True, verifier_kind="commit"),
         TaskType("api", "codetrans-api", "API sequence recommendation", "text",
                  "smoothed_bleu", "api_generation", "tree", "API sequence",
                  "recommend a sequence of Java API calls for a natural-language query.",
@@ -180,6 +183,8 @@ GLOBAL_POOL_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t
 #: Task types served grounded (retrieve, edit, choose): in the repository (grounding/documentation.py,
 #: grounding/commit.py) or, for API sequences, in the model's index (grounding/api.py).
 GROUNDED_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.grounded)
+#: Task types whose answers the verifier judges (a confidence each; "not sure" under the threshold).
+VERIFIED_TYPES: tuple[str, ...] = tuple(n for n, t in TASK_TYPES.items() if t.verifier_kind)
 
 # The original's language names in task tokens / prefixes differ from tree-sitter's for C#.
 _ORIGINAL_LANG = {"c_sharp": "csharp"}

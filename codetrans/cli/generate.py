@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from codetrans.apps.commands import Inputs, Request
-from codetrans.tasks import get_task_type
+from codetrans.tasks import VERIFIED_TYPES, get_task_type
 
 
 def _input_kind(command: str) -> str:
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser, own: Callable[[argparse.Argum
         parser.add_argument("--lang", help="language (default: from the file extension, else detected)")
     if own is not None:
         own(parser)
-    if command in ("document", "commit", "comment"):
+    if command in VERIFIED_TYPES:
         parser.add_argument("--min-confidence", type=float, default=None, metavar="P",
                             help="write answers whose confidence (the verifier's, 0-1) is at least P; the others are "
                                  "listed as 'not sure' with their best candidate (default: the model's threshold, "

@@ -97,7 +97,7 @@ def chooser_groups(data: Any, model: str | os.PathLike | ModelPredictor, *, spli
     ds = load_split(data, split)
     col = ds["task"]
     chosen = [t for t in dict.fromkeys(col) if t in SUBTASKS and applies(t)
-              and SUBTASKS[t].task_type in (("commit",) if commit else ("document", "comment"))]
+              and SUBTASKS[t].type.verifier_kind == ("commit" if commit else "doc")]
     if tasks:
         chosen = [t for t in chosen if t in tasks]
     predictor = GroundedPredictor("oracle", model, backend=backend)

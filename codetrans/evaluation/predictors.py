@@ -138,11 +138,11 @@ class ModelPredictor:
         """The verifier's probability that each prediction describes its input (documentation, comments,
         commit subjects), None elsewhere or without a verifier."""
         st = get_subtask(task)
-        if self.verifier is None or st.task_type not in ("document", "comment", "commit"):
+        if self.verifier is None or not st.type.verifier_kind:
             return [None] * len(records)
         from codetrans.grounding.documentation import text_confidence
 
-        kind = "commit" if st.task_type == "commit" else "doc"
+        kind = st.type.verifier_kind
         return [round(text_confidence(self.verifier, r["source"], st.lang or "", p, kind=kind,
                                       name=str(r.get("func_name") or "")), 4) for r, p in zip(records, preds)]
 
