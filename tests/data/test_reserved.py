@@ -75,7 +75,7 @@ def test_build_refuses_reserved_sources_and_commits(tmp_path):
         f.write(json.dumps(rec) + "\n" + json.dumps(keep) + "\n")
     out = tmp_path / "corpus"
     res = build_corpus([str(ok), str(bad), f"{ok}::name=Click", str(commits)], out,
-                       BuildConfig(num_proc=1, near_dup_threshold=None), progress=False, quiet=True)
+                       BuildConfig(num_proc=1, near_dup_threshold=None), progress=False)
     assert res.skipped["reserved"] == 3  # the tqdm folder, the folder renamed Click, one commit
     dd = datasets.load_from_disk(str(out))
     repos = {r["repo"] for s in dd for r in dd[s]}
