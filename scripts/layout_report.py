@@ -1,5 +1,6 @@
-"""The layout's figures (issue #35's before/after): lines per package, the longest functions, the widest
-signatures, the pipeline classes. Prints JSON; run it on two checkouts to compare.
+"""The layout's figures (issue #35's before/after): the route of ``codetrans document``'s arguments
+(scripts/route.py), lines per package, the longest functions, the widest signatures, the pipeline classes.
+Prints JSON; run it on two checkouts to compare.
 
     python scripts/layout_report.py [ROOT=.] [--top 8]
 """
@@ -34,10 +35,26 @@ def report(root: Path, top: int) -> dict:
             elif isinstance(node, ast.ClassDef) and module.startswith("codetrans.serving") and (
                     node.name.endswith("Pipeline") or any("Pipeline" in ast.unparse(b) for b in node.bases)):
                 pipeline_classes.append(f"{module}.{node.name}")  # a pipeline class, whatever it derives from
-    return {"root": str(root), "lines_per_package": dict(sorted(lines.items(), key=lambda kv: -kv[1])),
+    return {"root": str(root), "document_route": _document_route(root),
+            "lines_per_package": dict(sorted(lines.items(), key=lambda kv: -kv[1])),
             "longest_functions": [f"{name}: {n}" for n, name in sorted(functions, reverse=True)[:top]],
             "widest_signatures": [f"{name}: {n}" for n, name in sorted(signatures, reverse=True)[:top]],
             "pipeline_classes": len(pipeline_classes), "pipeline_class_names": sorted(pipeline_classes)}
+
+
+def _document_route(root: Path) -> dict:
+    """``codetrans document``'s arguments through the layers (scripts/route.py), wherever the checkout runs it."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("_route", Path(__file__).with_name("route.py"))
+    route = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(route)
+    start = next(f"{f}:run:args" for f in ("codetrans/cli/document.py", "codetrans/cli/generate.py")
+                 if (root / f).is_file() and "def run(" in (root / f).read_text(encoding="utf-8"))
+    found = route.route(start, root.resolve())
+    return {"start": start, "stops": len(found["stops"]), "returns_to_an_earlier_layer": found["returns_to_an_earlier_layer"],
+            "returns_with_the_foundation": found["returns_with_the_foundation"]}
 
 
 def main() -> None:
