@@ -99,9 +99,15 @@ def _first_error_line(node) -> int:
     return node.start_point[0] + 1
 
 
-def finding_line(path: str, func: dict, result: dict) -> str:
-    tag = f"  [{result['provenance']}]" if "provenance" in result else ""
-    return f"{path}:{func['start_line']} {func['func_name']}: undocumented; suggested: {result['generated_text']}{tag}"
+def finding_line(path: str, func: dict, result: dict, threshold: float | None = None) -> str:
+    """One finding: the function, its suggestion, where that came from and how sure the verifier is; under
+    ``threshold`` the suggestion is "(not sure)" (and ``--fix`` leaves it out of the file)."""
+    from codetrans.apps.docwriter import answer_tag, not_sure
+
+    tag = answer_tag(result)
+    return (f"{path}:{func['start_line']} {func['func_name']}: undocumented; suggested: "
+            f"{'(not sure) ' if not_sure(result, threshold) else ''}{result['generated_text']}"
+            + (f"  [{tag}]" if tag else ""))
 
 
 __all__ = ["CheckOptions", "finding_line", "is_private", "is_test", "parse_problem", "to_check",

@@ -161,7 +161,7 @@ def _check(opened: Opened, inputs: list, generate: dict[str, Any], job: Document
             kwargs["context"] = pool
         results = opened.pipe.document_file(text, funcs, **kwargs)
         for f, r in zip(funcs, results):
-            out(finding_line(name, f, r))
+            out(finding_line(name, f, r, opened.threshold))
         files += 1
         if not job.fix:
             missing += len(funcs)
