@@ -235,6 +235,23 @@ def test_piped_diff_gets_a_subject(tmp_path, constant_model_dir):
     assert proc.stdout.strip() == CONSTANT_ANSWER
 
 
+def test_document_check_stale_lists_docstrings_the_verifier_doubts(tmp_path, constant_model_dir, capsys, monkeypatch):
+    """``--stale``: an existing docstring that does not describe its function is listed (exit 1) with the
+    verifier's confidence, one that does is not; a model without a verifier is a one-line error."""
+    monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
+    src = tmp_path / "m.py"
+    src.write_text('def add(a, b):\n    """Delete every row of the users table."""\n    return a + b\n\n\n'
+                   'def area(width, height):\n    """Return the area of a rectangle from its width and height."""\n'
+                   "    return width * height\n")
+    assert main(["document", "--check", "--stale", "--no-context", str(src)]) == 1  # the shipped model's verifier
+    out = capsys.readouterr()
+    assert out.out.splitlines() == [f"{src}:1 add: stale docstring? 'Delete every row of the users table.' "
+                                    "(confidence 0.01 that it describes the function)"], out.out
+    assert "1 docstring(s) that may not describe their function" in out.err
+    assert main(["document", "--check", "--stale", "--no-context", "--model", constant_model_dir, str(src)]) == 2
+    assert "--stale needs a model with a verifier" in capsys.readouterr().err
+
+
 def test_document_check_lists_filters_and_fixes(tmp_path, constant_model_dir, capsys, monkeypatch):
     monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
     src = tmp_path / "m.py"
