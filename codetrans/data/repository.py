@@ -97,7 +97,7 @@ class Harvest:
         return [r for r in self.rows if r["split_hint"] == split]
 
     def counts(self) -> dict:
-        """task -> lang -> split -> n (the shape :func:`codetrans.data.build.print_summary` takes)."""
+        """task -> lang -> split -> n (the shape :func:`codetrans.data.build.count_table` reads)."""
         c: dict = defaultdict(lambda: defaultdict(Counter))
         for r in self.rows:
             c[r["task"]][r["lang"]][r["split_hint"]] += 1
