@@ -11,7 +11,7 @@ import pytest
 from codetrans.cli import main
 from codetrans.serving import zoo
 from codetrans.serving.pipelines import pipeline
-from codetrans.tasks import SUBTASKS, TASK_TYPES
+from codetrans.tasks import TASK_TYPES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # (command, example file, language): every task type on the example file a new user would try
@@ -37,18 +37,17 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 @pytest.fixture(scope="module")
 def shipped() -> Path:
-    """The multitask model (every sub-task); specialists may ship beside it."""
+    """The multitask model (every sub-task): the one model in the package."""
     entries = [e for e in zoo.local_entries() if e.source == "package"]
     assert entries, f"no model shipped in {zoo.PACKAGE_MODELS}"
     return Path(max(entries, key=lambda e: len(e.tasks)).location)
 
 
 def test_every_task_type_has_the_shipped_default(shipped):
-    specialists = {SUBTASKS[t].task_type: Path(e.location) for e in zoo.local_entries()
-                   if e.source == "package" and Path(e.location) != shipped for t in e.tasks}
-    assert specialists == {"synthesize": zoo.PACKAGE_MODELS / "codetrans-t5-tiny-synthesize"}
+    others = [e.location for e in zoo.local_entries() if e.source == "package" and Path(e.location) != shipped]
+    assert others == []  # only the default model is in git (its size budget); specialists come from recipes
     for name in TASK_TYPES:
-        assert zoo.resolve(None, task=name) == str(specialists.get(name, shipped))
+        assert zoo.resolve(None, task=name) == str(shipped)
     meta = json.loads((shipped / "codetrans.json").read_text())
     assert len(meta["tasks"]) == 13 and meta["decoding"]  # all sub-tasks, with tuned decoding
     assert (shipped / "README.md").read_text().startswith("---")  # the generated card
@@ -57,7 +56,7 @@ def test_every_task_type_has_the_shipped_default(shipped):
 @pytest.mark.parametrize("backend", ["ct2", "torch"])
 def test_pipelines_use_the_shipped_model_offline(shipped, backend, tmp_path, monkeypatch):
     monkeypatch.setenv("CODETRANS_HOME", str(tmp_path / "home"))
-    before = _snapshot(zoo.PACKAGE_MODELS)  # the specialists' folders too
+    before = _snapshot(zoo.PACKAGE_MODELS)
     for command, name, lang in CASES:
         kwargs = {"lang": lang} if lang else {}
         out = pipeline(command, backend=backend)((EXAMPLES / name).read_text(), **kwargs)
