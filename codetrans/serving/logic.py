@@ -197,7 +197,7 @@ class TaskLogic(ExemplarInput):
     def verifier(self) -> Any:
         """The model directory's verifier (:mod:`codetrans.grounding.verifier`), loaded once; None without one
         or for a task whose answers it does not judge."""
-        if self.strategy.verifier_kind is None:
+        if not self.type.verifier_kind:  # the registry says which task types the verifier judges
             return None
         if not hasattr(self, "_verifier"):
             from codetrans.grounding.verifier import load_verifier
@@ -223,7 +223,7 @@ class TaskLogic(ExemplarInput):
         """The pool of a ``context=`` argument, or None when it holds nothing to draw from (then the
         model's text is the answer, after one logged note)."""
         if context is True:
-            if not self.strategy.own_index:
+            if self.type.pool != "train":  # grounded in the user's repository, not the model's index
                 raise CodeTransError(f"{self.type.title} is grounded in a repository: pass context=PATH (or a "
                                      "pool, or (input, target) pairs), not True")
             index = self.context_index()

@@ -99,7 +99,7 @@ def _with_confidence(pipe: Any, inputs: Any, results: Any, kwargs: dict) -> Any:
         st, src = pipe.parse_input(x, kwargs.get("lang"), bool(kwargs.get("pretokenized")))
         for r in rows:
             r["confidence"] = round(text_confidence(verifier, src, st.lang or "", r["generated_text"],
-                                                    kind=pipe.strategy.verifier_kind), 3)
+                                                    kind=pipe.type.verifier_kind), 3)
     return results
 
 

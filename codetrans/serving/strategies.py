@@ -128,21 +128,18 @@ class TaskStrategy:
     prepare: Callable[[str, SubTask], str] = collapse_whitespace
     fields: Callable[[str], dict[str, Any]] = no_fields
     steps: tuple[Step, ...] = ()  # outermost first; the last one calls generation
-    verifier_kind: str | None = None  # the verifier's part for this task (None: no confidence from it)
     grounds_without_pool: bool = False  # grounded with no pool at all (a diff in its own changelog entry)
     ground_context: Callable[[Any], dict[str, Any]] = no_context  # shared by every input of one call
-    own_index: bool = False  # context=True grounds in the model's shipped index (no repository to draw on)
 
 
 STRATEGIES: dict[str, TaskStrategy] = {s.task_type: s for s in (
     TaskStrategy("document", subtask=by_code_with_fallback, prepare=code_tokens,
-                 steps=(steps.whole_file, steps.ground), verifier_kind="doc"),
+                 steps=(steps.whole_file, steps.ground)),
     TaskStrategy("summarize", subtask=by_code, prepare=code_tokens),
-    TaskStrategy("comment", subtask=java_unless_named, prepare=code_tokens, steps=(steps.ground,),
-                 verifier_kind="doc"),
-    TaskStrategy("commit", prepare=diff_lines, steps=(steps.ground,), verifier_kind="commit",
+    TaskStrategy("comment", subtask=java_unless_named, prepare=code_tokens, steps=(steps.ground,)),
+    TaskStrategy("commit", prepare=diff_lines, steps=(steps.ground,),
                  grounds_without_pool=True, ground_context=branch_issue),
-    TaskStrategy("api", prepare=api_words, fields=api_fields, steps=(steps.ground,), own_index=True),
+    TaskStrategy("api", prepare=api_words, fields=api_fields, steps=(steps.ground,)),
     TaskStrategy("synthesize", prepare=lisp_words, fields=program_fields, steps=(steps.choose_by_execution,)),
 )}
 
